@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MndFhir.Cli.Hosting;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Intake;
+
+namespace MndFhir.Cli.Commands;
+
+internal static class ImportCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<DirectoryInfo?>("--from", "-f") { Description = "Folder holding patients.csv, treatments.csv, assessments.csv (default: Clinic:ExportPath)." };
+        var command = new Command("import", "Import a clinic export: new and changed rows are stored, bad rows go to the quarantine with file, line, column and rule.") { from };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            var folder = parse.GetValue(from)?.FullName ?? cli.Services.GetRequiredService<IOptions<ClinicOptions>>().Value.ExportPath;
+            if (folder is null)
+            {
+                await Console.Error.WriteLineAsync("Name the export folder with --from DIR, or set Clinic:ExportPath in the configuration.");
+                return 2;
+            }
+
+            var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct);
+            await Write(summary, Console.Out);
+            return summary.Rejected == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static async Task Write(ImportSummary summary, TextWriter output)
+    {
+        foreach (var f in summary.Files)
+        {
+            await output.WriteLineAsync(
+                $"import {f.File}: {f.Rows} rows, {f.Created} new, {f.Updated} changed, {f.Unchanged} unchanged, {f.Rejected} rejected to quarantine");
+        }
+
+        foreach (var w in summary.Warnings.Take(20))
+        {
+            await output.WriteLineAsync($"  warning: {w}");
+        }
+
+        if (summary.Warnings.Count > 20)
+        {
+            await output.WriteLineAsync($"  ... and {summary.Warnings.Count - 20} more warnings");
+        }
+
+        if (summary.Rejected > 0)
+        {
+            await output.WriteLineAsync($"  {summary.Rejected} rows rejected: see 'mndfhir quarantine list'");
+        }
+    }
+}

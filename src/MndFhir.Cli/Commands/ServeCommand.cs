@@ -1,0 +1,24 @@
+using System.CommandLine;
+using MndFhir.Cli.Hosting;
+using MndFhir.Service;
+
+namespace MndFhir.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {ServiceHost.DefaultUrl}; loopback only unless you say otherwise)." };
+        var command = new Command("serve", "Run the service: Hangfire server with each destination's schedule, dashboard at /hangfire, API at /api.") { urls };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
+            var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true);
+            await using var app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
+            await ServiceHost.PrepareAsync(app.Services, ct);
+            await app.RunAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Cli.Hosting;
+using MndFhir.Sync.Status;
+
+namespace MndFhir.Cli.Commands;
+
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("status", "Counts per destination: delivered, pending (would be sent by the next sync), failed; and the last run.");
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            var statuses = await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct);
+            await Write(statuses, Console.Out);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task Write(IReadOnlyList<DestinationStatus> statuses, TextWriter output)
+    {
+        await output.WriteLineAsync($"{"destination",-20} {"delivered",10} {"pending",10} {"failed",10}  last run");
+        foreach (var s in statuses)
+        {
+            var last = s.LastRunAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss}Z {s.LastRunOutcome}" : "never";
+            await output.WriteLineAsync($"{s.Destination,-20} {s.Delivered,10} {s.Pending,10} {s.Failed,10}  {last}");
+        }
+
+        if (statuses.Count == 0)
+        {
+            await output.WriteLineAsync("(no destinations configured)");
+        }
+    }
+}

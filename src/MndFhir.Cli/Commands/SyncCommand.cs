@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MndFhir.Cli.Hosting;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Runs;
+
+namespace MndFhir.Cli.Commands;
+
+internal static class SyncCommand
+{
+    public static Command Create()
+    {
+        var destination = new Option<string?>("--destination", "-d") { Description = "The destination to sync (see the configuration's Destinations)." };
+        var all = new Option<bool>("--all") { Description = "Sync every configured destination, one after the other." };
+        var command = new Command("sync", "Sync one destination now: send what changed since its last confirmed state.") { destination, all };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            var names = parse.GetValue(all)
+                ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Destinations.Select(d => d.Name).ToList()
+                : parse.GetValue(destination) is { } one ? [one] : [];
+            if (names.Count == 0)
+            {
+                await Console.Error.WriteLineAsync("Name a destination with --destination NAME, or use --all.");
+                return 2;
+            }
+
+            return await SyncAsync(cli, names, Console.Out, ct);
+        });
+        return command;
+    }
+
+    public static async Task<int> SyncAsync(CliContext cli, IReadOnlyList<string> destinations, TextWriter output, CancellationToken ct)
+    {
+        var exit = 0;
+        foreach (var name in destinations)
+        {
+            var runner = cli.Services.GetRequiredService<SyncRunner>();
+            SyncRunSummary summary;
+            try
+            {
+                summary = await runner.RunAsync(name, "manual", ct);
+            }
+            catch (SyncAlreadyRunningException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                exit = Math.Max(exit, 3);
+                continue;
+            }
+
+            await output.WriteLineAsync(
+                $"sync {summary.Destination} (run {summary.RunId}): {summary.Considered} resources considered, {summary.Created} created, {summary.Updated} updated, " +
+                $"{summary.Unchanged} unchanged, {summary.Failed} failed, {summary.Blocked} blocked, {summary.Elapsed.TotalSeconds:0.0} s");
+            if (summary.Output is not null)
+            {
+                await output.WriteLineAsync($"  written to {summary.Output}");
+            }
+
+            if (summary.Error is not null)
+            {
+                await output.WriteLineAsync($"  stopped: {summary.Error}");
+                exit = Math.Max(exit, 4);
+            }
+            else if (summary.Failed + summary.Blocked > 0)
+            {
+                exit = Math.Max(exit, 1);
+            }
+        }
+
+        return exit;
+    }
+}

@@ -1,0 +1,47 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+using MndFhir.Records;
+
+namespace MndFhir.Mapping;
+
+/// <summary>Maps the diagnosis columns of a patient row to the patient's MND Condition.</summary>
+internal sealed class ConditionMapper(MappingSet rules, ClinicIdentity identity)
+{
+    public const string OnsetRegionExtension = "condition-onset-region";
+
+    public MappedResource Map(PatientRecord record, IReferenceResolver resolver)
+    {
+        // One MND diagnosis per patient: the Condition's business id is the patient id.
+        var key = new ResourceKey("Condition", record.PatientId);
+        var refs = new ReferenceCollector(resolver);
+        var diagnosis = rules.Diagnoses[record.Diagnosis.ToString()];
+        var condition = new Condition
+        {
+            ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"),
+            VerificationStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"),
+            Code = CodingFactory.Concept(diagnosis, rules.ClinicSystem(ClinicCodeSystems.Diagnosis)),
+            Subject = refs.To(new ResourceKey("Patient", record.PatientId)),
+        };
+        condition.Identifier.Add(identity.IdentifierFor(key));
+        condition.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item"));
+        if (record.OnsetDate is { } onset)
+        {
+            condition.Onset = new FhirDateTime(onset.Value);
+        }
+
+        if (record.DiagnosisDate is { } diagnosed)
+        {
+            condition.RecordedDateElement = new FhirDateTime(diagnosed.Value);
+        }
+
+        if (record.OnsetRegion is { } region
+            && rules.OnsetRegions.TryGetValue(region.ToString().ToLowerInvariant(), out var regionRule))
+        {
+            condition.Extension.Add(new Extension(
+                rules.Extension(OnsetRegionExtension),
+                CodingFactory.Concept(regionRule, rules.ClinicSystem(ClinicCodeSystems.OnsetRegion))));
+        }
+
+        return refs.Result(key, record.PatientId, condition);
+    }
+}

@@ -1,0 +1,40 @@
+using MndFhir.Identity;
+using MndFhir.Records;
+
+namespace MndFhir.Mapping;
+
+/// <summary>
+/// Maps clinic records to FHIR R4 resources following the rules in <c>mappings/</c>. Pure: no I/O, no clock;
+/// the same record, rules and references always give the same resource.
+/// </summary>
+public sealed class FhirMapper
+{
+    private readonly PatientMapper _patients;
+    private readonly ConditionMapper _conditions;
+    private readonly ProcedureMapper _procedures;
+    private readonly ObservationMapper _observations;
+
+    public FhirMapper(MappingSet rules, ClinicIdentity identity)
+    {
+        Rules = rules;
+        Identity = identity;
+        _patients = new PatientMapper(identity);
+        _conditions = new ConditionMapper(rules, identity);
+        _procedures = new ProcedureMapper(rules, identity);
+        _observations = new ObservationMapper(rules, identity);
+    }
+
+    public MappingSet Rules { get; }
+
+    public ClinicIdentity Identity { get; }
+
+    /// <summary>The Patient of a patient row. <paramref name="mrnSystem"/> is the destination's MRN system, if any.</summary>
+    public MappedResource MapPatient(PatientRecord record, string? mrnSystem) => _patients.Map(record, mrnSystem);
+
+    /// <summary>The MND Condition of a patient row.</summary>
+    public MappedResource MapCondition(PatientRecord record, IReferenceResolver resolver) => _conditions.Map(record, resolver);
+
+    public MappedResource MapProcedure(TreatmentRecord record, IReferenceResolver resolver) => _procedures.Map(record, resolver);
+
+    public MappedResource MapObservation(AssessmentRecord record, IReferenceResolver resolver) => _observations.Map(record, resolver);
+}

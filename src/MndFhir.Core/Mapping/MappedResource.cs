@@ -1,0 +1,13 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+
+namespace MndFhir.Mapping;
+
+/// <summary>One FHIR resource made from a clinic record, with the business identities it refers to.</summary>
+public sealed record MappedResource(ResourceKey Key, string RecordId, Resource Resource, IReadOnlyList<ResourceKey> References)
+{
+    /// <summary>References the resolver could not resolve: the resource cannot be sent until those targets are delivered.</summary>
+    public IReadOnlyList<ResourceKey> Unresolved { get; init; } = [];
+
+    public bool IsBlocked => Unresolved.Count > 0;
+}

@@ -1,0 +1,96 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+using MndFhir.Records;
+
+namespace MndFhir.Mapping;
+
+/// <summary>Maps an assessment row to an Observation: code (variant by note or body site), category, value, body site.</summary>
+internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identity)
+{
+    private const string CategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
+    private const string UcumSystem = "http://unitsofmeasure.org";
+
+    public MappedResource Map(AssessmentRecord record, IReferenceResolver resolver)
+    {
+        var key = new ResourceKey("Observation", record.AssessmentId);
+        var rule = rules.Measures.TryGetValue(record.Code, out var r)
+            ? r
+            : throw new MappingException(key, $"measure code '{record.Code}' has no mapping");
+        var refs = new ReferenceCollector(resolver);
+        var variant = rule.Variants.FirstOrDefault(v => v.When.All(c => Matches(record, c.Key, c.Value)));
+        var observation = new Observation
+        {
+            Status = record.Status switch
+            {
+                AssessmentStatus.Amended => ObservationStatus.Amended,
+                AssessmentStatus.EnteredInError => ObservationStatus.EnteredInError,
+                _ => ObservationStatus.Final,
+            },
+            Code = CodingFactory.Concept(variant?.Coding ?? rule.Coding, rules.ClinicSystem(ClinicCodeSystems.Measure), rule.Code, rule.Display),
+            Subject = refs.To(new ResourceKey("Patient", record.PatientId)),
+            Effective = new FhirDateTime(record.Effective.Value),
+        };
+        observation.Identifier.Add(identity.IdentifierFor(key));
+        observation.Category.Add(new CodeableConcept(CategorySystem, rule.Category));
+
+        if (record.Value is { Length: > 0 } value)
+        {
+            observation.Value = Value(key, rule, value, record.Unit);
+        }
+        else
+        {
+            observation.DataAbsentReason = new CodeableConcept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "error", "Error");
+        }
+
+        if (record.BodySite is { } site && rules.BodySites.TryGetValue(site, out var siteRule))
+        {
+            observation.BodySite = CodingFactory.Concept(siteRule, rules.ClinicSystem(ClinicCodeSystems.BodySite));
+        }
+
+        // A note that only selects the form (ALSFRS-R item 5b) is consumed by the variant, not repeated as free text.
+        if (record.Note is { Length: > 0 } note && variant?.When.ContainsKey("note") != true)
+        {
+            observation.Note.Add(new Annotation { Text = new Markdown(note) });
+        }
+
+        return refs.Result(key, record.AssessmentId, observation);
+    }
+
+    private static bool Matches(AssessmentRecord record, string field, string expected) => field switch
+    {
+        "note" => string.Equals(record.Note?.Trim(), expected, StringComparison.OrdinalIgnoreCase),
+        "body_site" => string.Equals(record.BodySite, expected, StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static DataType Value(ResourceKey key, MeasureMapping rule, string value, string? unit)
+    {
+        switch (rule.Value.Kind)
+        {
+            case ValueKind.Boolean:
+                return value.Trim().ToLowerInvariant() switch
+                {
+                    "yes" => new FhirBoolean(true),
+                    "no" => new FhirBoolean(false),
+                    _ => throw new MappingException(key, $"'{value}' is not yes or no"),
+                };
+            case ValueKind.Ordinal:
+                var answer = rule.Value.Answers.FirstOrDefault(a => a.Value == value.Trim())
+                    ?? throw new MappingException(key, $"'{value}' is not an allowed answer of {rule.Code}");
+                return new CodeableConcept { Coding = [CodingFactory.Coding(answer.Coding)], Text = answer.Value };
+            default:
+                if (!MeasureValueConverter.TryConvert(rule.Value, value.Trim(), unit?.Trim(), out var canonical, out var error))
+                {
+                    throw new MappingException(key, error!);
+                }
+
+                return new Quantity
+                {
+                    Value = canonical,
+                    Unit = rule.Value.Unit,
+                    System = UcumSystem,
+                    Code = rule.Value.Unit,
+                };
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+using MndFhir.Records;
+
+namespace MndFhir.Mapping;
+
+/// <summary>Maps a treatment row to a Procedure: code, status, period, route, body site, performer, course position.</summary>
+internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
+{
+    public const string RouteExtension = "procedure-route";
+    public const string CourseSessionExtension = "procedure-course-session";
+
+    public MappedResource Map(TreatmentRecord record, IReferenceResolver resolver)
+    {
+        var key = new ResourceKey("Procedure", record.TreatmentId);
+        var rule = rules.Treatments.TryGetValue(record.Code, out var r)
+            ? r
+            : throw new MappingException(key, $"treatment code '{record.Code}' has no mapping");
+        var refs = new ReferenceCollector(resolver);
+        var procedure = new Procedure
+        {
+            Status = record.Status switch
+            {
+                TreatmentStatus.InProgress => EventStatus.InProgress,
+                TreatmentStatus.NotDone => EventStatus.NotDone,
+                TreatmentStatus.EnteredInError => EventStatus.EnteredInError,
+                _ => EventStatus.Completed,
+            },
+            Code = CodingFactory.Concept(rule.Coding, rules.ClinicSystem(ClinicCodeSystems.Treatment), rule.Code, rule.Display),
+            Subject = refs.To(new ResourceKey("Patient", record.PatientId)),
+            Performed = record.PerformedEnd is { } end
+                ? new Period(new FhirDateTime(record.PerformedStart.Value), new FhirDateTime(end.Value))
+                : new FhirDateTime(record.PerformedStart.Value),
+        };
+        procedure.Identifier.Add(identity.IdentifierFor(key));
+
+        if (rule.Route is { } route)
+        {
+            procedure.Extension.Add(new Extension(rules.Extension(RouteExtension), new CodeableConcept { Coding = [CodingFactory.Coding(route)] }));
+        }
+
+        if ((record.BodySite ?? rule.DefaultBodySite) is { } site && rules.BodySites.TryGetValue(site, out var siteRule))
+        {
+            procedure.BodySite.Add(CodingFactory.Concept(siteRule, rules.ClinicSystem(ClinicCodeSystems.BodySite)));
+        }
+
+        if (record.Performer is { Length: > 0 } staff)
+        {
+            procedure.Performer.Add(new Procedure.PerformerComponent
+            {
+                Actor = new ResourceReference { Type = "Practitioner", Identifier = new Identifier(identity.StaffSystem, staff) },
+            });
+        }
+
+        if (record.CycleNumber is { } n && record.CycleTotal is { } total)
+        {
+            // Session n of a planned course of N: a documented extension (no R4 element carries it).
+            procedure.Extension.Add(new Extension
+            {
+                Url = rules.Extension(CourseSessionExtension),
+                Extension =
+                [
+                    new Extension("number", new PositiveInt(n)),
+                    new Extension("total", new PositiveInt(total)),
+                ],
+            });
+        }
+
+        if (record.Complication is { Length: > 0 } complication)
+        {
+            procedure.Complication.Add(new CodeableConcept { Text = complication });
+        }
+
+        if (record.Note is { Length: > 0 } note)
+        {
+            procedure.Note.Add(new Annotation { Text = new Markdown(note) });
+        }
+
+        return refs.Result(key, record.TreatmentId, procedure);
+    }
+}

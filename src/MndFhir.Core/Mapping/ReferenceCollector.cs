@@ -1,0 +1,27 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+
+namespace MndFhir.Mapping;
+
+/// <summary>Resolves the references of one resource being mapped and remembers which could not be resolved.</summary>
+internal sealed class ReferenceCollector(IReferenceResolver resolver)
+{
+    private readonly List<ResourceKey> _references = [];
+    private readonly List<ResourceKey> _unresolved = [];
+
+    public ResourceReference To(ResourceKey target)
+    {
+        _references.Add(target);
+        var reference = resolver.Resolve(target);
+        if (reference is not null)
+        {
+            return reference;
+        }
+
+        _unresolved.Add(target);
+        return new ResourceReference { Type = target.ResourceType, Display = "unresolved" };
+    }
+
+    public MappedResource Result(ResourceKey key, string recordId, Resource resource) =>
+        new(key, recordId, resource, _references.ToArray()) { Unresolved = _unresolved.ToArray() };
+}

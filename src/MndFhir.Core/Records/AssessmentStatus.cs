@@ -1,0 +1,8 @@
+namespace MndFhir.Records;
+
+public enum AssessmentStatus
+{
+    Final,
+    Amended,
+    EnteredInError,
+}

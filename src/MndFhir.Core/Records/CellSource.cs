@@ -1,0 +1,7 @@
+namespace MndFhir.Records;
+
+public enum CellSource
+{
+    Autologous,
+    Allogeneic,
+}

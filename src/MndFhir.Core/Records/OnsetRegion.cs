@@ -1,0 +1,9 @@
+namespace MndFhir.Records;
+
+public enum OnsetRegion
+{
+    Bulbar,
+    Spinal,
+    Respiratory,
+    Generalized,
+}

@@ -1,0 +1,9 @@
+namespace MndFhir.Records;
+
+public enum Sex
+{
+    Male,
+    Female,
+    Other,
+    Unknown,
+}

@@ -1,0 +1,9 @@
+namespace MndFhir.Records;
+
+public enum TreatmentStatus
+{
+    Completed,
+    InProgress,
+    NotDone,
+    EnteredInError,
+}

@@ -1,0 +1,38 @@
+using Hangfire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MndFhir.Data;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Scheduling;
+using MndFhir.Sync.Status;
+
+namespace MndFhir.Service.Api;
+
+/// <summary>The service's REST API for hospital IT: status, runs, and syncing a destination now.</summary>
+public static class MndFhirApi
+{
+    public static IEndpointRouteBuilder MapMndFhirApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/status", async (SyncStatusService status, CancellationToken ct) => Results.Ok(await status.GetAsync(ct)));
+        api.MapGet("/runs", async (MndFhirDbContext db, int? take, CancellationToken ct) =>
+            Results.Ok(await db.SyncRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500)).ToListAsync(ct)));
+        api.MapPost("/destinations/{name}/sync", (string name, IOptions<SyncSettings> settings, IBackgroundJobClient jobs) =>
+        {
+            var destination = settings.Value.Destinations.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (destination is null)
+            {
+                return Results.NotFound(new { error = $"No destination named '{name}'." });
+            }
+
+            var jobId = jobs.Enqueue<SyncJob>(job => job.RunAsync(destination.Name, CancellationToken.None));
+            return Results.Accepted($"/hangfire/jobs/details/{jobId}", new { jobId, destination = destination.Name });
+        });
+        app.MapGet("/health", async (MndFhirDbContext db, CancellationToken ct) =>
+            await db.Database.CanConnectAsync(ct) ? Results.Ok(new { status = "healthy" }) : Results.Problem("database unreachable", statusCode: 503));
+        return app;
+    }
+}

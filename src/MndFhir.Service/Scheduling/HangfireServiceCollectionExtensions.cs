@@ -1,0 +1,43 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.SqlServer;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MndFhir.Service.Scheduling;
+
+public static class HangfireServiceCollectionExtensions
+{
+    /// <summary>Hangfire with the configured storage and a server in this process.</summary>
+    public static IServiceCollection AddMndFhirHangfire(this IServiceCollection services, IConfiguration configuration, string baseDirectory)
+    {
+        var options = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            switch (options.Storage)
+            {
+                case HangfireStorageKind.Sqlite:
+                    config.UseSQLiteStorage(Path.GetFullPath(options.ConnectionString ?? "mndfhir-hangfire.db", baseDirectory));
+                    break;
+                case HangfireStorageKind.SqlServer:
+                    config.UseSqlServerStorage(Required(options), new SqlServerStorageOptions { PrepareSchemaIfNecessary = true });
+                    break;
+                case HangfireStorageKind.PostgreSql:
+                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(Required(options)));
+                    break;
+                default:
+                    config.UseInMemoryStorage();
+                    break;
+            }
+        });
+        services.AddHangfireServer(o => o.WorkerCount = Math.Max(1, options.WorkerCount));
+        return services;
+    }
+
+    private static string Required(HangfireOptions options) =>
+        options.ConnectionString ?? throw new InvalidOperationException($"Hangfire:ConnectionString is required for {options.Storage} storage.");
+}

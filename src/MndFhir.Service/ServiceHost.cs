@@ -1,0 +1,43 @@
+using Hangfire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Service.Api;
+using MndFhir.Service.Scheduling;
+using MndFhir.Sync;
+using MndFhir.Sync.Scheduling;
+using Serilog;
+
+namespace MndFhir.Service;
+
+/// <summary>The long-running service: Hangfire server and dashboard, the REST API and health, on loopback by default.</summary>
+public static class ServiceHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(IConfiguration configuration, string baseDirectory, string? urls, Serilog.ILogger logger)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Services.AddSerilog(logger);
+        builder.WebHost.UseUrls(urls ?? configuration["Service:Urls"] ?? DefaultUrl);
+        builder.Services.AddMndFhirSync(builder.Configuration, baseDirectory);
+        builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
+        var app = builder.Build();
+        // The dashboard keeps Hangfire's default: local requests only. Put a reverse proxy with authentication in
+        // front before exposing it beyond this machine.
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "MndFhir sync" });
+        app.MapMndFhirApi();
+        return app;
+    }
+
+    /// <summary>Applies migrations and makes the recurring jobs match the configured destinations.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+        using var connection = JobStorage.Current.GetConnection();
+        var existing = Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(connection).Select(j => j.Id);
+        services.GetRequiredService<DestinationScheduler>().Apply(existing.ToList());
+    }
+}

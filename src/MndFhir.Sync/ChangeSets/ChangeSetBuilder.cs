@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using MndFhir.Data;
+using MndFhir.Mapping;
+using MndFhir.Serialization;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Ledger;
+
+namespace MndFhir.Sync.ChangeSets;
+
+/// <summary>
+/// Streams, tier by tier, every clinic record of one destination's scope mapped to FHIR and judged against that
+/// destination's ledger. Records are read with no tracking and one at a time, so memory does not grow with the
+/// number of records (the ledger snapshot holds a hash and an id per resource).
+/// </summary>
+public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, DestinationOptions destination, LedgerSnapshot ledger)
+{
+    public async IAsyncEnumerable<ChangeSetItem> TierAsync(DeliveryTier tier, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var consenting = destination.RequiresRegistryConsent
+            ? db.Patients.AsNoTracking().Where(p => p.RegistryConsent).Select(p => p.PatientId)
+            : db.Patients.AsNoTracking().Select(p => p.PatientId);
+        switch (tier)
+        {
+            case DeliveryTier.Patients:
+                await foreach (var p in db.Patients.AsNoTracking().Where(p => consenting.Contains(p.PatientId)).OrderBy(p => p.PatientId).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    yield return Judge(mapper.MapPatient(p, destination.HospitalMrnSystem));
+                }
+
+                break;
+            case DeliveryTier.ConditionsAndProcedures:
+                await foreach (var p in db.Patients.AsNoTracking().Where(p => consenting.Contains(p.PatientId)).OrderBy(p => p.PatientId).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    yield return Judge(mapper.MapCondition(p, resolver));
+                }
+
+                await foreach (var t in db.Treatments.AsNoTracking().Where(t => consenting.Contains(t.PatientId)).OrderBy(t => t.TreatmentId).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    yield return Judge(mapper.MapProcedure(t, resolver));
+                }
+
+                break;
+            case DeliveryTier.Observations:
+                await foreach (var a in db.Assessments.AsNoTracking().Where(a => consenting.Contains(a.PatientId)).OrderBy(a => a.AssessmentId).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    yield return Judge(mapper.MapObservation(a, resolver));
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown delivery tier");
+        }
+    }
+
+    private ChangeSetItem Judge(MappedResource mapped)
+    {
+        var json = FhirJson.Serialize(mapped.Resource);
+        var hash = FhirJson.Hash(json);
+        var held = ledger[mapped.Key];
+        var kind = mapped.IsBlocked ? ChangeKind.Blocked
+            : held is null ? ChangeKind.New
+            : !held.Delivered ? ChangeKind.Retry
+            : held.ContentHash == hash ? ChangeKind.Unchanged
+            : ChangeKind.Changed;
+        return new ChangeSetItem(mapped, json, hash, kind);
+    }
+}

@@ -1,0 +1,6 @@
+using MndFhir.Mapping;
+
+namespace MndFhir.Sync.ChangeSets;
+
+/// <summary>One mapped resource with its JSON as it would be sent, the JSON's hash and what the destination needs.</summary>
+public sealed record ChangeSetItem(MappedResource Mapped, string Json, string Hash, ChangeKind Kind);

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MndFhir.Sync.Configuration;
+
+/// <summary>Section <c>Clinic</c>: who the records belong to and where the mapping rules and exports are.</summary>
+public sealed class ClinicOptions
+{
+    public const string Section = "Clinic";
+
+    /// <summary>Base of the business identifier systems: <c>{IdentifierSystem}/observation|A-123</c>. Never change it once data was sent.</summary>
+    [Required]
+    [Url]
+    public string IdentifierSystem { get; set; } = "https://mndfhir.example.org/fhir/sid/demo-clinic";
+
+    /// <summary>The mappings folder (relative paths are taken from the configuration file's folder).</summary>
+    [Required]
+    public string MappingsPath { get; set; } = "mappings";
+
+    /// <summary>The folder holding patients.csv, treatments.csv and assessments.csv.</summary>
+    public string? ExportPath { get; set; }
+}

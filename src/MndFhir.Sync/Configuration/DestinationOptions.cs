@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MndFhir.Sync.Configuration;
+
+/// <summary>One entry of the section <c>Destinations</c>: where to deliver, when, and how to authenticate.</summary>
+public sealed class DestinationOptions : IValidatableObject
+{
+    /// <summary>Short stable name (the ledger is kept per name): letters, digits, '-' and '_'.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_-]{1,100}$")]
+    public string Name { get; set; } = string.Empty;
+
+    public DestinationKind Kind { get; set; } = DestinationKind.FhirRest;
+
+    /// <summary>FHIR base URL, for <see cref="DestinationKind.FhirRest"/>.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Output folder, for <see cref="DestinationKind.NdjsonFolder"/>.</summary>
+    public string? Folder { get; set; }
+
+    /// <summary>Hangfire cron expression (UTC unless <see cref="TimeZone"/> is set); empty = manual syncs only.</summary>
+    public string? Schedule { get; set; }
+
+    /// <summary>IANA or Windows time zone id the schedule is read in.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>Registries: only patients with registry_consent = yes, and their records, are sent.</summary>
+    public bool RequiresRegistryConsent { get; set; }
+
+    /// <summary>The identifier system of the hospital MRN at this destination; without it the MRN is not sent.</summary>
+    public string? HospitalMrnSystem { get; set; }
+
+    /// <summary>Resources per transaction bundle.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Time allowed for one HTTP request.</summary>
+    [Range(1, 600)]
+    public int TimeoutSeconds { get; set; } = 60;
+
+    public AuthKind Auth { get; set; } = AuthKind.None;
+
+    public string? UserName { get; set; }
+
+    /// <summary>The name of the environment variable that holds the token or password (never the secret itself).</summary>
+    public string? TokenVariable { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Kind == DestinationKind.FhirRest && (BaseUrl is null || !BaseUrl.IsAbsoluteUri))
+        {
+            yield return new ValidationResult($"Destination '{Name}': BaseUrl (an absolute FHIR base URL) is required for FhirRest.", [nameof(BaseUrl)]);
+        }
+
+        if (Kind == DestinationKind.NdjsonFolder && string.IsNullOrWhiteSpace(Folder))
+        {
+            yield return new ValidationResult($"Destination '{Name}': Folder is required for NdjsonFolder.", [nameof(Folder)]);
+        }
+
+        if (Auth != AuthKind.None && string.IsNullOrWhiteSpace(TokenVariable))
+        {
+            yield return new ValidationResult($"Destination '{Name}': TokenVariable (the environment variable holding the secret) is required for {Auth} auth.", [nameof(TokenVariable)]);
+        }
+
+        if (Auth == AuthKind.Basic && string.IsNullOrWhiteSpace(UserName))
+        {
+            yield return new ValidationResult($"Destination '{Name}': UserName is required for Basic auth.", [nameof(UserName)]);
+        }
+    }
+}

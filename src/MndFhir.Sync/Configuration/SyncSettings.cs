@@ -1,0 +1,13 @@
+namespace MndFhir.Sync.Configuration;
+
+/// <summary>Section <c>Destinations</c>: every place the clinic's records are kept in sync with.</summary>
+public sealed class SyncSettings
+{
+    public const string Section = "Destinations";
+
+    public List<DestinationOptions> Destinations { get; set; } = [];
+
+    public DestinationOptions Find(string name) =>
+        Destinations.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"No destination named '{name}' is configured (configured: {string.Join(", ", Destinations.Select(d => d.Name))}).", nameof(name));
+}

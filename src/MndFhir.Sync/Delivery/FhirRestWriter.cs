@@ -1,0 +1,133 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+using MndFhir.Identity;
+using MndFhir.Serialization;
+using MndFhir.Sync.ChangeSets;
+
+namespace MndFhir.Sync.Delivery;
+
+/// <summary>
+/// Delivers to a FHIR R4 REST server as transaction bundles of conditional updates on the business identifier
+/// (<c>PUT Observation?identifier=sys|A-1</c>): a replay, a retry or a resend after a crash updates the resource the
+/// server already holds instead of creating a second one. A rejected bundle is split in halves until the rejected
+/// resources are isolated; each of those is reported with the server's OperationOutcome, the rest is delivered.
+/// </summary>
+public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, TransientRetry retry, string destination, ILogger logger) : IDestinationWriter
+{
+    private static readonly MediaTypeHeaderValue FhirJsonMediaType = new("application/fhir+json") { CharSet = "utf-8" };
+
+    public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        var body = TransactionJson(batch);
+        using var response = await retry.SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, string.Empty)
+            {
+                Content = new StringContent(body, Encoding.UTF8, FhirJsonMediaType),
+                Headers = { Accept = { new MediaTypeWithQualityHeaderValue("application/fhir+json") } },
+            },
+            http,
+            destination,
+            ct);
+        var answer = await response.Content.ReadAsStringAsync(ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return Confirmations(batch, answer);
+        }
+
+        if (batch.Count == 1)
+        {
+            logger.LogWarning(
+                "{Destination} rejected {ResourceKey} with HTTP {Status}",
+                destination, batch[0].Mapped.Key.ToString(), (int)response.StatusCode);
+            return [DeliveryResult.Rejected(batch[0].Mapped.Key, string.IsNullOrWhiteSpace(answer) ? $"HTTP {(int)response.StatusCode}" : answer)];
+        }
+
+        logger.LogInformation(
+            "{Destination} rejected a bundle of {ResourceCount} resources with HTTP {Status}; splitting it to isolate the rejected ones",
+            destination, batch.Count, (int)response.StatusCode);
+        var half = batch.Count / 2;
+        var first = await SendAsync(batch.Take(half).ToList(), ct);
+        var second = await SendAsync(batch.Skip(half).ToList(), ct);
+        return [.. first, .. second];
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private string TransactionJson(IReadOnlyList<ChangeSetItem> batch)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("resourceType", "Bundle");
+            w.WriteString("type", "transaction");
+            w.WriteStartArray("entry");
+            foreach (var item in batch)
+            {
+                w.WriteStartObject();
+                w.WriteString("fullUrl", item.Mapped.Key.ToUrnUuid());
+                w.WritePropertyName("resource");
+                w.WriteRawValue(item.Json, skipInputValidation: true);
+                w.WriteStartObject("request");
+                w.WriteString("method", "PUT");
+                w.WriteString("url", identity.ConditionalUrl(item.Mapped.Key));
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static List<DeliveryResult> Confirmations(IReadOnlyList<ChangeSetItem> batch, string answer)
+    {
+        var bundle = FhirJson.Deserialize<Bundle>(answer);
+        if (bundle.Entry.Count != batch.Count)
+        {
+            throw new DestinationUnavailableException(
+                $"The transaction response has {bundle.Entry.Count} entries for {batch.Count} requests; nothing of it is recorded as delivered.");
+        }
+
+        var results = new List<DeliveryResult>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var key = batch[i].Mapped.Key;
+            var response = bundle.Entry[i].Response;
+            var status = response?.Status ?? string.Empty;
+            var location = response?.Location ?? bundle.Entry[i].Resource?.Id;
+            if (!status.StartsWith('2') || location is null || ParseLocation(location) is not { } where)
+            {
+                results.Add(DeliveryResult.Rejected(key, $"The server answered '{status}' without a location for {key}."));
+                continue;
+            }
+
+            results.Add(DeliveryResult.Confirmed(key, status.StartsWith("201", StringComparison.Ordinal), where.Id, where.Version ?? response?.Etag));
+        }
+
+        return results;
+    }
+
+    /// <summary>Reads <c>Observation/123/_history/2</c> (absolute or relative) into id and version.</summary>
+    internal static (string Id, string? Version)? ParseLocation(string location)
+    {
+        var parts = location.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var history = Array.IndexOf(parts, "_history");
+        if (history >= 2)
+        {
+            return (parts[history - 1], history + 1 < parts.Length ? parts[history + 1] : null);
+        }
+
+        return parts.Length >= 2 ? (parts[^1], null) : null;
+    }
+}

@@ -1,0 +1,13 @@
+using MndFhir.Sync.ChangeSets;
+
+namespace MndFhir.Sync.Delivery;
+
+/// <summary>Sends batches of resources to one destination and reports, per resource, what the destination confirmed.</summary>
+public interface IDestinationWriter : IAsyncDisposable
+{
+    /// <summary>
+    /// Delivers <paramref name="batch"/>. Returns one result per item; an item the destination did not confirm is never
+    /// reported as accepted. Throws <see cref="DestinationUnavailableException"/> when the destination cannot be reached.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct);
+}

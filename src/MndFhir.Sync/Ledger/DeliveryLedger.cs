@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using MndFhir.Data;
+using MndFhir.Identity;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Delivery;
+
+namespace MndFhir.Sync.Ledger;
+
+/// <summary>
+/// The one source of truth for what each destination holds. Only what the destination confirmed is written as
+/// delivered; rejections are written as failed with the server's answer, so status and retries can find them.
+/// </summary>
+public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts, TimeProvider clock)
+{
+    public async Task<LedgerSnapshot> LoadAsync(string destination, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var entries = new Dictionary<ResourceKey, LedgerSnapshotEntry>();
+        await foreach (var e in db.Ledger.AsNoTracking().Where(e => e.Destination == destination).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            entries[new ResourceKey(e.ResourceType, e.BusinessId)] =
+                new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.ServerVersion, e.State == LedgerState.Delivered);
+        }
+
+        return new LedgerSnapshot(destination, entries);
+    }
+
+    /// <summary>Writes the destination's answers for one batch in one database transaction and updates the snapshot.</summary>
+    public async Task RecordAsync(LedgerSnapshot snapshot, IReadOnlyList<ChangeSetItem> batch, IReadOnlyList<DeliveryResult> results, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var items = batch.ToDictionary(i => i.Mapped.Key);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var ids = results.Select(r => snapshot[r.Key]?.Id).OfType<long>().ToList();
+        var existing = await db.Ledger.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+        foreach (var result in results)
+        {
+            var item = items[result.Key];
+            var held = snapshot[result.Key];
+            var entry = held is not null && existing.TryGetValue(held.Id, out var e) ? e : null;
+            if (entry is null)
+            {
+                entry = new LedgerEntry
+                {
+                    Destination = snapshot.Destination,
+                    ResourceType = result.Key.ResourceType,
+                    BusinessId = result.Key.BusinessId,
+                    ContentHash = string.Empty,
+                };
+                db.Ledger.Add(entry);
+            }
+
+            entry.RecordId = item.Mapped.RecordId;
+            entry.UpdatedAt = now;
+            entry.Attempts++;
+            if (result.Accepted)
+            {
+                entry.State = LedgerState.Delivered;
+                entry.ContentHash = item.Hash;
+                entry.ServerId = result.ServerId;
+                entry.ServerVersion = result.ServerVersion;
+                entry.LastError = null;
+                entry.FirstDeliveredAt ??= now;
+                entry.Attempts = 0;
+            }
+            else
+            {
+                // A rejected content leaves what the destination held untouched (server id, version, hash),
+                // and marks the entry failed so the next sync retries it and status reports it.
+                entry.State = LedgerState.Failed;
+                entry.LastError = result.Error;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+        foreach (var result in results)
+        {
+            var entry = db.Ledger.Local.First(e => e.ResourceType == result.Key.ResourceType && e.BusinessId == result.Key.BusinessId);
+            snapshot.Set(result.Key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.ServerVersion, entry.State == LedgerState.Delivered));
+        }
+    }
+}

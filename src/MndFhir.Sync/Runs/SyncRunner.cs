@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MndFhir.Data;
+using MndFhir.Mapping;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Ledger;
+
+namespace MndFhir.Sync.Runs;
+
+/// <summary>
+/// One sync of one destination: take the destination's lease, stream the change set tier by tier, send it in
+/// batches, and record in the ledger exactly what the destination confirmed. Whatever stops it, the next run starts
+/// again from the ledger and sends only what is missing.
+/// </summary>
+public sealed class SyncRunner(
+    IDbContextFactory<MndFhirDbContext> contexts,
+    FhirMapper mapper,
+    DeliveryLedger ledger,
+    DestinationWriterFactory writers,
+    IOptions<SyncSettings> settings,
+    TimeProvider clock,
+    ILogger<SyncRunner> logger)
+{
+    private static readonly TimeSpan LeaseTime = TimeSpan.FromMinutes(10);
+
+    public async Task<SyncRunSummary> RunAsync(string destinationName, string trigger, CancellationToken ct)
+    {
+        var destination = settings.Value.Find(destinationName);
+        var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var leases = new DestinationLeaseStore(db);
+        if (!await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct))
+        {
+            throw new SyncAlreadyRunningException(destination.Name);
+        }
+
+        try
+        {
+            return await RunLeasedAsync(db, leases, destination, holder, trigger, ct);
+        }
+        finally
+        {
+            await leases.ReleaseLeaseAsync(destination.Name, holder, CancellationToken.None);
+        }
+    }
+
+    private async Task<SyncRunSummary> RunLeasedAsync(
+        MndFhirDbContext db, DestinationLeaseStore leases, DestinationOptions destination, string holder, string trigger, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var run = new SyncRun { Destination = destination.Name, Trigger = trigger, StartedAt = clock.GetUtcNow(), Outcome = SyncOutcome.Running };
+        db.SyncRuns.Add(run);
+        await db.SaveChangesAsync(ct);
+        var summary = new SyncRunSummary { RunId = run.Id, Destination = destination.Name };
+        logger.LogInformation("Sync {RunId} of {Destination} started ({Trigger})", run.Id, destination.Name, trigger);
+
+        var snapshot = await ledger.LoadAsync(destination.Name, ct);
+        var resolver = new LedgerReferenceResolver(snapshot, mapper.Identity);
+        var writer = writers.Create(destination, run.Id, run.StartedAt);
+        try
+        {
+            await using (writer)
+            {
+                await using var reader = await contexts.CreateDbContextAsync(ct);
+                var changes = new ChangeSetBuilder(reader, mapper, destination, snapshot);
+                foreach (var tier in Enum.GetValues<DeliveryTier>())
+                {
+                    var batch = new List<ChangeSetItem>(destination.BatchSize);
+                    await foreach (var item in changes.TierAsync(tier, resolver, ct))
+                    {
+                        summary.Considered++;
+                        switch (item.Kind)
+                        {
+                            case ChangeKind.Unchanged:
+                                summary.Unchanged++;
+                                continue;
+                            case ChangeKind.Blocked:
+                                summary.Blocked++;
+                                continue;
+                        }
+
+                        batch.Add(item);
+                        if (batch.Count == destination.BatchSize)
+                        {
+                            await FlushAsync(batch, writer, snapshot, summary, ct);
+                            await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct);
+                        }
+                    }
+
+                    await FlushAsync(batch, writer, snapshot, summary, ct);
+                }
+            }
+
+            summary.Output = (writer as NdjsonFolderWriter)?.OutputDirectory;
+        }
+        catch (DestinationUnavailableException ex)
+        {
+            summary.Error = ex.Message;
+            logger.LogError("Sync {RunId} of {Destination} stopped: the destination is unavailable", run.Id, destination.Name);
+        }
+
+        summary.Elapsed = stopwatch.Elapsed;
+        run.FinishedAt = clock.GetUtcNow();
+        run.Considered = summary.Considered;
+        run.Unchanged = summary.Unchanged;
+        run.Created = summary.Created;
+        run.Updated = summary.Updated;
+        run.Failed = summary.Failed;
+        run.Blocked = summary.Blocked;
+        run.Error = summary.Error;
+        run.Outcome = summary.Error is not null ? SyncOutcome.Failed
+            : summary.Failed + summary.Blocked > 0 ? SyncOutcome.PartlySucceeded
+            : SyncOutcome.Succeeded;
+        await db.SaveChangesAsync(CancellationToken.None);
+        logger.LogInformation(
+            "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed, {Blocked} blocked in {ElapsedMs:0} ms",
+            run.Id, destination.Name, run.Outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Blocked, summary.Elapsed.TotalMilliseconds);
+        return summary;
+    }
+
+    private async Task FlushAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var results = await writer.SendAsync(batch, ct);
+        await ledger.RecordAsync(snapshot, batch, results, ct);
+        foreach (var r in results)
+        {
+            if (!r.Accepted)
+            {
+                summary.Failed++;
+            }
+            else if (r.Created)
+            {
+                summary.Created++;
+            }
+            else
+            {
+                summary.Updated++;
+            }
+        }
+
+        batch.Clear();
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MndFhir.Data;
+using MndFhir.Mapping;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Ledger;
+
+namespace MndFhir.Sync.Status;
+
+/// <summary>
+/// Counts per destination. Pending is computed, not stored: the records are mapped and compared with the ledger
+/// exactly as a sync would (without sending), so the figure cannot drift from what the next sync will do.
+/// </summary>
+public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, FhirMapper mapper, DeliveryLedger ledger, IOptions<SyncSettings> settings)
+{
+    public async Task<IReadOnlyList<DestinationStatus>> GetAsync(CancellationToken ct)
+    {
+        var list = new List<DestinationStatus>();
+        foreach (var destination in settings.Value.Destinations)
+        {
+            list.Add(await GetAsync(destination, ct));
+        }
+
+        return list;
+    }
+
+    public async Task<DestinationStatus> GetAsync(DestinationOptions destination, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var snapshot = await ledger.LoadAsync(destination.Name, ct);
+        var resolver = new LedgerReferenceResolver(snapshot, mapper.Identity);
+        var changes = new ChangeSetBuilder(db, mapper, destination, snapshot);
+        int pending = 0, failed = 0;
+        foreach (var tier in Enum.GetValues<DeliveryTier>())
+        {
+            await foreach (var item in changes.TierAsync(tier, resolver, ct))
+            {
+                if (item.Kind == ChangeKind.Retry)
+                {
+                    failed++;
+                }
+                else if (item.Kind != ChangeKind.Unchanged)
+                {
+                    pending++;
+                }
+            }
+        }
+
+        var delivered = await db.Ledger.CountAsync(e => e.Destination == destination.Name && e.State == LedgerState.Delivered, ct);
+        var last = await db.SyncRuns.AsNoTracking()
+            .Where(r => r.Destination == destination.Name)
+            .OrderByDescending(r => r.Id)
+            .FirstOrDefaultAsync(ct);
+        return new DestinationStatus(destination.Name, delivered, pending, failed, last?.StartedAt, last?.Outcome.ToString());
+    }
+}

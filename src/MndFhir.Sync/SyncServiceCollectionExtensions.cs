@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MndFhir.Data;
+using MndFhir.Identity;
+using MndFhir.Mapping;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Intake;
+using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Runs;
+using MndFhir.Sync.Scheduling;
+using MndFhir.Sync.Status;
+
+namespace MndFhir.Sync;
+
+public static class SyncServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers everything a sync needs: options (validated at start), the database, the mapping rules (loaded and
+    /// checked once), the mapper, intake, ledger, delivery and status. Relative paths in the configuration are taken
+    /// from <paramref name="baseDirectory"/> (the configuration file's folder).
+    /// </summary>
+    public static IServiceCollection AddMndFhirSync(this IServiceCollection services, IConfiguration configuration, string baseDirectory)
+    {
+        services.AddOptions<ClinicOptions>()
+            .Bind(configuration.GetSection(ClinicOptions.Section))
+            .PostConfigure(o =>
+            {
+                o.MappingsPath = Path.GetFullPath(o.MappingsPath, baseDirectory);
+                o.ExportPath = o.ExportPath is null ? null : Path.GetFullPath(o.ExportPath, baseDirectory);
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<SyncSettings>()
+            .Configure(s => s.Destinations = configuration.GetSection(SyncSettings.Section).Get<List<DestinationOptions>>() ?? [])
+            .PostConfigure(s =>
+            {
+                foreach (var d in s.Destinations.Where(d => d.Folder is not null))
+                {
+                    d.Folder = Path.GetFullPath(d.Folder!, baseDirectory);
+                }
+            })
+            .Validate(s => s.Destinations.Select(d => d.Name.ToLowerInvariant()).Distinct().Count() == s.Destinations.Count, "Destination names must be unique.")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SyncSettings>, SyncSettingsValidator>();
+
+        var database = configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
+        database.ResolveRelativePaths(baseDirectory);
+        services.AddMndFhirDatabase(database);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
+        services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
+        services.AddSingleton<FhirMapper>();
+        services.AddSingleton<DestinationWriterFactory>();
+        services.AddTransient<DeliveryLedger>();
+        services.AddTransient<SyncRunner>();
+        services.AddTransient<SyncStatusService>();
+        services.AddTransient<ClinicImporter>();
+        services.AddTransient<SyncJob>();
+        services.AddTransient<DestinationScheduler>();
+        return services;
+    }
+}

@@ -1,0 +1,24 @@
+namespace MndFhir.Core.Tests;
+
+/// <summary>Finds files of the repository from the test's output folder.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Mappings => Path.Combine(Root, "mappings");
+
+    public static string Samples => Path.Combine(Root, "samples");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MndFhir.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("MndFhir.sln not found above " + AppContext.BaseDirectory);
+    }
+}
