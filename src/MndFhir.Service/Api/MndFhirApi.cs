@@ -28,7 +28,7 @@ public static class MndFhirApi
                 return Results.NotFound(new { error = $"No destination named '{name}'." });
             }
 
-            var jobId = jobs.Enqueue<SyncJob>(job => job.RunAsync(destination.Name, CancellationToken.None));
+            var jobId = jobs.Enqueue<SyncJob>(job => job.RunAsync(destination.Name, "api", CancellationToken.None));
             return Results.Accepted($"/hangfire/jobs/details/{jobId}", new { jobId, destination = destination.Name });
         });
         app.MapGet("/health", async (MndFhirDbContext db, CancellationToken ct) =>

@@ -21,7 +21,7 @@ public sealed class DestinationScheduler(IRecurringJobManager jobs, IOptions<Syn
             var name = destination.Name;
             jobs.AddOrUpdate<SyncJob>(
                 id,
-                job => job.RunAsync(name, CancellationToken.None),
+                job => job.RunAsync(name, "scheduled", CancellationToken.None),
                 destination.Schedule!,
                 new RecurringJobOptions
                 {

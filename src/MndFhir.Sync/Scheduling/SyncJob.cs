@@ -12,11 +12,11 @@ public sealed class SyncJob(SyncRunner runner)
 {
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
-    public async Task RunAsync(string destination, CancellationToken cancellationToken)
+    public async Task RunAsync(string destination, string trigger, CancellationToken cancellationToken)
     {
         try
         {
-            await runner.RunAsync(destination, "scheduled", cancellationToken);
+            await runner.RunAsync(destination, trigger, cancellationToken);
         }
         catch (SyncAlreadyRunningException)
         {

@@ -1,0 +1,36 @@
+namespace MndFhir.Data;
+
+/// <summary>What one destination holds of one resource, as the destination confirmed it.</summary>
+public sealed class LedgerEntry
+{
+    public long Id { get; set; }
+
+    public string Destination { get; set; } = string.Empty;
+
+    public string ResourceType { get; set; } = string.Empty;
+
+    /// <summary>The business identifier value (the clinic id the resource was made from).</summary>
+    public string BusinessId { get; set; } = string.Empty;
+
+    public string? RecordId { get; set; }
+
+    /// <summary>SHA-256 of the JSON last confirmed by the destination.</summary>
+    public string ContentHash { get; set; } = string.Empty;
+
+    /// <summary>The id the destination gave the resource (its logical id, or the file id for folder destinations).</summary>
+    public string? ServerId { get; set; }
+
+    public string? ServerVersion { get; set; }
+
+    public LedgerState State { get; set; }
+
+    /// <summary>Failed deliveries since the last confirmed one.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>The destination's answer to the last failed delivery (OperationOutcome JSON).</summary>
+    public string? LastError { get; set; }
+
+    public DateTimeOffset? FirstDeliveredAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}

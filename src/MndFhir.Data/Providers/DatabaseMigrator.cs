@@ -1,0 +1,28 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace MndFhir.Data;
+
+/// <summary>Brings the database to the current schema at start-up (the provider's own migrations).</summary>
+public sealed class DatabaseMigrator(IDbContextFactory<MndFhirDbContext> contexts, DatabaseOptions options)
+{
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+            if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            // WAL lets the service read status while a sync writes; it is a property of the file, set once.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+    }
+}

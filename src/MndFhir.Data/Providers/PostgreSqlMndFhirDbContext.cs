@@ -1,0 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace MndFhir.Data;
+
+public sealed class PostgreSqlMndFhirDbContext(DbContextOptions<PostgreSqlMndFhirDbContext> options) : MndFhirDbContext(options);

@@ -1,0 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace MndFhir.Data;
+
+public sealed class SqlServerMndFhirDbContext(DbContextOptions<SqlServerMndFhirDbContext> options) : MndFhirDbContext(options);

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+
+namespace MndFhir.Cli.Tests;
+
+/// <summary>The README's first command, on a copy of the sample configuration: the main job end to end without a server.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-cli-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public RunCommandTests()
+    {
+        // The sample configuration, with its relative paths pointing into the repository's samples and mappings,
+        // and its outputs into a temporary folder.
+        Directory.CreateDirectory(_folder);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(CliProcess.RepositoryRoot, "samples", "mndfhir.sample.json")))!;
+        config["Clinic"]!["MappingsPath"] = Path.Combine(CliProcess.RepositoryRoot, "mappings");
+        config["Clinic"]!["ExportPath"] = Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export");
+        config["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db");
+        config["Logging"]!["Folder"] = Path.Combine(_folder, "logs");
+        config["Destinations"]![0]!["Folder"] = Path.Combine(_folder, "hospital");
+        config["Destinations"]![1]!["Folder"] = Path.Combine(_folder, "registry");
+        File.WriteAllText(Path.Combine(_folder, "mndfhir.json"), config.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Run_imports_the_samples_writes_every_resource_once_and_a_second_run_writes_nothing()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "run", "--config", "mndfhir.json");
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("import patients.csv: 60 rows, 60 new", output, StringComparison.Ordinal);
+        Assert.Contains("0 rejected", output, StringComparison.Ordinal);
+        var patients = File.ReadAllLines(Single(Path.Combine(_folder, "hospital"), "Patient.ndjson"));
+        Assert.Equal(60, patients.Length);
+        Assert.Equal(60, patients.Select(l => JsonNode.Parse(l)!["id"]!.GetValue<string>()).Distinct().Count());
+        var treatments = File.ReadAllLines(Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export", "treatments.csv")).Length - 1;
+        Assert.Equal(treatments, File.ReadAllLines(Single(Path.Combine(_folder, "hospital"), "Procedure.ndjson")).Length);
+
+        // The registry receives only the patients who consented.
+        var consenting = File.ReadAllLines(Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export", "patients.csv"))
+            .Skip(1).Count(l => l.Contains(",yes,", StringComparison.Ordinal) || l.EndsWith(",yes", StringComparison.Ordinal));
+        Assert.Equal(consenting, File.ReadAllLines(Single(Path.Combine(_folder, "registry"), "Patient.ndjson")).Length);
+
+        // The logs carry no names.
+        var firstNames = patients.Select(l => JsonNode.Parse(l)!["name"]?[0]?["family"]?.GetValue<string>()).OfType<string>().ToList();
+        var logs = string.Concat(Directory.GetFiles(Path.Combine(_folder, "logs")).Select(File.ReadAllText));
+        Assert.NotEmpty(logs);
+        Assert.DoesNotContain(firstNames, n => logs.Contains(n, StringComparison.Ordinal));
+
+        var (exit2, output2, error2) = await CliProcess.RunAsync(_folder, "run", "--config", "mndfhir.json");
+        Assert.True(exit2 == 0, $"exit {exit2}\n{output2}\n{error2}");
+        Assert.Contains("60 rows, 0 new, 0 changed, 60 unchanged", output2, StringComparison.Ordinal);
+        Assert.Contains(" 0 created, 0 updated", output2, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_folder, "hospital")).Length);
+    }
+
+    [Fact]
+    public async Task Status_before_any_sync_counts_everything_as_pending()
+    {
+        var (importExit, _, importError) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(importExit == 0, importError);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        Assert.True(exit == 0, error);
+        var line = output.Split('\n').Single(l => l.StartsWith("hospital-files", StringComparison.Ordinal));
+        var figures = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", figures[1]);
+        Assert.True(int.Parse(figures[2], System.Globalization.CultureInfo.InvariantCulture) > 10_000);
+        Assert.Equal("0", figures[3]);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string Single(string folder, string file) =>
+        Directory.GetFiles(folder, file, SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).First();
+}

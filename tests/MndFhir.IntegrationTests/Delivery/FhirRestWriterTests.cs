@@ -1,0 +1,68 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging.Abstractions;
+using MndFhir.Identity;
+using MndFhir.IntegrationTests.Infrastructure;
+using MndFhir.Mapping;
+using MndFhir.Serialization;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+
+namespace MndFhir.IntegrationTests.Delivery;
+
+/// <summary>The REST writer against the real FHIR test server: conditional updates, and isolation of rejected resources.</summary>
+public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<FhirTestServer>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task One_invalid_resource_in_a_bundle_is_isolated_with_the_servers_outcome_and_the_rest_is_delivered()
+    {
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity);
+        var batch = Enumerable.Range(1, 7).Select(i => Item(identity, $"P-{i}", gender: "female")).ToList();
+        batch[4] = Item(identity, "P-5", gender: "not-a-gender");
+
+        var results = await writer.SendAsync(batch, CancellationToken.None);
+
+        Assert.Equal(7, results.Count);
+        Assert.Equal(batch.Select(b => b.Mapped.Key), results.Select(r => r.Key));
+        var rejected = Assert.Single(results, r => !r.Accepted);
+        Assert.Equal("P-5", rejected.Key.BusinessId);
+        Assert.Contains("OperationOutcome", rejected.Error, StringComparison.Ordinal);
+        Assert.All(results.Where(r => r.Accepted), r => Assert.False(string.IsNullOrEmpty(r.ServerId)));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Sending_the_same_resources_again_updates_them_in_place()
+    {
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity);
+        var batch = Enumerable.Range(1, 3).Select(i => Item(identity, $"P-{i}", gender: "male")).ToList();
+
+        var first = await writer.SendAsync(batch, CancellationToken.None);
+        var again = await writer.SendAsync(batch, CancellationToken.None);
+
+        Assert.All(first, r => Assert.True(r.Accepted && r.Created));
+        Assert.All(again, r => Assert.True(r.Accepted && !r.Created));
+        Assert.Equal(first.Select(r => r.ServerId), again.Select(r => r.ServerId));
+    }
+
+    private FhirRestWriter Writer(ClinicIdentity identity)
+    {
+        var destination = new DestinationOptions { Name = "test", Kind = DestinationKind.FhirRest, BaseUrl = server.BaseUrl };
+        return new FhirRestWriter(
+            DestinationWriterFactory.CreateHttpClient(destination),
+            identity,
+            new TransientRetry(NullLogger.Instance, maxAttempts: 2, baseDelay: TimeSpan.FromMilliseconds(50)),
+            "test",
+            NullLogger<FhirRestWriter>.Instance);
+    }
+
+    private static ChangeSetItem Item(ClinicIdentity identity, string id, string gender)
+    {
+        var key = new ResourceKey("Patient", id);
+        var patient = new Patient();
+        patient.Identifier.Add(identity.IdentifierFor(key));
+        var json = FhirJson.Serialize(patient).Replace("\"resourceType\":\"Patient\",", $"\"resourceType\":\"Patient\",\"gender\":\"{gender}\",", StringComparison.Ordinal);
+        return new ChangeSetItem(new MappedResource(key, id, patient, []), json, FhirJson.Hash(json), ChangeKind.New);
+    }
+}

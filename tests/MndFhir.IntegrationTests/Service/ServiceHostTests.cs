@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Service;
+using Serilog;
+
+namespace MndFhir.IntegrationTests.Service;
+
+/// <summary>The service as `mndfhir serve` runs it: Hangfire schedules per destination, API, and a job that really syncs.</summary>
+public sealed class ServiceHostTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-svc-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public async System.Threading.Tasks.Task Serve_schedules_each_destination_listens_on_loopback_and_runs_an_enqueued_sync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        Directory.CreateDirectory(_folder);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clinic:MappingsPath"] = Path.Combine(RepositoryPaths.Root, "mappings"),
+            ["Database:Provider"] = "Sqlite",
+            ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db"),
+            ["Hangfire:Storage"] = "InMemory",
+            ["Destinations:0:Name"] = "nightly-files",
+            ["Destinations:0:Kind"] = "NdjsonFolder",
+            ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
+            ["Destinations:0:Schedule"] = "0 2 * * *",
+            ["Destinations:1:Name"] = "manual-only",
+            ["Destinations:1:Kind"] = "NdjsonFolder",
+            ["Destinations:1:Folder"] = Path.Combine(_folder, "out2"),
+        }).Build();
+
+        await using var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger());
+        await ServiceHost.PrepareAsync(app.Services, cts.Token);
+        await app.StartAsync(cts.Token);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        Assert.True(IPAddress.IsLoopback(IPAddress.Parse(address.Host)));
+
+        using (var connection = JobStorage.Current.GetConnection())
+        {
+            var job = Assert.Single(connection.GetRecurringJobs());
+            Assert.Equal("sync-nightly-files", job.Id);
+            Assert.Equal("0 2 * * *", job.Cron);
+        }
+
+        using var http = new HttpClient { BaseAddress = address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health", UriKind.Relative), cts.Token)).StatusCode);
+        var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative), cts.Token));
+        Assert.Equal(2, status.RootElement.GetArrayLength());
+
+        var enqueue = await http.PostAsync(new Uri("/api/destinations/manual-only/sync", UriKind.Relative), null, cts.Token);
+        Assert.Equal(HttpStatusCode.Accepted, enqueue.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync(new Uri("/api/destinations/nowhere/sync", UriKind.Relative), null, cts.Token)).StatusCode);
+
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+        SyncRun? run = null;
+        while (run?.FinishedAt is null)
+        {
+            await System.Threading.Tasks.Task.Delay(200, cts.Token);
+            await using var db = await contexts.CreateDbContextAsync(cts.Token);
+            run = await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Destination == "manual-only", cts.Token);
+        }
+
+        Assert.Equal("api", run.Trigger);
+        Assert.Equal(SyncOutcome.Succeeded, run.Outcome);
+        await app.StopAsync(cts.Token);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
