@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using MndFhir.Mapping;
 using System.CommandLine;
 using MndFhir.Cli.Commands;
 
@@ -14,4 +16,14 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     ServeCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is MappingLoadException or OptionsValidationException or FileNotFoundException or DirectoryNotFoundException)
+{
+    // What an operator can fix: say what and where, without a stack trace.
+    await Console.Error.WriteLineAsync($"mndfhir: {ex.Message}");
+    return 2;
+}

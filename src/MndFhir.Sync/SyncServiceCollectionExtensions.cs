@@ -9,7 +9,6 @@ using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Runs;
-using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 
 namespace MndFhir.Sync;
@@ -58,8 +57,6 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();
         services.AddTransient<ClinicImporter>();
-        services.AddTransient<SyncJob>();
-        services.AddTransient<DestinationScheduler>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using MndFhir.Cli.Hosting;
 using MndFhir.Service;
 
@@ -16,7 +17,8 @@ internal static class ServeCommand
             var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true);
             await using var app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
             await ServiceHost.PrepareAsync(app.Services, ct);
-            await app.RunAsync(ct);
+            await app.StartAsync(ct);
+            await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;

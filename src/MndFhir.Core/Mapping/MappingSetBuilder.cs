@@ -182,7 +182,7 @@ internal sealed class MappingSetBuilder
             return null;
         }
 
-        var unit = r.String(v, "unit", required: kind is ValueKind.Quantity or ValueKind.Score);
+        var unit = r.String(v, "unit", required: kind is ValueKind.Quantity);
         if (kind == ValueKind.Score)
         {
             unit ??= "{score}";

@@ -4,6 +4,7 @@ using Hangfire.SqlServer;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Sync.Scheduling;
 
 namespace MndFhir.Service.Scheduling;
 
@@ -35,6 +36,8 @@ public static class HangfireServiceCollectionExtensions
             }
         });
         services.AddHangfireServer(o => o.WorkerCount = Math.Max(1, options.WorkerCount));
+        services.AddTransient<SyncJob>();
+        services.AddTransient<DestinationScheduler>();
         return services;
     }
 

@@ -20,11 +20,10 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     public NdjsonFolderWriter(string folder, DateTimeOffset runStartedAt, long runId)
     {
         _directory = Path.Combine(folder, $"{runStartedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-run{runId}");
-        Directory.CreateDirectory(_directory);
     }
 
-    /// <summary>The sub-folder this run writes.</summary>
-    public string OutputDirectory => _directory;
+    /// <summary>The sub-folder this run wrote, or null when there was nothing to write (no empty folders).</summary>
+    public string? OutputDirectory => _files.Count > 0 ? _directory : null;
 
     /// <summary>A valid FHIR id for a business id: the id itself when it fits <c>[A-Za-z0-9\-\.]{1,64}</c>, else a hash.</summary>
     public static string LogicalId(string businessId) =>
@@ -40,6 +39,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
             var type = item.Mapped.Key.ResourceType;
             if (!_files.TryGetValue(type, out var file))
             {
+                Directory.CreateDirectory(_directory);
                 var stream = new FileStream(Path.Combine(_directory, type + ".ndjson"), FileMode.Create, FileAccess.Write, FileShare.Read);
                 file = (new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" }, 0);
             }
@@ -59,6 +59,11 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
 
     public async ValueTask DisposeAsync()
     {
+        if (_files.Count == 0)
+        {
+            return;
+        }
+
         var manifest = _files.OrderBy(f => f.Key, StringComparer.Ordinal)
             .Select(f => new { type = f.Key, url = f.Key + ".ndjson", count = f.Value.Count })
             .ToList();

@@ -21,9 +21,13 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
 {
     private const int BatchSize = 500;
 
+    // Quarantine entries seen again in this import are not resolved by a twin row of the same import.
+    private DateTimeOffset _importStartedAt;
+
     public async Task<ImportSummary> ImportAsync(string folder, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
+        _importStartedAt = clock.GetUtcNow();
         var warnings = new List<string>();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var patients = (await db.Patients.Select(p => p.PatientId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
@@ -38,6 +42,11 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         warnings.AddRange(context.Warnings.Select(w => w.ToString()));
 
         var summary = new ImportSummary(files, warnings, stopwatch.Elapsed);
+        if (summary.Rejected > 0)
+        {
+            logger.LogWarning("{Rejected} rows of {Folder} were quarantined", summary.Rejected, Path.GetFileName(folder));
+        }
+
         logger.LogInformation(
             "Imported {Folder}: {Created} new, {Updated} changed, {Unchanged} unchanged, {Rejected} rejected in {ElapsedMs:0} ms",
             Path.GetFileName(folder), files.Sum(f => f.Created), files.Sum(f => f.Updated), files.Sum(f => f.Unchanged), summary.Rejected, stopwatch.Elapsed.TotalMilliseconds);
@@ -100,6 +109,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
             _ => { },
             warnings,
             ct);
+        summary.Rows += heldTotals.Count;
         var rejected = panels.Complete().ToList();
         summary.Rejected += rejected.Count;
         await QuarantineAsync(rejected, ct);
@@ -173,7 +183,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
 
         // A row that is valid now resolves what was quarantined for the same record of the same file.
         await db.Quarantine
-            .Where(q => q.File == file && q.ResolvedAt == null && q.RecordId != null && ids.Contains(q.RecordId))
+            .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _importStartedAt && q.RecordId != null && ids.Contains(q.RecordId))
             .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
         await db.SaveChangesAsync(ct);
         batch.Clear();
@@ -226,7 +236,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
                 FirstSeenAt = now,
                 LastSeenAt = now,
             });
-            logger.LogWarning("Quarantined {File} line {Line} record {RecordId}: rule {Rule}", rejection.File, rejection.Line, rejection.RecordId, rejection.Rule);
+            logger.LogInformation("Quarantined {File} line {Line} record {RecordId}: rule {Rule}", rejection.File, rejection.Line, rejection.RecordId, rejection.Rule);
         }
 
         await db.SaveChangesAsync(ct);

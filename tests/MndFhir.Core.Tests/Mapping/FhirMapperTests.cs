@@ -23,7 +23,7 @@ public sealed class FhirMapperTests
         Assert.Contains(patient.Identifier, i => i.System == Base + "/patient" && i.Value == "P-0001");
         var mrn = Assert.Single(patient.Identifier, i => i.System == "https://hospital.test/mrn");
         Assert.Equal("MRN123", mrn.Value);
-        Assert.Equal("MR", mrn.Type.Coding[0].Code);
+        Assert.Equal("MR", mrn.Type!.Coding[0].Code);
         Assert.Equal("1961-04", patient.BirthDate);
         Assert.Equal(AdministrativeGender.Female, patient.Gender);
         Assert.Equal("2025-02-03", Assert.IsType<FhirDateTime>(patient.Deceased).Value);
@@ -42,12 +42,12 @@ public sealed class FhirMapperTests
         var mapped = Mapper.MapCondition(Patient(), Resolver);
         var condition = Assert.IsType<Condition>(mapped.Resource);
 
-        Assert.Contains(condition.Code.Coding, c => c.System == "http://snomed.info/sct" && c.Code == "86044005");
-        Assert.Contains(condition.Code.Coding, c => c.System == "http://hl7.org/fhir/sid/icd-10-cm" && c.Code == "G12.21");
-        Assert.Contains(condition.Code.Coding, c => c.System == Rules.ClinicSystem(ClinicCodeSystems.Diagnosis) && c.Code == "ALS");
+        Assert.Contains(condition.Code!.Coding, c => c.System == "http://snomed.info/sct" && c.Code == "86044005");
+        Assert.Contains(condition.Code!.Coding, c => c.System == "http://hl7.org/fhir/sid/icd-10-cm" && c.Code == "G12.21");
+        Assert.Contains(condition.Code!.Coding, c => c.System == Rules.ClinicSystem(ClinicCodeSystems.Diagnosis) && c.Code == "ALS");
         Assert.Equal("2022-09", Assert.IsType<FhirDateTime>(condition.Onset).Value);
         Assert.Equal(new ResourceKey("Patient", "P-0001"), Assert.Single(mapped.References));
-        Assert.StartsWith("Patient?identifier=", condition.Subject.Reference, StringComparison.Ordinal);
+        Assert.StartsWith("Patient?identifier=", condition.Subject!.Reference, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -56,13 +56,13 @@ public sealed class FhirMapperTests
         var mapped = Mapper.MapProcedure(Treatment(), Resolver);
         var procedure = Assert.IsType<Procedure>(mapped.Resource);
 
-        Assert.Contains(procedure.Code.Coding, c => c.System == "http://snomed.info/sct" && c.Code == "1269349006");
+        Assert.Contains(procedure.Code!.Coding, c => c.System == "http://snomed.info/sct" && c.Code == "1269349006");
         Assert.Contains(procedure.Code.Coding, c => c.System == Rules.ClinicSystem(ClinicCodeSystems.Treatment) && c.Code == "SC_INTRATHECAL");
         var route = Assert.Single(procedure.Extension, e => e.Url == Rules.Extension("procedure-route"));
-        Assert.Equal("72607000", ((CodeableConcept)route.Value).Coding[0].Code);
+        Assert.Equal("72607000", ((CodeableConcept)route.Value!).Coding[0].Code);
         Assert.Equal("lumbar", Assert.Single(procedure.BodySite).Coding.Single(c => c.System == Rules.ClinicSystem(ClinicCodeSystems.BodySite)).Code);
         Assert.Equal(EventStatus.Completed, procedure.Status);
-        Assert.Equal(Base + "/staff", procedure.Performer[0].Actor.Identifier.System);
+        Assert.Equal(Base + "/staff", procedure.Performer[0].Actor!.Identifier!.System);
         Assert.Contains(procedure.Identifier, i => i.System == Base + "/procedure" && i.Value == "T-00001");
     }
 
@@ -71,7 +71,7 @@ public sealed class FhirMapperTests
     {
         var observation = (Observation)Mapper.MapObservation(Assessment("FVC", "2340", "ml"), Resolver).Resource;
 
-        Assert.Contains(observation.Code.Coding, c => c.System == "http://loinc.org" && c.Code == "19868-9");
+        Assert.Contains(observation.Code!.Coding, c => c.System == "http://loinc.org" && c.Code == "19868-9");
         var quantity = Assert.IsType<Quantity>(observation.Value);
         Assert.Equal(2.34m, quantity.Value);
         Assert.Equal("L", quantity.Code);
@@ -86,10 +86,10 @@ public sealed class FhirMapperTests
         a.Note = "5b";
         var observation = (Observation)Mapper.MapObservation(a, Resolver).Resource;
 
-        Assert.Contains(observation.Code.Coding, c => c.Code == "82945-7");
+        Assert.Contains(observation.Code!.Coding, c => c.Code == "82945-7");
         Assert.DoesNotContain(observation.Code.Coding, c => c.Code == "82944-0");
         Assert.Empty(observation.Note);
-        Assert.Equal("{score}", ((Quantity)observation.Value).Code);
+        Assert.Equal("{score}", ((Quantity)observation.Value!).Code);
         Assert.Equal("survey", observation.Category[0].Coding[0].Code);
     }
 

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MndFhir.Mapping;
+using MndFhir.Records;
+
+namespace MndFhir.Intake;
+
+public sealed partial class ClinicExportParser
+{
+    private static TreatmentRecord? Treatment(RowCursor row, IntakeContext context)
+    {
+        var rules = context.Rules;
+        var record = new TreatmentRecord
+        {
+            TreatmentId = row.Required("treatment_id"),
+            PatientId = KnownPatient(row, context),
+            Code = row.Required("code"),
+        };
+        TreatmentMapping? mapping = null;
+        if (!row.Failed && !rules.Treatments.TryGetValue(record.Code, out mapping))
+        {
+            row.Fail("code", IntakeRules.UnknownCode, $"treatment code '{record.Code}' is not in the clinic vocabulary (mappings/)");
+        }
+
+        record.Status = row.Enum("status", TreatmentStatuses, required: false) ?? TreatmentStatus.Completed;
+        record.PerformedStart = row.Date("performed_start", required: true, allowPartial: false) ?? default;
+        record.PerformedEnd = row.Date("performed_end", required: false, allowPartial: false);
+        if (!row.Failed && record.PerformedEnd is { } end && end < record.PerformedStart)
+        {
+            row.Fail("performed_end", IntakeRules.EndBeforeStart, $"performed_end {end} is before performed_start {record.PerformedStart}");
+        }
+
+        record.CellType = row.Optional("cell_type");
+        if (!row.Failed && record.CellType is { } cellType && !rules.CellTypes.ContainsKey(cellType))
+        {
+            row.Fail("cell_type", IntakeRules.InvalidCode, $"'{cellType}' is not one of {string.Join(", ", rules.CellTypes.Keys)}");
+        }
+
+        record.CellSource = row.Enum("cell_source", CellSources, required: false);
+        if (!row.Failed && mapping is { RequiresCellProduct: true } && (record.CellType is null || record.CellSource is null))
+        {
+            row.Fail(record.CellType is null ? "cell_type" : "cell_source", IntakeRules.MissingCellProduct, $"{record.Code} is a stem-cell treatment: cell_type and cell_source are required");
+        }
+
+        record.CellCount = row.PositiveNumber("cell_count");
+        record.BodySite = KnownBodySite(row, rules);
+        (record.CycleNumber, record.CycleTotal) = Cycle(row);
+        record.Performer = row.Optional("performer");
+        record.Complication = row.Optional("complication");
+        record.Note = row.Optional("note");
+        return row.Failed ? null : record;
+    }
+
+    private static AssessmentRecord? Assessment(RowCursor row, IntakeContext context)
+    {
+        var rules = context.Rules;
+        var record = new AssessmentRecord
+        {
+            AssessmentId = row.Required("assessment_id"),
+            PatientId = KnownPatient(row, context),
+            Code = row.Required("code"),
+        };
+        MeasureMapping? measure = null;
+        if (!row.Failed && !rules.Measures.TryGetValue(record.Code, out measure))
+        {
+            row.Fail("code", IntakeRules.UnknownCode, $"measure code '{record.Code}' is not in the clinic vocabulary (mappings/)");
+        }
+
+        record.Status = row.Enum("status", AssessmentStatuses, required: false) ?? AssessmentStatus.Final;
+        record.Value = record.Status == AssessmentStatus.EnteredInError ? row.Optional("value") : row.Required("value");
+        record.Unit = row.Optional("unit");
+        if (!row.Failed && measure is not null && record.Value is { } value)
+        {
+            CheckValue(row, measure, value, record.Unit);
+        }
+
+        record.Effective = row.Date("effective", required: true, allowPartial: false) ?? default;
+        record.PanelId = row.Optional("panel_id");
+        record.BodySite = KnownBodySite(row, rules);
+        if (!row.Failed && measure is not null)
+        {
+            if (measure.BodySite == BodySiteRule.Required && record.BodySite is null)
+            {
+                row.Fail("body_site", IntakeRules.BodySiteRequired, $"{record.Code} needs a body_site");
+            }
+            else if (measure.BodySite == BodySiteRule.None && record.BodySite is not null)
+            {
+                row.Fail("body_site", IntakeRules.BodySiteNotAllowed, $"{record.Code} takes no body_site");
+            }
+        }
+
+        record.TreatmentId = row.Optional("treatment_id");
+        if (!row.Failed && record.TreatmentId is { } treatment && !context.TreatmentExists(treatment))
+        {
+            row.Fail("treatment_id", IntakeRules.UnknownTreatment, $"treatment {treatment} is not known");
+        }
+
+        record.Note = row.Optional("note");
+        return row.Failed ? null : record;
+    }
+
+    private static void CheckValue(RowCursor row, MeasureMapping measure, string value, string? unit)
+    {
+        switch (measure.Value.Kind)
+        {
+            case ValueKind.Boolean:
+                if (value.ToLowerInvariant() is not ("yes" or "no"))
+                {
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes yes or no, not '{value}'");
+                }
+
+                break;
+            case ValueKind.Ordinal:
+                if (measure.Value.Answers.All(a => a.Value != value))
+                {
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes one of {string.Join(", ", measure.Value.Answers.Select(a => a.Value))}, not '{value}'");
+                }
+
+                break;
+            default:
+                if (!decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                {
+                    row.Fail("value", IntakeRules.InvalidNumber, $"'{value}' is not a number");
+                }
+                else if (measure.Value.Kind == ValueKind.Score && number != decimal.Truncate(number))
+                {
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} is a whole-number score, not '{value}'");
+                }
+                else if (!string.IsNullOrEmpty(unit) && !measure.Value.AcceptedUnits.ContainsKey(unit))
+                {
+                    row.Fail("unit", IntakeRules.UnitNotAllowed, $"unit '{unit}' does not fit {measure.Code} (allowed: {string.Join(", ", measure.Value.AcceptedUnits.Keys)})");
+                }
+                else if (!MeasureValueConverter.TryConvert(measure.Value, value, unit, out _, out var error))
+                {
+                    var rule = string.IsNullOrEmpty(unit) && !measure.Value.UnitOptional ? IntakeRules.UnitNotAllowed : IntakeRules.ValueOutOfRange;
+                    row.Fail(rule == IntakeRules.UnitNotAllowed ? "unit" : "value", rule, $"{measure.Code}: {error}");
+                }
+
+                break;
+        }
+    }
+
+    private static string KnownPatient(RowCursor row, IntakeContext context)
+    {
+        var patient = row.Required("patient_id");
+        if (!row.Failed && !context.PatientExists(patient))
+        {
+            row.Fail("patient_id", IntakeRules.UnknownPatient, $"patient {patient} is not in patients.csv nor imported before");
+        }
+
+        return patient;
+    }
+
+    private static string? KnownBodySite(RowCursor row, MappingSet rules)
+    {
+        var site = row.Optional("body_site");
+        if (!row.Failed && site is not null && !rules.BodySites.ContainsKey(site))
+        {
+            row.Fail("body_site", IntakeRules.UnknownBodySite, $"'{site}' is not a clinic body-site code");
+        }
+
+        return site;
+    }
+
+    private static (int?, int?) Cycle(RowCursor row)
+    {
+        var text = row.Optional("cycle");
+        if (text is null)
+        {
+            return (null, null);
+        }
+
+        var m = CyclePattern().Match(text);
+        if (m.Success
+            && int.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out var n)
+            && int.TryParse(m.Groups[2].Value, CultureInfo.InvariantCulture, out var total)
+            && n >= 1 && n <= total)
+        {
+            return (n, total);
+        }
+
+        row.Fail("cycle", IntakeRules.InvalidCycle, $"'{text}' is not n/N with 1 <= n <= N");
+        return (null, null);
+    }
+
+    [GeneratedRegex(@"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")]
+    private static partial Regex CyclePattern();
+}

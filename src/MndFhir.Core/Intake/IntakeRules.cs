@@ -1,0 +1,26 @@
+namespace MndFhir.Intake;
+
+/// <summary>The stable ids of the intake contract's rules, as stored in the quarantine and shown to operators.</summary>
+public static class IntakeRules
+{
+    public const string MissingColumn = "missing-column";
+    public const string MissingValue = "missing-value";
+    public const string InvalidDate = "invalid-date";
+    public const string PartialDateNotAllowed = "partial-date-not-allowed";
+    public const string InvalidCode = "invalid-code";
+    public const string UnknownCode = "unknown-code";
+    public const string UnknownPatient = "unknown-patient";
+    public const string UnknownTreatment = "unknown-treatment";
+    public const string InvalidNumber = "invalid-number";
+    public const string ValueOutOfRange = "value-out-of-range";
+    public const string UnitNotAllowed = "unit-not-allowed";
+    public const string InvalidValue = "invalid-value";
+    public const string EndBeforeStart = "end-before-start";
+    public const string DuplicateId = "duplicate-id";
+    public const string MissingCellProduct = "missing-cell-product";
+    public const string UnknownBodySite = "unknown-body-site";
+    public const string BodySiteRequired = "body-site-required";
+    public const string BodySiteNotAllowed = "body-site-not-allowed";
+    public const string InvalidCycle = "invalid-cycle";
+    public const string PanelTotalMismatch = "panel-total-mismatch";
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using MndFhir.Mapping;
+using MndFhir.Records;
+
+namespace MndFhir.Intake;
+
+/// <summary>
+/// The panel rule of the contract: a questionnaire's total (ALSFRSR_TOTAL) must equal the sum of its items when all
+/// items of the same panel_id are present. Fed with accepted assessment rows as they stream; keeps only a few numbers
+/// per panel; at the end yields a rejection for every total that disagrees (the items themselves stay accepted).
+/// </summary>
+public sealed class PanelConsistencyCheck(MappingSet rules)
+{
+    private readonly Dictionary<string, PanelState> _panels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PanelMapping> _panelOfMeasure = rules.Panels.Values
+        .SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p)))
+        .ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
+
+    public void Add(AssessmentRecord record, long line)
+    {
+        if (record.PanelId is null || record.Status == AssessmentStatus.EnteredInError
+            || !_panelOfMeasure.TryGetValue(record.Code, out var panel)
+            || !decimal.TryParse(record.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return;
+        }
+
+        if (!_panels.TryGetValue(record.PanelId, out var state))
+        {
+            state = new PanelState(panel);
+            _panels[record.PanelId] = state;
+        }
+
+        if (record.Code == panel.Total)
+        {
+            state.Total = (record, line, value);
+        }
+        else if (state.Items.Add(record.Code))
+        {
+            state.Sum += value;
+        }
+    }
+
+    public IEnumerable<RowRejection> Complete()
+    {
+        var file = ClinicFile.Assessments.FileName();
+        foreach (var (panelId, state) in _panels)
+        {
+            if (state.Total is not { } total || state.Items.Count != state.Panel.Items.Count || total.Value == state.Sum)
+            {
+                continue;
+            }
+
+            yield return new RowRejection(
+                file,
+                total.Line,
+                "value",
+                IntakeRules.PanelTotalMismatch,
+                $"{file} line {total.Line}, column value: {state.Panel.Total} of panel {panelId} is {total.Value.ToString(CultureInfo.InvariantCulture)} but its {state.Items.Count} items sum to {state.Sum.ToString(CultureInfo.InvariantCulture)}",
+                total.Record.AssessmentId,
+                new Dictionary<string, string>
+                {
+                    ["assessment_id"] = total.Record.AssessmentId,
+                    ["patient_id"] = total.Record.PatientId,
+                    ["code"] = total.Record.Code,
+                    ["value"] = total.Record.Value ?? string.Empty,
+                    ["effective"] = total.Record.Effective.Value,
+                    ["panel_id"] = panelId,
+                });
+        }
+
+        _panels.Clear();
+    }
+
+    private sealed class PanelState(PanelMapping panel)
+    {
+        public PanelMapping Panel { get; } = panel;
+
+        public HashSet<string> Items { get; } = new(StringComparer.Ordinal);
+
+        public decimal Sum { get; set; }
+
+        public (AssessmentRecord Record, long Line, decimal Value)? Total { get; set; }
+    }
+}
