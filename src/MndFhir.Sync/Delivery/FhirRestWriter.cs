@@ -112,7 +112,7 @@ public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, Tra
                 continue;
             }
 
-            results.Add(DeliveryResult.Confirmed(key, status.StartsWith("201", StringComparison.Ordinal), where.Id, where.Version ?? response?.Etag));
+            results.Add(DeliveryResult.Confirmed(key, status.StartsWith("201", StringComparison.Ordinal), where.Id, where.Version ?? bundle.Entry[i].Resource?.Meta?.VersionId ?? response?.Etag));
         }
 
         return results;

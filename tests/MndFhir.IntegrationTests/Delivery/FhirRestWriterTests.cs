@@ -19,7 +19,7 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
         var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
         await using var writer = Writer(identity);
         var batch = Enumerable.Range(1, 7).Select(i => Item(identity, $"P-{i}", gender: "female")).ToList();
-        batch[4] = Item(identity, "P-5", gender: "not-a-gender");
+        batch[4] = Item(identity, "P-5", gender: "female\",\"birthDate\":\"1970-13-45");
 
         var results = await writer.SendAsync(batch, CancellationToken.None);
 

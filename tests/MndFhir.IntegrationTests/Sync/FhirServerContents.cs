@@ -9,22 +9,25 @@ internal static class FhirServerContents
     public static async Task<List<T>> AllAsync<T>(HttpClient http, Uri baseUrl, string identifierSystem, CancellationToken ct)
         where T : Resource, new()
     {
+        const int PageSize = 1000;
         var type = new T().TypeName;
         var resources = new List<T>();
-        var next = new Uri(baseUrl, $"{type}?_count=1000");
-        while (next is not null)
+        for (var offset = 0; ; offset += PageSize)
         {
-            var json = await http.GetStringAsync(next, ct);
+            var json = await http.GetStringAsync(new Uri(baseUrl, $"{type}?_count={PageSize}&_offset={offset}"), ct);
             var page = FhirJson.Deserialize<Bundle>(json);
             resources.AddRange(page.Entry.Select(e => e.Resource).OfType<T>());
-            next = page.Link.FirstOrDefault(l => l.Relation == "next")?.Url is { } url ? new Uri(url) : null;
+            if (page.Entry.Count < PageSize)
+            {
+                break;
+            }
         }
 
         return resources.Where(r => Identifiers(r).Any(i => i.System == identifierSystem)).ToList();
     }
 
     public static string BusinessId(Resource resource, string identifierSystem) =>
-        Identifiers(resource).Single(i => i.System == identifierSystem).Value;
+        Identifiers(resource).Single(i => i.System == identifierSystem).Value!;
 
     private static List<Identifier> Identifiers(Resource resource) => resource switch
     {

@@ -1,5 +1,5 @@
-using System.Globalization;
-using CsvHelper;
+using System.Text;
+using MndFhir.Intake;
 
 namespace MndFhir.IntegrationTests.Sync;
 
@@ -9,59 +9,52 @@ internal sealed record SampleExport(
     IReadOnlyDictionary<string, SampleExport.Row> Treatments,
     IReadOnlyDictionary<string, SampleExport.Row> Assessments)
 {
-    public static SampleExport Read(string folder) => new(
-        ReadRows(Path.Combine(folder, "patients.csv"), "patient_id"),
-        ReadRows(Path.Combine(folder, "treatments.csv"), "treatment_id"),
-        ReadRows(Path.Combine(folder, "assessments.csv"), "assessment_id"));
+    public static async Task<SampleExport> ReadAsync(string folder) => new(
+        await ReadRowsAsync(Path.Combine(folder, "patients.csv"), "patient_id"),
+        await ReadRowsAsync(Path.Combine(folder, "treatments.csv"), "treatment_id"),
+        await ReadRowsAsync(Path.Combine(folder, "assessments.csv"), "assessment_id"));
 
     /// <summary>Rewrites one cell of the row with the given id (first column named *_id), keeping everything else.</summary>
-    public static void ReplaceCell(string path, string id, string column, string value)
+    public static async Task ReplaceCellAsync(string path, string id, string column, string value)
     {
-        var (header, rows) = Load(path);
-        var idColumn = Array.FindIndex(header, h => h.EndsWith("_id", StringComparison.Ordinal));
-        var target = Array.IndexOf(header, column);
+        var (header, rows) = await LoadAsync(path);
+        var idColumn = header.FindIndex(h => h.EndsWith("_id", StringComparison.Ordinal));
         var row = rows.Single(r => r[idColumn] == id);
-        row[target] = value;
-        using var writer = new StreamWriter(path);
-        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
-        foreach (var h in header)
+        row[header.IndexOf(column)] = value;
+        var text = new StringBuilder();
+        foreach (var r in rows.Prepend(header))
         {
-            csv.WriteField(h);
+            text.Append(string.Join(',', r.Select(Quote))).Append('\n');
         }
 
-        csv.NextRecord();
-        foreach (var r in rows)
-        {
-            foreach (var cell in r)
-            {
-                csv.WriteField(cell);
-            }
-
-            csv.NextRecord();
-        }
+        await File.WriteAllTextAsync(path, text.ToString());
     }
 
-    private static Dictionary<string, Row> ReadRows(string path, string idColumn)
+    private static string Quote(string cell) =>
+        cell.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+
+    private static async Task<Dictionary<string, Row>> ReadRowsAsync(string path, string idColumn)
     {
-        var (header, rows) = Load(path);
-        int Col(string name) => Array.IndexOf(header, name);
+        var (header, rows) = await LoadAsync(path);
+        int Col(string name) => header.IndexOf(name);
         var id = Col(idColumn);
         return rows.ToDictionary(
             r => r[id],
             r => new Row(r[id], r[Col("patient_id")], Col("code") >= 0 ? r[Col("code")] : string.Empty, Col("unit") >= 0 ? r[Col("unit")] : string.Empty));
     }
 
-    private static (string[] Header, List<string[]> Rows) Load(string path)
+    private static async Task<(List<string> Header, List<List<string>> Rows)> LoadAsync(string path)
     {
         using var reader = new StreamReader(path);
-        using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
-        csv.Read();
-        csv.ReadHeader();
-        var header = csv.HeaderRecord!;
-        var rows = new List<string[]>();
-        while (csv.Read())
+        var csv = new CsvRecordReader(reader);
+        var header = await csv.ReadAsync(CancellationToken.None) ?? throw new InvalidDataException(path + " is empty");
+        var rows = new List<List<string>>();
+        while (await csv.ReadAsync(CancellationToken.None) is { } fields)
         {
-            rows.Add(Enumerable.Range(0, header.Length).Select(i => csv.GetField(i) ?? string.Empty).ToArray());
+            if (fields.Count == header.Count)
+            {
+                rows.Add(fields);
+            }
         }
 
         return (header, rows);
