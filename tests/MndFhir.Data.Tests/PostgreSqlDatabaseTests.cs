@@ -1,0 +1,17 @@
+namespace MndFhir.Data.Tests;
+
+/// <summary>The same behaviour on a real PostgreSQL server (started on loopback by tests/run.sh).</summary>
+public sealed class PostgreSqlDatabaseTests
+{
+    [PostgresFact]
+    public Task Records_round_trip_with_partial_dates_and_enums() =>
+        DatabaseBehaviour.Records_round_trip_with_partial_dates_and_enums(DatabaseProvider.PostgreSql);
+
+    [PostgresFact]
+    public Task The_ledger_holds_one_entry_per_destination_and_resource() =>
+        DatabaseBehaviour.The_ledger_holds_one_entry_per_destination_and_resource(DatabaseProvider.PostgreSql);
+
+    [PostgresFact]
+    public Task A_lease_is_held_by_one_holder_until_it_expires_or_is_released() =>
+        DatabaseBehaviour.A_lease_is_held_by_one_holder_until_it_expires_or_is_released(DatabaseProvider.PostgreSql);
+}

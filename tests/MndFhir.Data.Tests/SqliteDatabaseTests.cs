@@ -1,0 +1,16 @@
+namespace MndFhir.Data.Tests;
+
+public sealed class SqliteDatabaseTests
+{
+    [Fact]
+    public Task Records_round_trip_with_partial_dates_and_enums() =>
+        DatabaseBehaviour.Records_round_trip_with_partial_dates_and_enums(DatabaseProvider.Sqlite);
+
+    [Fact]
+    public Task The_ledger_holds_one_entry_per_destination_and_resource() =>
+        DatabaseBehaviour.The_ledger_holds_one_entry_per_destination_and_resource(DatabaseProvider.Sqlite);
+
+    [Fact]
+    public Task A_lease_is_held_by_one_holder_until_it_expires_or_is_released() =>
+        DatabaseBehaviour.A_lease_is_held_by_one_holder_until_it_expires_or_is_released(DatabaseProvider.Sqlite);
+}
