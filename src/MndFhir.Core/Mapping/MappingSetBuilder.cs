@@ -106,17 +106,19 @@ internal sealed class MappingSetBuilder
             return;
         }
 
-        var code = item switch
+        static (string Code, string Source) Identity(object mapping) => mapping switch
         {
-            MeasureMapping m => m.Code,
-            PanelMapping p => p.Code,
-            TreatmentMapping t => t.Code,
-            ConceptMapping c => c.Code,
-            _ => throw new ArgumentException("unexpected mapping type", nameof(item)),
+            MeasureMapping m => (m.Code, m.Source),
+            PanelMapping p => (p.Code, p.Source),
+            TreatmentMapping t => (t.Code, t.Source),
+            ConceptMapping c => (c.Code, c.Source),
+            _ => throw new ArgumentException("unexpected mapping type", nameof(mapping)),
         };
+
+        var (code, _) = Identity(item);
         if (!into.TryAdd(code, item))
         {
-            r.Problem(node, $"code '{code}' is defined twice");
+            r.Problem(node, $"code '{code}' is defined twice (first at {Identity(into[code]).Source})");
         }
     }
 

@@ -53,8 +53,9 @@ public static class MappingSetLoader
         }
 
         var settings = roots.FirstOrDefault(r => r.Name == "settings.yaml").Root;
-        if (settings is null)
+        if (settings is null || problems.Count > 0)
         {
+            // A file that does not parse would make every cross-reference check misleading: report the parse errors alone.
             throw new MappingLoadException(problems);
         }
 

@@ -1,0 +1,267 @@
+using MndFhir.Intake;
+using MndFhir.Records;
+using static MndFhir.Core.Tests.Intake.ParserHarness;
+
+namespace MndFhir.Core.Tests.Intake;
+
+public sealed class ClinicExportParserTests
+{
+    private const string AssessmentHeader = "assessment_id,patient_id,code,value,unit,effective,panel_id,body_site,treatment_id,status,note\n";
+    private const string TreatmentHeader = "treatment_id,patient_id,code,status,performed_start,performed_end,cell_type,cell_source,cell_count,body_site,cycle,performer,complication,note\n";
+
+    [Fact]
+    public async Task The_bad_sample_export_rejects_each_broken_row_with_file_line_column_and_rule_and_keeps_the_rest()
+    {
+        var folder = Path.Combine(RepositoryPaths.Samples, "bad-export");
+        var parser = new ClinicExportParser();
+        var patientIds = new HashSet<string>();
+        var context = new IntakeContext(Rules, patientIds.Contains, _ => true);
+        var rejections = new List<RowRejection>();
+        var accepted = 0;
+        using (var reader = new StreamReader(Path.Combine(folder, "patients.csv")))
+        {
+            await foreach (var row in parser.ReadPatientsAsync(reader, context, CancellationToken.None))
+            {
+                if (row.Record is { } p)
+                {
+                    patientIds.Add(p.PatientId);
+                    accepted++;
+                }
+                else
+                {
+                    rejections.Add(row.Rejection!);
+                }
+            }
+        }
+
+        foreach (var (file, read) in new (string, Func<TextReader, IAsyncEnumerable<object>>)[]
+        {
+            ("treatments.csv", r => parser.ReadTreatmentsAsync(r, context, CancellationToken.None).Select(x => (object)x)),
+            ("assessments.csv", r => parser.ReadAssessmentsAsync(r, context, CancellationToken.None).Select(x => (object)x)),
+        })
+        {
+            using var reader = new StreamReader(Path.Combine(folder, file));
+            await foreach (var row in read(reader))
+            {
+                switch (row)
+                {
+                    case ParsedRow<TreatmentRecord> { Rejection: { } r }: rejections.Add(r); break;
+                    case ParsedRow<AssessmentRecord> { Rejection: { } r }: rejections.Add(r); break;
+                    default: accepted++; break;
+                }
+            }
+        }
+
+        var found = rejections.Select(r => $"{r.File}:{r.Line}:{r.Column}:{r.Rule}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            new[]
+            {
+                "assessments.csv:10:effective:invalid-date",
+                "assessments.csv:5:code:unknown-code",
+                "assessments.csv:7:value:value-out-of-range",
+                "assessments.csv:8:unit:unit-not-allowed",
+                "patients.csv:4:sex:missing-value",
+                "treatments.csv:4:performed_end:end-before-start",
+                "treatments.csv:6:patient_id:unknown-patient",
+                "treatments.csv:7:treatment_id:duplicate-id",
+            },
+            found);
+        Assert.Equal(11, accepted);
+        Assert.All(rejections, r => Assert.Contains($"line {r.Line}", r.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Columns_may_come_in_any_order_and_unknown_columns_are_ignored_with_a_warning()
+    {
+        var context = Context();
+        var rows = await PatientsAsync(
+            "\uFEFFSex,extra_column,Patient_ID,birth_date,diagnosis,registry_consent\nfemale,x,P-7,1950,ALS,no\n",
+            context);
+
+        var patient = Assert.Single(rows).Record!;
+        Assert.Equal("P-7", patient.PatientId);
+        Assert.Equal(Sex.Female, patient.Sex);
+        Assert.Equal(DatePrecision.Year, patient.BirthDate.Precision);
+        Assert.Contains(context.Warnings, w => w.Message.Contains("extra_column", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_quoted_cell_spanning_lines_keeps_the_following_rows_line_numbers_right()
+    {
+        var rows = await TreatmentsAsync(
+            TreatmentHeader +
+            "T-1,P-1,NEUROREHAB,,2024-01-01,2024-02-01,,,,,,,,\"two\nlines, with a comma\"\n" +
+            "T-2,P-1,NEUROREHAB,,2024-03-01,2024-02-01,,,,,,,,\n");
+
+        Assert.Equal("two\nlines, with a comma", rows[0].Record!.Note);
+        Assert.Equal(4, rows[1].Line);
+        Assert.Equal(IntakeRules.EndBeforeStart, rows[1].Rejection!.Rule);
+    }
+
+    [Fact]
+    public async Task A_stem_cell_treatment_needs_its_cell_product_and_a_valid_cycle()
+    {
+        var rows = await TreatmentsAsync(
+            TreatmentHeader +
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-01,,,,,lumbar,1/4,S-1,,\n" +
+            "T-2,P-1,SC_INTRATHECAL,,2024-01-01,,BM-MNC,autologous,1.2e8,lumbar,5/4,S-1,,\n" +
+            "T-3,P-1,SC_INTRATHECAL,,2024-01-01,,BM-MNC,autologous,1.2e8,lumbar,2/4,S-1,,\n");
+
+        Assert.Equal(IntakeRules.MissingCellProduct, rows[0].Rejection!.Rule);
+        Assert.Equal(IntakeRules.InvalidCycle, rows[1].Rejection!.Rule);
+        var ok = rows[2].Record!;
+        Assert.Equal((2, 4), (ok.CycleNumber, ok.CycleTotal));
+        Assert.Equal(1.2e8, ok.CellCount);
+    }
+
+    [Fact]
+    public async Task Ranges_are_checked_after_unit_conversion()
+    {
+        var rows = await AssessmentsAsync(
+            AssessmentHeader +
+            "A-1,P-1,FVC,2340,ml,2024-01-01,,,,,\n" +
+            "A-2,P-1,FVC,9500,ml,2024-01-01,,,,,\n" +
+            "A-3,P-1,WEIGHT,154,lb,2024-01-01,,,,,\n" +
+            "A-4,P-1,WEIGHT,700,lb,2024-01-01,,,,,\n" +
+            "A-5,P-1,FVC,2.3,,2024-01-01,,,,,\n");
+
+        Assert.NotNull(rows[0].Record);
+        Assert.Equal(IntakeRules.ValueOutOfRange, rows[1].Rejection!.Rule);
+        Assert.NotNull(rows[2].Record);
+        Assert.Equal(IntakeRules.ValueOutOfRange, rows[3].Rejection!.Rule);
+        Assert.Equal(IntakeRules.UnitNotAllowed, rows[4].Rejection!.Rule);
+    }
+
+    [Fact]
+    public async Task Ordinal_yes_no_and_body_site_rules_follow_the_mapping()
+    {
+        var rows = await AssessmentsAsync(
+            AssessmentHeader +
+            "A-1,P-1,MAS,1+,,2024-01-01,,elbow-flexors-left,,,\n" +
+            "A-2,P-1,MAS,5,,2024-01-01,,elbow-flexors-left,,,\n" +
+            "A-3,P-1,MAS,2,,2024-01-01,,,,,\n" +
+            "A-4,P-1,FEEDS_INDEPENDENTLY,maybe,,2024-01-01,,,,,\n" +
+            "A-5,P-1,GRIP,30,kg,2024-01-01,,elbow,,,\n" +
+            "A-6,P-1,ALSFRSR_01,3,,2024-01-01,,,,entered-in-error,\n" +
+            "A-7,P-1,ALSFRSR_01,,,2024-01-01,,,,entered-in-error,\n" +
+            "A-8,P-1,ALSFRSR_01,,,2024-01-01,,,,,\n");
+
+        Assert.Equal("1+", rows[0].Record!.Value);
+        Assert.Equal(IntakeRules.InvalidValue, rows[1].Rejection!.Rule);
+        Assert.Equal(IntakeRules.BodySiteRequired, rows[2].Rejection!.Rule);
+        Assert.Equal(IntakeRules.InvalidValue, rows[3].Rejection!.Rule);
+        Assert.Equal(IntakeRules.UnknownBodySite, rows[4].Rejection!.Rule);
+        Assert.NotNull(rows[5].Record);
+        Assert.NotNull(rows[6].Record);
+        Assert.Equal(IntakeRules.MissingValue, rows[7].Rejection!.Rule);
+    }
+
+    [Fact]
+    public async Task Partial_dates_are_accepted_only_where_the_contract_allows_them()
+    {
+        var rows = await PatientsAsync(
+            "patient_id,sex,birth_date,diagnosis,onset_date,diagnosis_date,registry_consent\n" +
+            "P-1,male,1950-03,ALS,2022-09,2023-01-15,yes\n" +
+            "P-2,male,1950-03,ALS,2022-09,2023-01,yes\n");
+
+        Assert.NotNull(rows[0].Record);
+        Assert.Equal(IntakeRules.PartialDateNotAllowed, rows[1].Rejection!.Rule);
+        Assert.Equal("diagnosis_date", rows[1].Rejection!.Column);
+    }
+
+    [Fact]
+    public async Task Messages_never_repeat_names_or_birth_dates()
+    {
+        var rows = await PatientsAsync(
+            "patient_id,family_name,given_name,sex,birth_date,diagnosis,registry_consent\n" +
+            "P-1,Quillborne,Jorvath,male,1950-02-30,ALS,yes\n");
+
+        var rejection = rows.Single().Rejection!;
+        Assert.Equal(IntakeRules.InvalidDate, rejection.Rule);
+        Assert.DoesNotContain("1950-02-30", rejection.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Quillborne", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_content_hash_ignores_column_order_and_whitespace_but_not_content()
+    {
+        var a = (await PatientsAsync("patient_id,sex,birth_date,diagnosis,registry_consent\nP-1,male,1950,ALS,yes\n")).Single().Record!;
+        var b = (await PatientsAsync("registry_consent,diagnosis,birth_date,sex,patient_id\n yes , ALS ,1950,male,P-1\n")).Single().Record!;
+        var c = (await PatientsAsync("patient_id,sex,birth_date,diagnosis,registry_consent\nP-1,male,1950,ALS,no\n")).Single().Record!;
+
+        Assert.Equal(a.ContentHash, b.ContentHash);
+        Assert.NotEqual(a.ContentHash, c.ContentHash);
+    }
+
+    [Fact]
+    public async Task An_identical_repeated_row_is_skipped_with_a_warning()
+    {
+        var context = Context();
+        var rows = await PatientsAsync("patient_id,sex,birth_date,diagnosis,registry_consent\nP-1,male,1950,ALS,yes\nP-1,male,1950,ALS,yes\n", context);
+
+        Assert.Single(rows);
+        Assert.Contains(context.Warnings, w => w.Line == 3);
+    }
+
+    [Fact]
+    public async Task A_panel_total_that_disagrees_with_its_twelve_items_is_rejected_and_the_items_kept()
+    {
+        var csv = AssessmentHeader
+            + string.Concat(Enumerable.Range(1, 12).Select(i => $"A-{i},P-1,ALSFRSR_{i:00},3,,2024-01-01,AP-1,,,,\n"))
+            + "A-13,P-1,ALSFRSR_TOTAL,35,,2024-01-01,AP-1,,,,\n"
+            + string.Concat(Enumerable.Range(1, 12).Select(i => $"B-{i},P-1,ALSFRSR_{i:00},2,,2024-02-01,AP-2,,,,\n"))
+            + "B-13,P-1,ALSFRSR_TOTAL,24,,2024-02-01,AP-2,,,,\n";
+        var rows = await AssessmentsAsync(csv);
+        var check = new PanelConsistencyCheck(Rules);
+        foreach (var row in rows)
+        {
+            check.Add(row.Record!, row.Line);
+        }
+
+        var rejection = Assert.Single(check.Complete());
+        Assert.Equal("A-13", rejection.RecordId);
+        Assert.Equal(14, rejection.Line);
+        Assert.Equal(IntakeRules.PanelTotalMismatch, rejection.Rule);
+    }
+
+    [Fact]
+    public async Task The_clean_sample_export_parses_without_a_single_rejection()
+    {
+        var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");
+        var parser = new ClinicExportParser();
+        var patients = new HashSet<string>();
+        var treatments = new HashSet<string>();
+        var context = new IntakeContext(Rules, patients.Contains, treatments.Contains);
+        var rejections = new List<RowRejection>();
+        using (var r = new StreamReader(Path.Combine(folder, "patients.csv")))
+        {
+            await foreach (var row in parser.ReadPatientsAsync(r, context, CancellationToken.None))
+            {
+                if (row.Record is { } p) { patients.Add(p.PatientId); } else { rejections.Add(row.Rejection!); }
+            }
+        }
+
+        using (var r = new StreamReader(Path.Combine(folder, "treatments.csv")))
+        {
+            await foreach (var row in parser.ReadTreatmentsAsync(r, context, CancellationToken.None))
+            {
+                if (row.Record is { } t) { treatments.Add(t.TreatmentId); } else { rejections.Add(row.Rejection!); }
+            }
+        }
+
+        var panels = new PanelConsistencyCheck(Rules);
+        var assessments = 0;
+        using (var r = new StreamReader(Path.Combine(folder, "assessments.csv")))
+        {
+            await foreach (var row in parser.ReadAssessmentsAsync(r, context, CancellationToken.None))
+            {
+                if (row.Record is { } a) { panels.Add(a, row.Line); assessments++; } else { rejections.Add(row.Rejection!); }
+            }
+        }
+
+        rejections.AddRange(panels.Complete());
+        Assert.Empty(rejections.Select(r => r.ToString()));
+        Assert.Equal(60, patients.Count);
+        Assert.True(assessments > 10_000);
+    }
+}
