@@ -52,7 +52,7 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
-        services.AddSingleton<DestinationWriterFactory>();
+        services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();

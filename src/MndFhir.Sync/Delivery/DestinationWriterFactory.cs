@@ -7,7 +7,7 @@ using MndFhir.Sync.Configuration;
 namespace MndFhir.Sync.Delivery;
 
 /// <summary>Creates the writer for one sync of one destination; secrets are read from the environment at that moment.</summary>
-public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFactory loggers)
+public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFactory loggers) : IDestinationWriterFactory
 {
     public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt) => destination.Kind switch
     {

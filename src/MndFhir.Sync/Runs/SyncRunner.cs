@@ -20,7 +20,7 @@ public sealed class SyncRunner(
     IDbContextFactory<MndFhirDbContext> contexts,
     FhirMapper mapper,
     DeliveryLedger ledger,
-    DestinationWriterFactory writers,
+    IDestinationWriterFactory writers,
     IOptions<SyncSettings> settings,
     TimeProvider clock,
     ILogger<SyncRunner> logger)

@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Identity;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Intake;
+using MndFhir.Sync.Runs;
+using MndFhir.Sync.Status;
+
+namespace MndFhir.Sync.Tests.Runs;
+
+public sealed class SyncRunnerTests : IAsyncLifetime
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-sync-" + Guid.NewGuid().ToString("N")[..12]);
+    private ServiceProvider _services = null!;
+    private RejectingWriterFactory _writers = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "export"));
+        await File.WriteAllTextAsync(Path.Combine(_folder, "export", "patients.csv"),
+            "patient_id,sex,birth_date,diagnosis,registry_consent\nP-1,female,1960,ALS,yes\nP-2,male,1955-06,PBP,no\n");
+        await File.WriteAllTextAsync(Path.Combine(_folder, "export", "treatments.csv"),
+            "treatment_id,patient_id,code,performed_start,cell_type,cell_source\nT-1,P-1,SC_INTRAVENOUS,2024-01-10,BM-MNC,autologous\n");
+        await File.WriteAllTextAsync(Path.Combine(_folder, "export", "assessments.csv"),
+            "assessment_id,patient_id,code,value,unit,effective\nA-1,P-1,FVC,3.1,L,2024-02-01\nA-2,P-2,FVC,2.9,L,2024-02-01\n");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clinic:MappingsPath"] = Path.Combine(RepositoryRoot(), "mappings"),
+            ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "test.db"),
+            ["Destinations:0:Name"] = "files",
+            ["Destinations:0:Kind"] = "NdjsonFolder",
+            ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
+            ["Destinations:1:Name"] = "registry",
+            ["Destinations:1:Kind"] = "NdjsonFolder",
+            ["Destinations:1:Folder"] = Path.Combine(_folder, "registry"),
+            ["Destinations:1:RequiresRegistryConsent"] = "true",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, _folder);
+        services.AddSingleton<DestinationWriterFactory>();
+        services.AddSingleton(sp => new RejectingWriterFactory(sp.GetRequiredService<DestinationWriterFactory>()));
+        services.AddSingleton<IDestinationWriterFactory>(sp => sp.GetRequiredService<RejectingWriterFactory>());
+        _services = services.BuildServiceProvider();
+        _writers = _services.GetRequiredService<RejectingWriterFactory>();
+        await _services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(Path.Combine(_folder, "export"), CancellationToken.None);
+        Assert.Equal(0, import.Rejected);
+    }
+
+    [Fact]
+    public async Task A_rejected_patient_is_recorded_failed_its_records_wait_and_everything_else_is_delivered()
+    {
+        _writers.Reject.Add(new ResourceKey("Patient", "P-1"));
+
+        var first = await Runner().RunAsync("files", "test", CancellationToken.None);
+
+        // P-2 and its condition and observation went through; P-1 failed; its condition, procedure and observation wait.
+        Assert.Equal(1, first.Failed);
+        Assert.Equal(3, first.Blocked);
+        Assert.Equal(3, first.Created);
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            var failed = await db.Ledger.SingleAsync(e => e.State == LedgerState.Failed);
+            Assert.Equal(("Patient", "P-1"), (failed.ResourceType, failed.BusinessId));
+            Assert.Contains("OperationOutcome", failed.LastError, StringComparison.Ordinal);
+            Assert.Null(failed.ServerId);
+            Assert.Equal(3, await db.Ledger.CountAsync(e => e.State == LedgerState.Delivered));
+            Assert.Equal(SyncOutcome.PartlySucceeded, (await db.SyncRuns.SingleAsync()).Outcome);
+        }
+
+        var status = await _services.GetRequiredService<SyncStatusService>().GetAsync(CancellationToken.None);
+        Assert.Equal((3, 3, 1), (status[0].Delivered, status[0].Pending, status[0].Failed));
+
+        // The destination accepts it now: the next sync delivers exactly what was missing.
+        _writers.Reject.Clear();
+        var second = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Equal((4, 0, 0, 0, 3), (second.Created, second.Updated, second.Failed, second.Blocked, second.Unchanged));
+    }
+
+    [Fact]
+    public async Task A_registry_receives_only_consenting_patients_and_their_records()
+    {
+        var summary = await Runner().RunAsync("registry", "test", CancellationToken.None);
+
+        Assert.Equal(4, summary.Created);
+        await using var db = await Contexts().CreateDbContextAsync();
+        var keys = await db.Ledger.Where(e => e.Destination == "registry").Select(e => e.ResourceType + "/" + e.BusinessId).ToListAsync();
+        Assert.Equal(["Condition/P-1", "Observation/A-1", "Patient/P-1", "Procedure/T-1"], keys.Order());
+    }
+
+    [Fact]
+    public async Task A_second_sync_of_the_same_destination_cannot_start_while_one_holds_the_lease()
+    {
+        await using var db = await Contexts().CreateDbContextAsync();
+        Assert.True(await new DestinationLeaseStore(db).TryAcquireLeaseAsync("files", "someone-else", TimeSpan.FromMinutes(5), CancellationToken.None));
+
+        await Assert.ThrowsAsync<SyncAlreadyRunningException>(() => Runner().RunAsync("files", "test", CancellationToken.None));
+        Assert.Equal(0, await db.Ledger.CountAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private SyncRunner Runner() => _services.GetRequiredService<SyncRunner>();
+
+    private IDbContextFactory<MndFhirDbContext> Contexts() => _services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+
+    private static string RepositoryRoot() =>
+        typeof(SyncRunnerTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+}
