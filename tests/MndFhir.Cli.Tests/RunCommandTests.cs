@@ -71,6 +71,30 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("0", figures[3]);
     }
 
+    [Fact]
+    public async Task Map_writes_the_transaction_bundle_of_a_patient_without_sending_it()
+    {
+        var (importExit, _, importError) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(importExit == 0, importError);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "map", "--patient", "P-0001", "--record", "NO-SUCH-ID", "--out", "bundle.json", "--config", "mndfhir.json");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("no imported record has the id 'NO-SUCH-ID'", error, StringComparison.Ordinal);
+        var bundle = JsonNode.Parse(File.ReadAllText(Path.Combine(_folder, "bundle.json")))!;
+        Assert.Equal("transaction", bundle["type"]!.GetValue<string>());
+        var entries = bundle["entry"]!.AsArray();
+        Assert.Contains("map: " + entries.Count + " resources written", output, StringComparison.Ordinal);
+        Assert.Equal("Patient", entries[0]!["resource"]!["resourceType"]!.GetValue<string>());
+        Assert.All(entries, e =>
+        {
+            Assert.Equal("PUT", e!["request"]!["method"]!.GetValue<string>());
+            Assert.Contains("?identifier=", e["request"]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
+        });
+        Assert.All(entries.Skip(1), e => Assert.StartsWith("Patient?identifier=", e!["resource"]!["subject"]!["reference"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(_folder, "hospital")), "a dry run must not deliver anything");
+    }
+
     public void Dispose()
     {
         try

@@ -27,7 +27,7 @@ public sealed class SyncRunnerTests : IAsyncLifetime
             "assessment_id,patient_id,code,value,unit,effective\nA-1,P-1,FVC,3.1,L,2024-02-01\nA-2,P-2,FVC,2.9,L,2024-02-01\n");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Clinic:MappingsPath"] = Path.Combine(RepositoryRoot(), "mappings"),
+            ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
             ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "test.db"),
             ["Destinations:0:Name"] = "files",
             ["Destinations:0:Kind"] = "NdjsonFolder",
@@ -110,7 +110,4 @@ public sealed class SyncRunnerTests : IAsyncLifetime
 
     private IDbContextFactory<MndFhirDbContext> Contexts() => _services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
 
-    private static string RepositoryRoot() =>
-        typeof(SyncRunnerTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
 }

@@ -1,6 +1,11 @@
-namespace MndFhir.Core.Tests;
+using System.Reflection;
 
-/// <summary>Finds files of the repository from the test's output folder.</summary>
+namespace MndFhir.Tests;
+
+/// <summary>
+/// Finds the repository's files from a test: the build records the repository root in the test assembly
+/// (Directory.Build.props), so tests find mappings/ and samples/ wherever their output folder is.
+/// </summary>
 internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
@@ -11,8 +16,7 @@ internal static class RepositoryPaths
 
     private static string FindRoot()
     {
-        var built = typeof(RepositoryPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        var built = typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
         if (built is not null && File.Exists(Path.Combine(built, "MndFhir.sln")))
         {
