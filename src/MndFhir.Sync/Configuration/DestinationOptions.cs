@@ -38,6 +38,14 @@ public sealed class DestinationOptions : IValidatableObject
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 60;
 
+    /// <summary>Attempts of one request when the destination fails transiently (5xx, 429, timeouts, lost connections).</summary>
+    [Range(1, 20)]
+    public int RetryAttempts { get; set; } = 6;
+
+    /// <summary>The longest one request may keep retrying before the sync stops (what was confirmed stays recorded).</summary>
+    [Range(1, 3600)]
+    public int RetryMaxSeconds { get; set; } = 120;
+
     public AuthKind Auth { get; set; } = AuthKind.None;
 
     public string? UserName { get; set; }

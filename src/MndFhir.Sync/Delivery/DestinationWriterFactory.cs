@@ -15,7 +15,7 @@ public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFac
         DestinationKind.FhirRest => new FhirRestWriter(
             CreateHttpClient(destination),
             identity,
-            new TransientRetry(loggers.CreateLogger<TransientRetry>()),
+            new TransientRetry(loggers.CreateLogger<TransientRetry>(), destination.RetryAttempts, maxTotal: TimeSpan.FromSeconds(destination.RetryMaxSeconds)),
             destination.Name,
             loggers.CreateLogger<FhirRestWriter>()),
         _ => throw new ArgumentOutOfRangeException(nameof(destination), destination.Kind, "unknown destination kind"),

@@ -1,0 +1,22 @@
+namespace MndFhir.IntegrationTests.Infrastructure;
+
+/// <summary>What the fault proxy does to one request instead of passing it through untouched.</summary>
+public enum FaultKind
+{
+    None,
+
+    /// <summary>Answers 500 without forwarding.</summary>
+    ServerError,
+
+    /// <summary>Answers 429 with Retry-After: 1 without forwarding.</summary>
+    TooManyRequests,
+
+    /// <summary>Holds the request longer than the client waits, without forwarding.</summary>
+    Timeout,
+
+    /// <summary>Closes the connection without answering and without forwarding.</summary>
+    DropConnection,
+
+    /// <summary>Forwards the request (the server commits it) and then closes the connection: the answer is lost.</summary>
+    LoseResponse,
+}

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MndFhir.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A loopback HTTP proxy in front of the real FHIR test server that injects the faults a real network and server
+/// produce (5xx, 429 with Retry-After, timeouts, dropped connections, answers lost after the server committed) on
+/// the requests a plan picks. Everything else passes through unchanged. Counts what it injected.
+/// </summary>
+public sealed class FaultProxy : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _upstream = new() { Timeout = TimeSpan.FromMinutes(2) };
+    private readonly ConcurrentDictionary<FaultKind, int> _injected = new();
+    private int _requests;
+
+    private FaultProxy(WebApplication app, Uri upstream, Func<int, FaultKind> plan, TimeSpan hold)
+    {
+        _app = app;
+        Upstream = upstream;
+        Plan = plan;
+        Hold = hold;
+    }
+
+    public Uri Upstream { get; }
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>Chooses the fault for the n-th request (1-based).</summary>
+    public Func<int, FaultKind> Plan { get; set; }
+
+    public TimeSpan Hold { get; }
+
+    public int Requests => _requests;
+
+    public IReadOnlyDictionary<FaultKind, int> Injected => _injected;
+
+    public int InjectedTotal => _injected.Values.Sum();
+
+    public static async Task<FaultProxy> StartAsync(Uri upstream, Func<int, FaultKind> plan, TimeSpan hold)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var proxy = new FaultProxy(app, upstream, plan, hold);
+        app.Run(proxy.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        proxy.BaseUrl = new Uri(address.TrimEnd('/') + upstream.AbsolutePath);
+        return proxy;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _upstream.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var n = Interlocked.Increment(ref _requests);
+        var fault = Plan(n);
+        if (fault != FaultKind.None)
+        {
+            _injected.AddOrUpdate(fault, 1, (_, c) => c + 1);
+        }
+
+        switch (fault)
+        {
+            case FaultKind.ServerError:
+                context.Response.StatusCode = 500;
+                await context.Response.WriteAsync("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"fatal\",\"code\":\"exception\"}]}");
+                return;
+            case FaultKind.TooManyRequests:
+                context.Response.StatusCode = 429;
+                context.Response.Headers.RetryAfter = "1";
+                return;
+            case FaultKind.Timeout:
+                await Task.Delay(Hold, CancellationToken.None);
+                context.Abort();
+                return;
+            case FaultKind.DropConnection:
+                context.Abort();
+                return;
+        }
+
+        using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(Upstream.GetLeftPart(UriPartial.Authority) + context.Request.Path + context.Request.QueryString));
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            forward.Content = new ByteArrayContent(body.ToArray());
+            if (context.Request.ContentType is { } type)
+            {
+                forward.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+            }
+        }
+
+        using var answer = await _upstream.SendAsync(forward);
+        var bytes = await answer.Content.ReadAsByteArrayAsync();
+        if (fault == FaultKind.LoseResponse)
+        {
+            // The server has committed the request; the client never hears of it.
+            context.Abort();
+            return;
+        }
+
+        context.Response.StatusCode = (int)answer.StatusCode;
+        foreach (var header in new[] { "Location", "ETag" })
+        {
+            if (answer.Headers.TryGetValues(header, out var values))
+            {
+                context.Response.Headers[header] = values.ToArray();
+            }
+        }
+
+        context.Response.ContentType = answer.Content.Headers.ContentType?.ToString();
+        await context.Response.Body.WriteAsync(bytes);
+    }
+}
