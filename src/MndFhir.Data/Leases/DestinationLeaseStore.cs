@@ -47,6 +47,19 @@ public sealed class DestinationLeaseStore(MndFhirDbContext db, TimeProvider? clo
         }
     }
 
+    /// <summary>The current holder of a destination's lease, if any.</summary>
+    public async Task<string?> HolderAsync(string destination, CancellationToken ct) =>
+        await db.DestinationLeases.AsNoTracking().Where(l => l.Destination == destination).Select(l => l.Holder).FirstOrDefaultAsync(ct);
+
+    /// <summary>Takes the lease from <paramref name="abandonedBy"/> (a holder known to be dead), atomically: only if it still holds it.</summary>
+    public async Task<bool> TakeOverAsync(string destination, string abandonedBy, string holder, TimeSpan ttl, CancellationToken ct)
+    {
+        var expires = _clock.GetUtcNow() + ttl;
+        return await db.DestinationLeases
+            .Where(l => l.Destination == destination && l.Holder == abandonedBy)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, holder).SetProperty(l => l.ExpiresAt, expires), ct) == 1;
+    }
+
     public async Task ReleaseLeaseAsync(string destination, string holder, CancellationToken ct) =>
         await db.DestinationLeases.Where(l => l.Destination == destination && l.Holder == holder).ExecuteDeleteAsync(ct);
 }

@@ -33,7 +33,8 @@ public sealed class SyncRunner(
         var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
         await using var db = await contexts.CreateDbContextAsync(ct);
         var leases = new DestinationLeaseStore(db);
-        if (!await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct))
+        if (!await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct)
+            && !await TakeOverFromDeadProcessAsync(leases, destination.Name, holder, ct))
         {
             throw new SyncAlreadyRunningException(destination.Name);
         }
@@ -48,10 +49,56 @@ public sealed class SyncRunner(
         }
     }
 
+    /// <summary>
+    /// A lease whose holder was a process on this machine that no longer exists (killed, crashed) is taken over at once
+    /// instead of waiting for it to expire; a holder on another machine is trusted until its lease expires.
+    /// </summary>
+    private async Task<bool> TakeOverFromDeadProcessAsync(DestinationLeaseStore leases, string destination, string holder, CancellationToken ct)
+    {
+        var current = await leases.HolderAsync(destination, ct);
+        var parts = current?.Split(':');
+        if (parts is not { Length: 3 } || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid) || IsAlive(pid))
+        {
+            return false;
+        }
+
+        var taken = await leases.TakeOverAsync(destination, current!, holder, LeaseTime, ct);
+        if (taken)
+        {
+            logger.LogWarning("Took over the lease of {Destination} from process {Pid}, which no longer runs", destination, pid);
+        }
+
+        return taken;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private async Task<SyncRunSummary> RunLeasedAsync(
         MndFhirDbContext db, DestinationLeaseStore leases, DestinationOptions destination, string holder, string trigger, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
+
+        // Holding the lease, any run still marked running was cut off (the process died): say so.
+        var now = clock.GetUtcNow();
+        await db.SyncRuns
+            .Where(r => r.Destination == destination.Name && r.Outcome == SyncOutcome.Running)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(r => r.Outcome, SyncOutcome.Failed)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.Error, "The process running this sync stopped before it finished; the next sync took over from the ledger."),
+                ct);
+
         var run = new SyncRun { Destination = destination.Name, Trigger = trigger, StartedAt = clock.GetUtcNow(), Outcome = SyncOutcome.Running };
         db.SyncRuns.Add(run);
         await db.SaveChangesAsync(ct);
