@@ -13,6 +13,7 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     SyncCommand.Create(),
     StatusCommand.Create(),
     QuarantineCommand.Create(),
+    DeadLettersCommand.Create(),
     ServeCommand.Create(),
 };
 

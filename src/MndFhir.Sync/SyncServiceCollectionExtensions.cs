@@ -5,6 +5,7 @@ using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Mapping;
 using MndFhir.Sync.Configuration;
+using MndFhir.Sync.DeadLetters;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
@@ -57,6 +58,7 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();
         services.AddTransient<ClinicImporter>();
+        services.AddTransient<DeadLetterQueries>();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Sync.Configuration;
+using MndFhir.Sync.DeadLetters;
 using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 
@@ -30,6 +31,16 @@ public static class MndFhirApi
 
             var jobId = jobs.Enqueue<SyncJob>(job => job.RunAsync(destination.Name, "api", CancellationToken.None));
             return Results.Accepted($"/hangfire/jobs/details/{jobId}", new { jobId, destination = destination.Name });
+        });
+        api.MapGet("/dead-letters", async (DeadLetterQueries letters, string? destination, CancellationToken ct) =>
+            Results.Ok(await letters.ListAsync(destination, ct)));
+        api.MapGet("/dead-letters/{id:long}", async (DeadLetterQueries letters, long id, CancellationToken ct) =>
+            await letters.FindAsync(id, ct) is { } letter ? Results.Ok(letter) : Results.NotFound());
+        api.MapPost("/dead-letters/retry", async (DeadLetterQueries letters, IBackgroundJobClient jobs, string? destination, CancellationToken ct) =>
+        {
+            var destinations = (await letters.ListAsync(destination, ct)).Select(l => l.Destination).Distinct(StringComparer.Ordinal).ToList();
+            var jobIds = destinations.Select(d => jobs.Enqueue<SyncJob>(job => job.RunAsync(d, "dead-letter-retry", CancellationToken.None))).ToList();
+            return Results.Accepted(value: new { destinations, jobIds });
         });
         app.MapGet("/health", async (MndFhirDbContext db, CancellationToken ct) =>
             await db.Database.CanConnectAsync(ct) ? Results.Ok(new { status = "healthy" }) : Results.Problem("database unreachable", statusCode: 503));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
 using MndFhir.Identity;
+using MndFhir.Sync.DeadLetters;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Intake;
 using MndFhir.Sync.Runs;
@@ -69,6 +70,11 @@ public sealed class SyncRunnerTests : IAsyncLifetime
             Assert.Equal(SyncOutcome.PartlySucceeded, (await db.SyncRuns.SingleAsync()).Outcome);
         }
 
+        var letter = Assert.Single(await _services.GetRequiredService<DeadLetterQueries>().ListAsync("files", CancellationToken.None));
+        Assert.Equal(("Patient", "P-1", "P-1"), (letter.ResourceType, letter.BusinessId, letter.RecordId));
+        Assert.Equal("error invalid", letter.Summary);
+        Assert.Empty(await _services.GetRequiredService<DeadLetterQueries>().ListAsync("registry", CancellationToken.None));
+
         var status = await _services.GetRequiredService<SyncStatusService>().GetAsync(CancellationToken.None);
         Assert.Equal((3, 3, 1), (status[0].Delivered, status[0].Pending, status[0].Failed));
 
@@ -76,6 +82,7 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         _writers.Reject.Clear();
         var second = await Runner().RunAsync("files", "test", CancellationToken.None);
         Assert.Equal((4, 0, 0, 0, 3), (second.Created, second.Updated, second.Failed, second.Blocked, second.Unchanged));
+        Assert.Empty(await _services.GetRequiredService<DeadLetterQueries>().ListAsync(null, CancellationToken.None));
     }
 
     [Fact]
