@@ -41,6 +41,7 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.ToTable("Patients");
             e.HasKey(p => p.PatientId);
             e.Ignore(p => p.RecordId);
+            e.Ignore(p => p.IsRemoved);
             e.Property(p => p.PatientId).HasMaxLength(IdLength);
             e.Property(p => p.HospitalMrn).HasMaxLength(IdLength);
             e.Property(p => p.FamilyName).HasMaxLength(200);
@@ -52,6 +53,7 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.ToTable("Treatments");
             e.HasKey(t => t.TreatmentId);
             e.Ignore(t => t.RecordId);
+            e.Ignore(t => t.IsRemoved);
             e.Property(t => t.TreatmentId).HasMaxLength(IdLength);
             e.Property(t => t.PatientId).HasMaxLength(IdLength);
             e.Property(t => t.Code).HasMaxLength(CodeLength);
@@ -68,6 +70,7 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.ToTable("Assessments");
             e.HasKey(a => a.AssessmentId);
             e.Ignore(a => a.RecordId);
+            e.Ignore(a => a.IsRemoved);
             e.Property(a => a.AssessmentId).HasMaxLength(IdLength);
             e.Property(a => a.PatientId).HasMaxLength(IdLength);
             e.Property(a => a.Code).HasMaxLength(CodeLength);

@@ -12,7 +12,8 @@ internal static class ImportCommand
     public static Command Create()
     {
         var from = new Option<DirectoryInfo?>("--from", "-f") { Description = "Folder holding patients.csv, treatments.csv, assessments.csv (default: Clinic:ExportPath)." };
-        var command = new Command("import", "Import a clinic export: new and changed rows are stored, bad rows go to the quarantine with file, line, column and rule.") { from };
+        var allowRemovals = new Option<bool>("--allow-removals") { Description = "Mark records removed even when more than a tenth of a file's records are gone (normally refused as a likely partial export)." };
+        var command = new Command("import", "Import a complete clinic export: new and changed rows are stored, rows gone from it are marked removed, bad rows go to the quarantine with file, line, column and rule.") { from, allowRemovals };
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
@@ -23,7 +24,7 @@ internal static class ImportCommand
                 return 2;
             }
 
-            var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct);
+            var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct, parse.GetValue(allowRemovals));
             await Write(summary, Console.Out);
             return summary.Rejected == 0 ? 0 : 1;
         });
@@ -35,7 +36,8 @@ internal static class ImportCommand
         foreach (var f in summary.Files)
         {
             await output.WriteLineAsync(
-                $"import {f.File}: {f.Rows} rows, {f.Created} new, {f.Updated} changed, {f.Unchanged} unchanged, {f.Rejected} rejected to quarantine");
+                $"import {f.File}: {f.Rows} rows, {f.Created} new, {f.Updated} changed, {f.Unchanged} unchanged, {f.Rejected} rejected to quarantine" +
+                (f.Removed > 0 ? $", {f.Removed} no longer in the export (marked removed)" : string.Empty));
         }
 
         foreach (var w in summary.Warnings.Take(20))

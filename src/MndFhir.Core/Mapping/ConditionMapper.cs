@@ -23,6 +23,13 @@ internal sealed class ConditionMapper(MappingSet rules, ClinicIdentity identity)
             Subject = refs.To(new ResourceKey("Patient", record.PatientId)),
         };
         condition.Identifier.Add(identity.IdentifierFor(key));
+        if (record.IsRemoved)
+        {
+            // con-5: an entered-in-error Condition carries no clinical status.
+            condition.ClinicalStatus = null;
+            condition.VerificationStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error", "Entered in Error");
+        }
+
         condition.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item"));
         if (record.OnsetDate is { } onset)
         {

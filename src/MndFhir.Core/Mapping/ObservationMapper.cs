@@ -20,7 +20,7 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
         var variant = rule.Variants.FirstOrDefault(v => v.When.All(c => Matches(record, c.Key, c.Value)));
         var observation = new Observation
         {
-            Status = record.Status switch
+            Status = record.IsRemoved ? ObservationStatus.EnteredInError : record.Status switch
             {
                 AssessmentStatus.Amended => ObservationStatus.Amended,
                 AssessmentStatus.EnteredInError => ObservationStatus.EnteredInError,

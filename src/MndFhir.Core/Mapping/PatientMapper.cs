@@ -21,6 +21,12 @@ internal sealed class PatientMapper(ClinicIdentity identity)
             },
             BirthDate = record.BirthDate.Value,
         };
+        if (record.IsRemoved)
+        {
+            // Patient has no entered-in-error status: a patient the clinic withdrew from its export is inactive.
+            patient.Active = false;
+        }
+
         patient.Identifier.Add(identity.IdentifierFor(key));
         if (record.HospitalMrn is { Length: > 0 } mrn && mrnSystem is { Length: > 0 })
         {

@@ -19,7 +19,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
         var refs = new ReferenceCollector(resolver);
         var procedure = new Procedure
         {
-            Status = record.Status switch
+            Status = record.IsRemoved ? EventStatus.EnteredInError : record.Status switch
             {
                 TreatmentStatus.InProgress => EventStatus.InProgress,
                 TreatmentStatus.NotDone => EventStatus.NotDone,

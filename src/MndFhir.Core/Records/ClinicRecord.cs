@@ -12,4 +12,12 @@ public abstract class ClinicRecord
     public DateTimeOffset FirstImportedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// When a complete export no longer had this row. Its FHIR resources become entered-in-error (Patient: inactive);
+    /// the record comes back if a later export has the row again.
+    /// </summary>
+    public DateTimeOffset? RemovedFromExportAt { get; set; }
+
+    public bool IsRemoved => RemovedFromExportAt is not null;
 }

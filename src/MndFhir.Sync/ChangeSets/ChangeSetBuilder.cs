@@ -63,6 +63,6 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
             : !held.Delivered ? ChangeKind.Retry
             : held.ContentHash == hash ? ChangeKind.Unchanged
             : ChangeKind.Changed;
-        return new ChangeSetItem(mapped, json, hash, kind);
+        return new ChangeSetItem(mapped, json, hash, kind) { OnDestination = held?.ServerId is not null };
     }
 }

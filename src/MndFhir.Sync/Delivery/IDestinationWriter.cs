@@ -10,4 +10,7 @@ public interface IDestinationWriter : IAsyncDisposable
     /// reported as accepted. Throws <see cref="DestinationUnavailableException"/> when the destination cannot be reached.
     /// </summary>
     Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct);
+
+    /// <summary>Where this run's output went, for destinations that write files; null otherwise or when nothing was written.</summary>
+    string? Output => null;
 }

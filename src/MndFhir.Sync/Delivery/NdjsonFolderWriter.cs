@@ -23,7 +23,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     }
 
     /// <summary>The sub-folder this run wrote, or null when there was nothing to write (no empty folders).</summary>
-    public string? OutputDirectory => _files.Count > 0 ? _directory : null;
+    public string? Output => _files.Count > 0 ? _directory : null;
 
     /// <summary>A valid FHIR id for a business id: the id itself when it fits <c>[A-Za-z0-9\-\.]{1,64}</c>, else a hash.</summary>
     public static string LogicalId(string businessId) =>
@@ -46,7 +46,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
 
             await file.Writer.WriteLineAsync(FhirJson.Serialize(resource).AsMemory(), ct);
             _files[type] = (file.Writer, file.Count + 1);
-            results.Add(DeliveryResult.Confirmed(item.Mapped.Key, created: true, resource.Id, version: null));
+            results.Add(DeliveryResult.Confirmed(item.Mapped.Key, created: !item.OnDestination, resource.Id, version: null));
         }
 
         foreach (var (writer, _) in _files.Values)

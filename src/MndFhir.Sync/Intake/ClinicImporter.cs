@@ -24,7 +24,12 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
     // Quarantine entries seen again in this import are not resolved by a twin row of the same import.
     private DateTimeOffset _importStartedAt;
 
-    public async Task<ImportSummary> ImportAsync(string folder, CancellationToken ct)
+    /// <summary>
+    /// Imports the export in <paramref name="folder"/>. Each file is a complete export: a stored record whose row is
+    /// gone is marked removed (its resources become entered-in-error) unless that would remove more than a tenth of a
+    /// file's records at once, which looks like a truncated export; <paramref name="allowMassRemoval"/> overrides that.
+    /// </summary>
+    public async Task<ImportSummary> ImportAsync(string folder, CancellationToken ct, bool allowMassRemoval = false)
     {
         var stopwatch = Stopwatch.StartNew();
         _importStartedAt = clock.GetUtcNow();
@@ -36,9 +41,15 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         var parser = new ClinicExportParser();
         var files = new List<FileImportSummary>();
 
-        files.Add(await ImportFileAsync(folder, ClinicFile.Patients, (r, c) => parser.ReadPatientsAsync(r, context, c), p => patients.Add(p.PatientId), warnings, ct));
-        files.Add(await ImportFileAsync(folder, ClinicFile.Treatments, (r, c) => parser.ReadTreatmentsAsync(r, context, c), t => treatments.Add(t.TreatmentId), warnings, ct));
-        files.Add(await ImportAssessmentsAsync(folder, parser, context, warnings, ct));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var file = await ImportFileAsync(folder, ClinicFile.Patients, (r, c) => parser.ReadPatientsAsync(r, context, c), p => patients.Add(p.PatientId), seen, warnings, ct);
+        files.Add(await MarkRemovedAsync<PatientRecord>(file, nameof(PatientRecord.PatientId), seen, allowMassRemoval, warnings, ct));
+        seen.Clear();
+        file = await ImportFileAsync(folder, ClinicFile.Treatments, (r, c) => parser.ReadTreatmentsAsync(r, context, c), t => treatments.Add(t.TreatmentId), seen, warnings, ct);
+        files.Add(await MarkRemovedAsync<TreatmentRecord>(file, nameof(TreatmentRecord.TreatmentId), seen, allowMassRemoval, warnings, ct));
+        seen.Clear();
+        file = await ImportAssessmentsAsync(folder, parser, context, seen, warnings, ct);
+        files.Add(await MarkRemovedAsync<AssessmentRecord>(file, nameof(AssessmentRecord.AssessmentId), seen, allowMassRemoval, warnings, ct));
         warnings.AddRange(context.Warnings.Select(w => w.ToString()));
 
         var summary = new ImportSummary(files, warnings, stopwatch.Elapsed);
@@ -58,6 +69,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         ClinicFile file,
         Func<TextReader, CancellationToken, IAsyncEnumerable<ParsedRow<T>>> read,
         Action<T> accepted,
+        HashSet<string> seen,
         List<string> warnings,
         CancellationToken ct)
         where T : ClinicRecord
@@ -67,7 +79,8 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         var path = Path.Combine(folder, name);
         if (!File.Exists(path))
         {
-            warnings.Add($"{name}: not found in the export folder; nothing imported from it");
+            warnings.Add($"{name}: not found in the export folder; nothing imported from it, nothing marked removed");
+            summary.Missing = true;
             return summary;
         }
 
@@ -76,6 +89,12 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         await foreach (var row in read(reader, ct))
         {
             summary.Rows++;
+            if ((row.Record?.RecordId ?? row.Rejection?.RecordId) is { } id)
+            {
+                // A row that is present but broken is not a removal: its record stays as it was.
+                seen.Add(id);
+            }
+
             if (row.Rejection is { } rejection)
             {
                 summary.Rejected++;
@@ -95,7 +114,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         return summary;
     }
 
-    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, List<string> warnings, CancellationToken ct)
+    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, HashSet<string> seen, List<string> warnings, CancellationToken ct)
     {
         // A panel total can only be checked once all of its panel's items were read: totals wait until the end of the
         // file (they are one row in thirteen of a panel), everything else is stored as it streams.
@@ -107,9 +126,11 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
             ClinicFile.Assessments,
             (r, c) => Hold(parser.ReadAssessmentsAsync(r, context, c), totals, heldTotals, panels, c),
             _ => { },
+            seen,
             warnings,
             ct);
         summary.Rows += heldTotals.Count;
+        seen.UnionWith(heldTotals.Select(t => t.AssessmentId));
         var rejected = panels.Complete().ToList();
         summary.Rejected += rejected.Count;
         await QuarantineAsync(rejected, ct);
@@ -167,7 +188,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
                 set.Add(record);
                 summary.Created++;
             }
-            else if (stored.ContentHash != record.ContentHash)
+            else if (stored.ContentHash != record.ContentHash || stored.IsRemoved)
             {
                 var firstImported = stored.FirstImportedAt;
                 db.Entry(stored).CurrentValues.SetValues(record);
@@ -187,6 +208,43 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
             .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
         await db.SaveChangesAsync(ct);
         batch.Clear();
+    }
+
+    private async Task<FileImportSummary> MarkRemovedAsync<T>(
+        FileImportSummary summary, string key, HashSet<string> seen, bool allowMassRemoval, List<string> warnings, CancellationToken ct)
+        where T : ClinicRecord
+    {
+        if (summary.Missing)
+        {
+            return summary;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var set = db.Set<T>();
+        var stored = await set.Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).ToListAsync(ct);
+        var gone = stored.Where(id => !seen.Contains(id)).ToList();
+        if (gone.Count == 0)
+        {
+            return summary;
+        }
+
+        if (!allowMassRemoval && gone.Count > Math.Max(10, stored.Count / 10))
+        {
+            warnings.Add($"{summary.File}: {gone.Count} of {stored.Count} stored records are not in this export; that looks like a partial export, so none was marked removed (import with --allow-removals to remove them)");
+            logger.LogWarning("{File}: refused to mark {Count} of {Stored} records removed", summary.File, gone.Count, stored.Count);
+            return summary;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var chunk in gone.Chunk(BatchSize))
+        {
+            await set.Where(r => chunk.Contains(EF.Property<string>(r, key)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemovedFromExportAt, now).SetProperty(r => r.UpdatedAt, now), ct);
+        }
+
+        summary.Removed = gone.Count;
+        logger.LogInformation("{File}: {Count} records no longer in the export were marked removed", summary.File, gone.Count);
+        return summary;
     }
 
     private static async Task<Dictionary<string, T>> ExistingAsync<T>(DbSet<T> set, List<string> ids, CancellationToken ct)

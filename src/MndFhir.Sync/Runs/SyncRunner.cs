@@ -142,7 +142,7 @@ public sealed class SyncRunner(
                 }
             }
 
-            summary.Output = (writer as NdjsonFolderWriter)?.OutputDirectory;
+            summary.Output = writer.Output;
         }
         catch (DestinationUnavailableException ex)
         {

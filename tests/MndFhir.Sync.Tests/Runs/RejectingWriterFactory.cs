@@ -26,6 +26,8 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
             return [.. accepted, .. rejected];
         }
 
+        public string? Output => inner.Output;
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

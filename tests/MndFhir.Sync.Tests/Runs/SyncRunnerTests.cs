@@ -106,6 +106,51 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         Assert.Equal(0, await db.Ledger.CountAsync());
     }
 
+    [Fact]
+    public async Task Rows_gone_from_the_export_become_entered_in_error_and_come_back_when_the_rows_return()
+    {
+        Assert.Equal(7, (await Runner().RunAsync("files", "test", CancellationToken.None)).Created);
+        var export = Path.Combine(_folder, "export");
+        var treatments = await File.ReadAllTextAsync(Path.Combine(export, "treatments.csv"));
+        var assessments = await File.ReadAllTextAsync(Path.Combine(export, "assessments.csv"));
+        await File.WriteAllTextAsync(Path.Combine(export, "treatments.csv"), treatments.Split('\n')[0] + "\n");
+        await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), assessments.Replace("A-2,P-2,FVC,2.9,L,2024-02-01\n", string.Empty, StringComparison.Ordinal));
+
+        var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        Assert.Equal([0, 1, 1], import.Files.Select(f => f.Removed));
+        var sync = await Runner().RunAsync("files", "test", CancellationToken.None);
+
+        Assert.Equal((0, 2), (sync.Created, sync.Updated));
+        var written = Directory.GetFiles(sync.Output!, "*.ndjson").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToList();
+        Assert.Contains("\"status\":\"entered-in-error\"", written[0], StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"entered-in-error\"", written[1], StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(export, "treatments.csv"), treatments);
+        await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), assessments);
+        var back = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        Assert.Equal(2, back.Files.Sum(f => f.Updated));
+        var restored = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Equal(2, restored.Updated);
+        Assert.DoesNotContain("entered-in-error", string.Concat(Directory.GetFiles(restored.Output!, "*.ndjson").Select(File.ReadAllText)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_export_missing_most_rows_is_taken_for_a_partial_export_and_removes_nothing()
+    {
+        var export = Path.Combine(_folder, "export");
+        var rows = string.Concat(Enumerable.Range(10, 12).Select(i => $"A-{i},P-1,FVC,3.0,L,2024-03-{i:00}\n"));
+        await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), "assessment_id,patient_id,code,value,unit,effective\n" + rows);
+        await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), "assessment_id,patient_id,code,value,unit,effective\n");
+
+        var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+
+        Assert.Equal(0, import.Files.Single(f => f.File == "assessments.csv").Removed);
+        Assert.Contains(import.Warnings, w => w.Contains("looks like a partial export", StringComparison.Ordinal));
+        var forced = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None, allowMassRemoval: true);
+        Assert.Equal(12, forced.Files.Single(f => f.File == "assessments.csv").Removed);
+    }
+
     public async Task DisposeAsync()
     {
         await _services.DisposeAsync();

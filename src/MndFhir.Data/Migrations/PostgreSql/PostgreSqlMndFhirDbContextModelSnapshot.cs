@@ -274,6 +274,9 @@ namespace MndFhir.Data.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -358,6 +361,9 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.Property<bool>("RegistryConsent")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Sex")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -436,6 +442,9 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.Property<string>("Performer")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Status")
                         .IsRequired()

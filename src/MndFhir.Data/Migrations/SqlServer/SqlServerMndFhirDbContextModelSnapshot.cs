@@ -274,6 +274,9 @@ namespace MndFhir.Data.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
 
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -358,6 +361,9 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.Property<bool>("RegistryConsent")
                         .HasColumnType("bit");
 
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<string>("Sex")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -436,6 +442,9 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.Property<string>("Performer")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTimeOffset?>("RemovedFromExportAt")
+                        .HasColumnType("datetimeoffset");
 
                     b.Property<string>("Status")
                         .IsRequired()

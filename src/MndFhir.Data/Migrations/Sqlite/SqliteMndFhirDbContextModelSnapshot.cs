@@ -262,6 +262,9 @@ namespace MndFhir.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RemovedFromExportAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -346,6 +349,9 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.Property<bool>("RegistryConsent")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RemovedFromExportAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Sex")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -424,6 +430,9 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.Property<string>("Performer")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("RemovedFromExportAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Status")
                         .IsRequired()
