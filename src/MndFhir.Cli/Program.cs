@@ -14,6 +14,7 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     StatusCommand.Create(),
     QuarantineCommand.Create(),
     DeadLettersCommand.Create(),
+    ReconcileCommand.Create(),
     ServeCommand.Create(),
 };
 

@@ -59,6 +59,7 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<SyncStatusService>();
         services.AddTransient<ClinicImporter>();
         services.AddTransient<DeadLetterQueries>();
+        services.AddTransient<LedgerReconciler>();
         return services;
     }
 }

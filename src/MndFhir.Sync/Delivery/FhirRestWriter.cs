@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging;
 using MndFhir.Identity;
-using MndFhir.Serialization;
 using MndFhir.Sync.ChangeSets;
 
 namespace MndFhir.Sync.Delivery;
@@ -90,33 +88,43 @@ public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, Tra
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>
+    /// Reads each entry's response (status, location, outcome) from the server's answer. Only those fields are read,
+    /// leniently: a server's imperfection elsewhere in an echoed resource must not lose the confirmation of a commit.
+    /// </summary>
     private static List<DeliveryResult> Confirmations(IReadOnlyList<ChangeSetItem> batch, string answer)
     {
-        var bundle = FhirJson.Deserialize<Bundle>(answer);
-        if (bundle.Entry.Count != batch.Count)
+        using var doc = JsonDocument.Parse(answer);
+        var entries = doc.RootElement.TryGetProperty("entry", out var e) ? e.EnumerateArray().ToList() : [];
+        if (entries.Count != batch.Count)
         {
             throw new DestinationUnavailableException(
-                $"The transaction response has {bundle.Entry.Count} entries for {batch.Count} requests; nothing of it is recorded as delivered.");
+                $"The bundle response has {entries.Count} entries for {batch.Count} requests; nothing of it is recorded as delivered.");
         }
 
         var results = new List<DeliveryResult>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var key = batch[i].Mapped.Key;
-            var response = bundle.Entry[i].Response;
-            var status = response?.Status ?? string.Empty;
-            var location = response?.Location ?? bundle.Entry[i].Resource?.Id;
+            var response = entries[i].TryGetProperty("response", out var r) ? r : default;
+            var status = Text(response, "status") ?? string.Empty;
+            var location = Text(response, "location");
+            var version = entries[i].TryGetProperty("resource", out var resource) && resource.TryGetProperty("meta", out var meta) ? Text(meta, "versionId") : null;
             if (!status.StartsWith('2') || location is null || ParseLocation(location) is not { } where)
             {
-                results.Add(DeliveryResult.Rejected(key, $"The server answered '{status}' without a location for {key}."));
+                var outcome = response.ValueKind == JsonValueKind.Object && response.TryGetProperty("outcome", out var o) ? o.GetRawText() : null;
+                results.Add(DeliveryResult.Rejected(key, outcome ?? $"The server answered '{status}' without a location for {key}."));
                 continue;
             }
 
-            results.Add(DeliveryResult.Confirmed(key, status.StartsWith("201", StringComparison.Ordinal), where.Id, where.Version ?? bundle.Entry[i].Resource?.Meta?.VersionId ?? response?.Etag));
+            results.Add(DeliveryResult.Confirmed(key, status.StartsWith("201", StringComparison.Ordinal), where.Id, where.Version ?? version ?? Text(response, "etag")));
         }
 
         return results;
     }
+
+    private static string? Text(JsonElement element, string property) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>Reads <c>Observation/123/_history/2</c> (absolute or relative) into id and version.</summary>
     internal static (string Id, string? Version)? ParseLocation(string location)
