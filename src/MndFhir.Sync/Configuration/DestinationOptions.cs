@@ -30,7 +30,10 @@ public sealed class DestinationOptions : IValidatableObject
     /// <summary>The identifier system of the hospital MRN at this destination; without it the MRN is not sent.</summary>
     public string? HospitalMrnSystem { get; set; }
 
-    /// <summary>Resources per transaction bundle.</summary>
+    /// <summary>Transaction or batch bundles; Auto reads the server's CapabilityStatement.</summary>
+    public BundleMode BundleMode { get; set; } = BundleMode.Auto;
+
+    /// <summary>Resources per bundle.</summary>
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 100;
 

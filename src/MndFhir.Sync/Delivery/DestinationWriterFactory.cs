@@ -17,7 +17,8 @@ public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFac
             identity,
             new TransientRetry(loggers.CreateLogger<TransientRetry>(), destination.RetryAttempts, maxTotal: TimeSpan.FromSeconds(destination.RetryMaxSeconds)),
             destination.Name,
-            loggers.CreateLogger<FhirRestWriter>()),
+            loggers.CreateLogger<FhirRestWriter>(),
+            destination.BundleMode),
         _ => throw new ArgumentOutOfRangeException(nameof(destination), destination.Kind, "unknown destination kind"),
     };
 

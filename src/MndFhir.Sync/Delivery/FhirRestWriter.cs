@@ -4,18 +4,21 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MndFhir.Identity;
 using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
 
 namespace MndFhir.Sync.Delivery;
 
 /// <summary>
-/// Delivers to a FHIR R4 REST server as transaction bundles of conditional updates on the business identifier
+/// Delivers to a FHIR R4 REST server as transaction (or batch) bundles of conditional updates on the business identifier
 /// (<c>PUT Observation?identifier=sys|A-1</c>): a replay, a retry or a resend after a crash updates the resource the
 /// server already holds instead of creating a second one. A rejected bundle is split in halves until the rejected
 /// resources are isolated; each of those is reported with the server's OperationOutcome, the rest is delivered.
 /// </summary>
-public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, TransientRetry retry, string destination, ILogger logger) : IDestinationWriter
+public sealed class FhirRestWriter(
+    HttpClient http, ClinicIdentity identity, TransientRetry retry, string destination, ILogger logger, BundleMode mode = BundleMode.Auto) : IDestinationWriter
 {
     private static readonly MediaTypeHeaderValue FhirJsonMediaType = new("application/fhir+json") { CharSet = "utf-8" };
+    private string? _bundleType;
 
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
     {
@@ -24,7 +27,8 @@ public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, Tra
             return [];
         }
 
-        var body = TransactionJson(batch);
+        _bundleType ??= await BundleTypeAsync(ct);
+        var body = BundleJson(batch, _bundleType);
         using var response = await retry.SendAsync(
             () => new HttpRequestMessage(HttpMethod.Post, string.Empty)
             {
@@ -59,14 +63,58 @@ public sealed class FhirRestWriter(HttpClient http, ClinicIdentity identity, Tra
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private string TransactionJson(IReadOnlyList<ChangeSetItem> batch)
+    /// <summary>
+    /// The bundle type to send: as configured, or what the server's CapabilityStatement says it supports
+    /// (transaction first; batch when it has batch only; transaction when it says nothing).
+    /// </summary>
+    private async Task<string> BundleTypeAsync(CancellationToken ct)
+    {
+        if (mode != BundleMode.Auto)
+        {
+            return mode == BundleMode.Batch ? "batch" : "transaction";
+        }
+
+        using var response = await retry.SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, "metadata") { Headers = { Accept = { new MediaTypeWithQualityHeaderValue("application/fhir+json") } } },
+            http,
+            destination,
+            ct);
+        var interactions = new HashSet<string>(StringComparer.Ordinal);
+        if (response.IsSuccessStatusCode)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+                foreach (var rest in doc.RootElement.TryGetProperty("rest", out var r) ? r.EnumerateArray() : default)
+                {
+                    foreach (var interaction in rest.TryGetProperty("interaction", out var i) ? i.EnumerateArray() : default)
+                    {
+                        if (Text(interaction, "code") is { } code)
+                        {
+                            interactions.Add(code);
+                        }
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // An unreadable CapabilityStatement says nothing: the standard choice stands.
+            }
+        }
+
+        var type = interactions.Contains("transaction") || !interactions.Contains("batch") ? "transaction" : "batch";
+        logger.LogInformation("{Destination} declares {Interactions}; sending {BundleType} bundles", destination, string.Join(",", interactions.Order()), type);
+        return type;
+    }
+
+    private string BundleJson(IReadOnlyList<ChangeSetItem> batch, string type)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("resourceType", "Bundle");
-            w.WriteString("type", "transaction");
+            w.WriteString("type", type);
             w.WriteStartArray("entry");
             foreach (var item in batch)
             {

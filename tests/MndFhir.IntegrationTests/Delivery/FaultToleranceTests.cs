@@ -59,6 +59,36 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_server_without_transactions_gets_batches_as_its_capability_statement_asks()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var ct = cts.Token;
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => FaultKind.None, TimeSpan.Zero);
+        proxy.TransactionsUnsupported = true;
+        var system = $"https://mndfhir.example.org/fhir/sid/batch-{Guid.NewGuid():N}";
+        await using var host = await SyncTestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Clinic:IdentifierSystem"] = system,
+                ["Destinations:0:Name"] = "registry",
+                ["Destinations:0:Kind"] = "FhirRest",
+                ["Destinations:0:BaseUrl"] = proxy.BaseUrl.ToString(),
+            },
+            ct);
+        var export = await SampleExport.ReadAsync(host.ExportFolder);
+        await host.Get<ClinicImporter>().ImportAsync(host.ExportFolder, ct);
+
+        var sync = await host.Get<SyncRunner>().RunAsync("registry", "test", ct);
+
+        using var http = new HttpClient();
+        var audit = await ServerAudit.RunAsync(http, server.BaseUrl, system, export, host.Get<IDbContextFactory<MndFhirDbContext>>(), "registry", ct);
+        output.WriteLine($"batch-only server: {sync.Created} created, {proxy.TransactionsRefused} transactions refused; {audit}");
+        Assert.Equal(0, proxy.TransactionsRefused);
+        Assert.Equal((0, 0, 0), (sync.Failed, audit.Duplicates, audit.Missing));
+        Assert.Equal(audit.Records, sync.Created);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task A_destination_that_keeps_failing_stops_the_sync_and_keeps_what_was_confirmed()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));

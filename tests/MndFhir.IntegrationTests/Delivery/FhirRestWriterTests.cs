@@ -32,6 +32,24 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task In_a_batch_an_invalid_resource_fails_alone_in_one_request_with_the_servers_outcome()
+    {
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => FaultKind.None, TimeSpan.Zero);
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity, proxy.BaseUrl, BundleMode.Batch);
+        var batch = Enumerable.Range(1, 7).Select(i => Item(identity, $"P-{i}", gender: "female")).ToList();
+        batch[2] = Item(identity, "P-3", gender: "female\",\"birthDate\":\"1970-13-45");
+
+        var results = await writer.SendAsync(batch, CancellationToken.None);
+
+        Assert.Equal(1, proxy.Requests);
+        var rejected = Assert.Single(results, r => !r.Accepted);
+        Assert.Equal("P-3", rejected.Key.BusinessId);
+        Assert.Contains("birthDate", rejected.Error, StringComparison.Ordinal);
+        Assert.Equal(6, results.Count(r => r.Accepted && r.Created));
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Sending_the_same_resources_again_updates_them_in_place()
     {
         var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
@@ -46,15 +64,16 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
         Assert.Equal(first.Select(r => r.ServerId), again.Select(r => r.ServerId));
     }
 
-    private FhirRestWriter Writer(ClinicIdentity identity)
+    private FhirRestWriter Writer(ClinicIdentity identity, Uri? baseUrl = null, BundleMode mode = BundleMode.Auto)
     {
-        var destination = new DestinationOptions { Name = "test", Kind = DestinationKind.FhirRest, BaseUrl = server.BaseUrl };
+        var destination = new DestinationOptions { Name = "test", Kind = DestinationKind.FhirRest, BaseUrl = baseUrl ?? server.BaseUrl };
         return new FhirRestWriter(
             DestinationWriterFactory.CreateHttpClient(destination),
             identity,
             new TransientRetry(NullLogger.Instance, maxAttempts: 2, baseDelay: TimeSpan.FromMilliseconds(50)),
             "test",
-            NullLogger<FhirRestWriter>.Instance);
+            NullLogger<FhirRestWriter>.Instance,
+            mode);
     }
 
     private static ChangeSetItem Item(ClinicIdentity identity, string id, string gender)

@@ -44,6 +44,13 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public int InjectedTotal => _injected.Values.Sum();
 
+    /// <summary>Behave as a server without transactions: its CapabilityStatement offers batch only and it refuses transactions.</summary>
+    public bool TransactionsUnsupported { get; set; }
+
+    public int TransactionsRefused => _transactionsRefused;
+
+    private int _transactionsRefused;
+
     public static async Task<FaultProxy> StartAsync(Uri upstream, Func<int, FaultKind> plan, TimeSpan hold)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -68,6 +75,28 @@ public sealed class FaultProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var n = Interlocked.Increment(ref _requests);
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var requestBody = buffer.ToArray();
+        if (TransactionsUnsupported)
+        {
+            if (context.Request.Method == "GET" && context.Request.Path.Value!.EndsWith("/metadata", StringComparison.Ordinal))
+            {
+                context.Response.ContentType = "application/fhir+json";
+                await context.Response.WriteAsync("{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"kind\":\"instance\",\"fhirVersion\":\"4.0.1\",\"format\":[\"json\"],\"rest\":[{\"mode\":\"server\",\"interaction\":[{\"code\":\"batch\"}]}]}");
+                return;
+            }
+
+            if (System.Text.Encoding.UTF8.GetString(requestBody).Contains("\"type\":\"transaction\"", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _transactionsRefused);
+                context.Response.StatusCode = 400;
+                context.Response.ContentType = "application/fhir+json";
+                await context.Response.WriteAsync("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"not-supported\",\"diagnostics\":\"transactions are not supported\"}]}");
+                return;
+            }
+        }
+
         var fault = Plan(n);
         if (fault != FaultKind.None)
         {
@@ -94,11 +123,9 @@ public sealed class FaultProxy : IAsyncDisposable
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(Upstream.GetLeftPart(UriPartial.Authority) + context.Request.Path + context.Request.QueryString));
-        if (context.Request.ContentLength is > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+        if (requestBody.Length > 0)
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            forward.Content = new ByteArrayContent(body.ToArray());
+            forward.Content = new ByteArrayContent(requestBody);
             if (context.Request.ContentType is { } type)
             {
                 forward.Content.Headers.TryAddWithoutValidation("Content-Type", type);
