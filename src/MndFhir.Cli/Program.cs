@@ -10,6 +10,7 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     RunCommand.Create(),
     ImportCommand.Create(),
     MapCommand.Create(),
+    MappingsCommand.Create(),
     SyncCommand.Create(),
     StatusCommand.Create(),
     QuarantineCommand.Create(),

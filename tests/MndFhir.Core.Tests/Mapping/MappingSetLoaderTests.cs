@@ -4,23 +4,6 @@ namespace MndFhir.Core.Tests.Mapping;
 
 public sealed class MappingSetLoaderTests : IDisposable
 {
-    private static readonly string[] TreatmentCodes = ["BM_HARVEST", "SC_INTRATHECAL", "SC_INTRAVENOUS", "SC_LOCAL", "NEUROREHAB", "NEUROMODULATION", "NIV_START", "GASTROSTOMY"];
-
-    private static readonly string[] MeasureCodes =
-    [
-        "ALSFRSR_TOTAL", "ALSFRSR_01", "ALSFRSR_02", "ALSFRSR_03", "ALSFRSR_04", "ALSFRSR_05", "ALSFRSR_06", "ALSFRSR_07", "ALSFRSR_08",
-        "ALSFRSR_09", "ALSFRSR_10", "ALSFRSR_11", "ALSFRSR_12", "FVC", "FVC_PCT", "GRIP", "NIV_HOURS", "SPO2_NIGHT_MEAN", "ODI", "FOIS",
-        "SPEECH_INTELLIGIBILITY", "FEEDS_INDEPENDENTLY", "MAS", "ROM", "SPASM_EPISODES", "PAIN_NRS", "ANALGESIC_MME", "HADS_A", "HADS_D",
-        "ALSAQ40", "MQOL_SIS", "WEIGHT",
-    ];
-
-    private static readonly string[] BodySites =
-    [
-        "hand-left", "hand-right", "elbow-flexors-left", "elbow-flexors-right", "knee-extensors-left", "knee-extensors-right",
-        "ankle-plantarflexors-left", "ankle-plantarflexors-right", "knee-left", "knee-right", "shoulder-left", "shoulder-right", "lumbar",
-        "muscle-upper-limb", "muscle-lower-limb",
-    ];
-
     private readonly string _copy = Path.Combine(Path.GetTempPath(), "mndfhir-mappings-" + Guid.NewGuid().ToString("N")[..12]);
 
     public MappingSetLoaderTests()
@@ -38,9 +21,10 @@ public sealed class MappingSetLoaderTests : IDisposable
     {
         var rules = MappingSetLoader.Load(RepositoryPaths.Mappings);
 
-        Assert.Equal(TreatmentCodes.Order(), rules.Treatments.Keys.Order());
-        Assert.Equal(MeasureCodes.Order(), rules.Measures.Keys.Order());
-        Assert.Equal(BodySites.Order(), rules.BodySites.Keys.Order());
+        Assert.Empty(ClinicVocabulary.Uncovered(rules));
+        Assert.Equal(ClinicVocabulary.TreatmentCodes.Order(), rules.Treatments.Keys.Order());
+        Assert.Equal(ClinicVocabulary.MeasureCodes.Order(), rules.Measures.Keys.Order());
+        Assert.Equal(ClinicVocabulary.BodySites.Order(), rules.BodySites.Keys.Order());
         Assert.Equal(["ALS", "MND", "PBP", "PLS", "PMA"], rules.Diagnoses.Keys.Order());
         Assert.Equal(["bulbar", "generalized", "respiratory", "spinal"], rules.OnsetRegions.Keys.Order());
         Assert.Equal(["BM-MNC", "BM-MSC", "NSC"], rules.CellTypes.Keys.Order());
