@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MndFhir.Cli.Hosting;
 using MndFhir.Mapping;
+using MndFhir.Serialization;
 
 namespace MndFhir.Cli.Commands;
 
@@ -40,7 +41,22 @@ internal static class MappingsCommand
                 $"{rules.BodySites.Count} body sites; {(uncovered.Count == 0 ? "every clinic code is covered" : uncovered.Count + " clinic codes not covered")} (fingerprint {rules.Fingerprint[..12]})");
             return uncovered.Count == 0 ? 0 : 1;
         });
-        return new Command("mappings", "Work with the mapping rules.") { validate };
+        var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Where to write the CodeSystem JSON files (default: <mappings>/codesystems)." };
+        var codeSystems = new Command("codesystems", "Write the clinic's own CodeSystems (FHIR JSON), made from the mapping rules, for registries to validate against.") { folder, output };
+        codeSystems.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(folder)?.FullName ?? MappingsPath(parse.GetValue(CommonOptions.Config));
+            var target = parse.GetValue(output)?.FullName ?? Path.Combine(path, "codesystems");
+            Directory.CreateDirectory(target);
+            foreach (var system in ClinicCodeSystemFactory.Create(MappingSetLoader.Load(path)))
+            {
+                await File.WriteAllTextAsync(Path.Combine(target, system.Id + ".json"), FhirJson.Serialize(system, indented: true) + "\n", ct);
+                await Console.Out.WriteLineAsync($"{system.Id}.json: {system.Concept.Count} codes");
+            }
+
+            return 0;
+        });
+        return new Command("mappings", "Work with the mapping rules.") { validate, codeSystems };
     }
 
     private static string MappingsPath(FileInfo? config)
