@@ -22,6 +22,8 @@ public static class ClinicCodeSystemFactory
             rules.OnsetRegions.Values.Select(o => (o.Code, o.Display))),
         Make(rules, ClinicCodeSystems.CellType, "Cell types", "Cell products of stem-cell treatments.",
             rules.CellTypes.Values.Select(c => (c.Code, c.Display))),
+        Make(rules, ClinicCodeSystems.CellSource, "Cell sources", "Whether the cells given were the patient's own (autologous) or a donor's (allogeneic); extension cell-source.",
+            [("autologous", "Autologous (the patient's own cells)"), ("allogeneic", "Allogeneic (donor cells)")]),
         Make(rules, "clinic-answer", "Clinic answer codes", "Coded answers of ordinal scales (Modified Ashworth Scale grades).",
             rules.Measures.Values.SelectMany(m => m.Value.Answers)
                 .Where(a => a.Coding.System == rules.ClinicSystem("clinic-answer"))

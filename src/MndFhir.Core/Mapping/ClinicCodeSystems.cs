@@ -9,4 +9,5 @@ public static class ClinicCodeSystems
     public const string Diagnosis = "clinic-diagnosis";
     public const string OnsetRegion = "clinic-onset-region";
     public const string CellType = "clinic-cell-type";
+    public const string CellSource = "clinic-cell-source";
 }

@@ -62,7 +62,7 @@ public static class MappingSetLoader
         var settingsReader = new MappingFileReader("settings.yaml", new Dictionary<string, string>(), problems);
         var canonicalBase = settingsReader.String(settings, "canonicalBase", required: true)?.TrimEnd('/') ?? "https://invalid";
         var systems = new Dictionary<string, string>(settingsReader.StringMap(settings, "systems"), StringComparer.Ordinal);
-        foreach (var clinic in new[] { ClinicCodeSystems.Measure, ClinicCodeSystems.Treatment, ClinicCodeSystems.BodySite, ClinicCodeSystems.Diagnosis, ClinicCodeSystems.OnsetRegion, ClinicCodeSystems.CellType })
+        foreach (var clinic in new[] { ClinicCodeSystems.Measure, ClinicCodeSystems.Treatment, ClinicCodeSystems.BodySite, ClinicCodeSystems.Diagnosis, ClinicCodeSystems.OnsetRegion, ClinicCodeSystems.CellType, ClinicCodeSystems.CellSource })
         {
             systems.TryAdd(clinic, $"{canonicalBase}/CodeSystem/{clinic}");
         }

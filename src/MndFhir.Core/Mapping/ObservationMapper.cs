@@ -10,6 +10,9 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
     private const string CategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
     private const string UcumSystem = "http://unitsofmeasure.org";
 
+    /// <summary>Extension linking a follow-up measurement to the treatment it follows (docs/decisions/0005).</summary>
+    public const string FollowUpOfExtension = "observation-follow-up-of";
+
     public MappedResource Map(AssessmentRecord record, IReferenceResolver resolver)
     {
         var key = new ResourceKey("Observation", record.AssessmentId);
@@ -45,6 +48,11 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
         if (record.BodySite is { } site && rules.BodySites.TryGetValue(site, out var siteRule))
         {
             observation.BodySite = CodingFactory.Concept(siteRule, rules.ClinicSystem(ClinicCodeSystems.BodySite));
+        }
+
+        if (record.TreatmentId is { Length: > 0 } treatment)
+        {
+            observation.Extension.Add(new Extension(rules.Extension(FollowUpOfExtension), refs.To(new ResourceKey("Procedure", treatment))));
         }
 
         // A note that only selects the form (ALSFRS-R item 5b) is consumed by the variant, not repeated as free text.

@@ -9,6 +9,8 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
 {
     public const string RouteExtension = "procedure-route";
     public const string CourseSessionExtension = "procedure-course-session";
+    public const string CellCountExtension = "cell-count";
+    public const string CellSourceExtension = "cell-source";
 
     public MappedResource Map(TreatmentRecord record, IReferenceResolver resolver)
     {
@@ -66,6 +68,12 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
             });
         }
 
+        if (record.CellType is { } cellType && rules.CellTypes.TryGetValue(cellType, out var cellRule))
+        {
+            procedure.Contained.Add(CellProduct(record, cellRule, refs));
+            procedure.UsedReference.Add(new ResourceReference("#cells"));
+        }
+
         if (record.Complication is { Length: > 0 } complication)
         {
             procedure.Complication.Add(new CodeableConcept { Text = complication });
@@ -77,5 +85,46 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
         }
 
         return refs.Result(key, record.TreatmentId, procedure);
+    }
+
+    /// <summary>
+    /// The cells given, as a BiologicallyDerivedProduct contained in the Procedure and referenced from usedReference
+    /// (docs/decisions/0005): category cells, the clinic's cell type, for autologous cells the patient as the source of
+    /// the collection, and two documented extensions for what R4 has no element for (cell count, autologous/allogeneic).
+    /// </summary>
+    private BiologicallyDerivedProduct CellProduct(TreatmentRecord record, ConceptMapping cellType, ReferenceCollector refs)
+    {
+        var product = new BiologicallyDerivedProduct
+        {
+            Id = "cells",
+            ProductCategory = BiologicallyDerivedProduct.BiologicallyDerivedProductCategory.Cells,
+            ProductCode = CodingFactory.Concept(cellType, rules.ClinicSystem(ClinicCodeSystems.CellType)),
+        };
+        if (record.CellSource is { } source)
+        {
+            var display = source == CellSource.Autologous ? "Autologous (the patient's own cells)" : "Allogeneic (donor cells)";
+            product.Extension.Add(new Extension(rules.Extension(CellSourceExtension), new CodeableConcept
+            {
+                Coding = [new Coding(rules.ClinicSystem(ClinicCodeSystems.CellSource), source.ToString().ToLowerInvariant(), display)],
+                Text = display,
+            }));
+            if (source == CellSource.Autologous)
+            {
+                product.Collection = new BiologicallyDerivedProduct.CollectionComponent { Source = refs.To(new ResourceKey("Patient", record.PatientId)) };
+            }
+        }
+
+        if (record.CellCount is { } count)
+        {
+            product.Extension.Add(new Extension(rules.Extension(CellCountExtension), new Quantity
+            {
+                Value = (decimal)count,
+                Unit = "cells",
+                System = "http://unitsofmeasure.org",
+                Code = "{cells}",
+            }));
+        }
+
+        return product;
     }
 }

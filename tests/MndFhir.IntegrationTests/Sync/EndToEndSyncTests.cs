@@ -95,6 +95,26 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
             Assert.Contains(p.Code!.Coding, c => c.System == "http://snomed.info/sct" && c.Code == "1269349006");
         }
 
+        // Stem-cell procedures carry their cell product; follow-up measurements point at their treatment.
+        var procedureByServerId = procedures.ToDictionary(p => "Procedure/" + p.Id!, p => FhirServerContents.BusinessId(p, system + "/procedure"));
+        foreach (var p in procedures.Where(p => p.Code!.Coding.Any(c => c.Code is "SC_INTRATHECAL" or "SC_INTRAVENOUS" or "SC_LOCAL")))
+        {
+            var cells = Assert.IsType<BiologicallyDerivedProduct>(Assert.Single(p.Contained));
+            Assert.Equal(BiologicallyDerivedProduct.BiologicallyDerivedProductCategory.Cells, cells.ProductCategory);
+            Assert.Equal("#cells", Assert.Single(p.UsedReference).Reference);
+        }
+
+        var followUps = 0;
+        foreach (var o in observations)
+        {
+            var expectedTreatment = export.Assessments[FhirServerContents.BusinessId(o, system + "/observation")].TreatmentId;
+            var link = o.Extension.SingleOrDefault(e => e.Url!.EndsWith("/observation-follow-up-of", StringComparison.Ordinal));
+            Assert.Equal(expectedTreatment, link is null ? null : procedureByServerId[((ResourceReference)link.Value!).Reference!]);
+            followUps += link is null ? 0 : 1;
+        }
+
+        Assert.True(followUps > 0);
+
         // A second sync sends nothing.
         var second = await host.Get<SyncRunner>().RunAsync("hospital", "test", ct);
         output.WriteLine($"second sync: {second.Created} created, {second.Updated} updated, {second.Unchanged} unchanged");

@@ -40,7 +40,12 @@ internal sealed record SampleExport(
         var id = Col(idColumn);
         return rows.ToDictionary(
             r => r[id],
-            r => new Row(r[id], r[Col("patient_id")], Col("code") >= 0 ? r[Col("code")] : string.Empty, Col("unit") >= 0 ? r[Col("unit")] : string.Empty));
+            r => new Row(
+                r[id],
+                r[Col("patient_id")],
+                Col("code") >= 0 ? r[Col("code")] : string.Empty,
+                Col("unit") >= 0 ? r[Col("unit")] : string.Empty,
+                idColumn != "treatment_id" && Col("treatment_id") >= 0 && r[Col("treatment_id")].Length > 0 ? r[Col("treatment_id")] : null));
     }
 
     private static async Task<(List<string> Header, List<List<string>> Rows)> LoadAsync(string path)
@@ -60,5 +65,5 @@ internal sealed record SampleExport(
         return (header, rows);
     }
 
-    internal sealed record Row(string Id, string PatientId, string Code, string Unit);
+    internal sealed record Row(string Id, string PatientId, string Code, string Unit, string? TreatmentId);
 }
