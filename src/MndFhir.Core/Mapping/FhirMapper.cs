@@ -13,6 +13,7 @@ public sealed class FhirMapper
     private readonly ConditionMapper _conditions;
     private readonly ProcedureMapper _procedures;
     private readonly ObservationMapper _observations;
+    private readonly PanelMapper _panels;
 
     public FhirMapper(MappingSet rules, ClinicIdentity identity)
     {
@@ -22,7 +23,11 @@ public sealed class FhirMapper
         _conditions = new ConditionMapper(rules, identity);
         _procedures = new ProcedureMapper(rules, identity);
         _observations = new ObservationMapper(rules, identity);
+        _panels = new PanelMapper(rules, identity);
     }
+
+    /// <summary>Prefix of panel Observations' business ids (panel-{panel_id}).</summary>
+    public const string PanelIdPrefix = PanelMapper.IdPrefix;
 
     public MappingSet Rules { get; }
 
@@ -37,4 +42,8 @@ public sealed class FhirMapper
     public MappedResource MapProcedure(TreatmentRecord record, IReferenceResolver resolver) => _procedures.Map(record, resolver);
 
     public MappedResource MapObservation(AssessmentRecord record, IReferenceResolver resolver) => _observations.Map(record, resolver);
+
+    /// <summary>The panel Observation of one questionnaire administration: the rows of one panel_id.</summary>
+    public MappedResource MapPanel(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver) =>
+        _panels.Map(panel, panelId, members, resolver);
 }

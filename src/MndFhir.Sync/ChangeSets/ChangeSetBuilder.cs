@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using MndFhir.Data;
 using MndFhir.Mapping;
+using MndFhir.Records;
 using MndFhir.Serialization;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Ledger;
@@ -48,8 +49,43 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
                 }
 
                 break;
+            case DeliveryTier.Panels:
+                await foreach (var panel in PanelsAsync(consenting, resolver, ct))
+                {
+                    yield return panel;
+                }
+
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown delivery tier");
+        }
+    }
+
+    /// <summary>Rows of one panel_id arrive together (ordered by panel), so only one panel is held at a time.</summary>
+    private async IAsyncEnumerable<ChangeSetItem> PanelsAsync(IQueryable<string> consenting, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var panelOf = mapper.Rules.Panels.Values
+            .SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p)))
+            .ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
+        var codes = panelOf.Keys.ToList();
+        var members = new List<AssessmentRecord>();
+        await foreach (var a in db.Assessments.AsNoTracking()
+            .Where(a => a.PanelId != null && codes.Contains(a.Code) && consenting.Contains(a.PatientId))
+            .OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId)
+            .AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (members.Count > 0 && (members[0].PanelId != a.PanelId || panelOf[members[0].Code] != panelOf[a.Code]))
+            {
+                yield return Judge(mapper.MapPanel(panelOf[members[0].Code], members[0].PanelId!, members, resolver));
+                members = [];
+            }
+
+            members.Add(a);
+        }
+
+        if (members.Count > 0)
+        {
+            yield return Judge(mapper.MapPanel(panelOf[members[0].Code], members[0].PanelId!, members, resolver));
         }
     }
 

@@ -2,11 +2,14 @@ namespace MndFhir.Sync.ChangeSets;
 
 /// <summary>
 /// Resources are delivered in tiers so that every reference points at a resource the destination already holds:
-/// patients first, then what refers to patients only, then observations.
+/// patients first, then what refers to patients only, then observations, then the panels grouping observations.
 /// </summary>
 public enum DeliveryTier
 {
     Patients = 0,
     ConditionsAndProcedures = 1,
     Observations = 2,
+
+    /// <summary>Questionnaire panels, whose hasMember refers to the item and total Observations.</summary>
+    Panels = 3,
 }

@@ -117,7 +117,7 @@ public sealed class LedgerReconciler(
         entry.UpdatedAt = now;
     }
 
-    private static async Task<List<ResourceKey>> KeysInScopeAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)
+    private async Task<List<ResourceKey>> KeysInScopeAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)
     {
         var patients = await db.Patients.AsNoTracking()
             .Where(p => !destination.RequiresRegistryConsent || p.RegistryConsent)
@@ -134,13 +134,21 @@ public sealed class LedgerReconciler(
             }
         }
 
-        await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId }).AsAsyncEnumerable().WithCancellation(ct))
+        var panelCodes = mapper.Rules.Panels.Values.SelectMany(p => p.Items.Append(p.Total)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var panels = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId, a.PanelId, a.Code }).AsAsyncEnumerable().WithCancellation(ct))
         {
             if (inScope.Contains(a.PatientId))
             {
                 keys.Add(new ResourceKey("Observation", a.AssessmentId));
+                if (a.PanelId is not null && panelCodes.Contains(a.Code))
+                {
+                    panels.Add(a.PanelId);
+                }
             }
         }
+
+        keys.AddRange(panels.Select(p => new ResourceKey("Observation", MndFhir.Mapping.FhirMapper.PanelIdPrefix + p)));
 
         return keys;
     }

@@ -44,15 +44,24 @@ public sealed class GoldenFileTests
             }
         }
 
+        var firstPanel = new List<AssessmentRecord>();
         using (var reader = new StreamReader(Path.Combine(export, "assessments.csv")))
         {
             await foreach (var row in parser.ReadAssessmentsAsync(reader, context, CancellationToken.None))
             {
                 var a = row.Record!;
+                if (a.PanelId is not null && (firstPanel.Count == 0 || firstPanel[0].PanelId == a.PanelId) && a.Code.StartsWith("ALSFRSR_", StringComparison.Ordinal))
+                {
+                    firstPanel.Add(a);
+                }
+
                 var variant = a.Code == "ALSFRSR_05" && a.Note == "5b" ? "-5b" : a.BodySite is { } site && a.Code == "GRIP" ? "-" + site : string.Empty;
                 examples.TryAdd($"Observation-{a.Code}{variant}", mapper.MapObservation(a, resolver));
             }
         }
+
+        examples["Observation-panel-ALSFRSR"] = mapper.MapPanel(rules.Panels["ALSFRSR"], firstPanel[0].PanelId!, firstPanel, resolver);
+        Assert.Equal(13, firstPanel.Count);
 
         Assert.Equal(ClinicVocabulary.TreatmentCodes.Order(), examples.Keys.Where(k => k.StartsWith("Procedure-", StringComparison.Ordinal)).Select(k => k["Procedure-".Length..]).Order());
         Assert.True(ClinicVocabulary.MeasureCodes.All(code => examples.ContainsKey("Observation-" + code) || examples.Keys.Any(k => k.StartsWith($"Observation-{code}-", StringComparison.Ordinal))));

@@ -40,7 +40,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         Assert.Null(first.Error);
         Assert.Equal(0, first.Failed);
         Assert.Equal(0, first.Blocked);
-        var expectedResources = export.Patients.Count * 2 + export.Treatments.Count + export.Assessments.Count;
+        var expectedResources = export.Patients.Count * 2 + export.Treatments.Count + export.Assessments.Count + export.PanelIds.Count;
         Assert.Equal(expectedResources, first.Created);
 
         using var http = new HttpClient();
@@ -54,7 +54,17 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         AssertExactlyOnce(export.Patients.Keys, patients, system + "/patient");
         AssertExactlyOnce(export.Patients.Keys, conditions, system + "/condition");
         AssertExactlyOnce(export.Treatments.Keys, procedures, system + "/procedure");
-        AssertExactlyOnce(export.Assessments.Keys, observations, system + "/observation");
+        AssertExactlyOnce(export.Assessments.Keys.Concat(export.PanelIds), observations, system + "/observation");
+        var panels = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("panel-", StringComparison.Ordinal)).ToList();
+        var observationIds = observations.Select(o => "Observation/" + o.Id).ToHashSet();
+        foreach (var panel in panels)
+        {
+            Assert.Contains(panel.Code!.Coding, c => c.System == "http://loinc.org" && c.Code == "82954-9");
+            Assert.Equal(13, panel.HasMember.Count);
+            Assert.All(panel.HasMember, m => Assert.Contains(m.Reference!, observationIds));
+        }
+
+        observations = observations.Except(panels).ToList();
 
         // References point at the right patient.
         var patientByServerId = patients.ToDictionary(p => "Patient/" + p.Id!, p => FhirServerContents.BusinessId(p, system + "/patient"));
@@ -133,7 +143,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         Assert.Equal(0, third.Created);
         Assert.Equal(1, third.Updated);
         var after = await FhirServerContents.AllAsync<Observation>(http, server.BaseUrl, system + "/observation", ct);
-        Assert.Equal(observations.Count, after.Count);
+        Assert.Equal(observations.Count + panels.Count, after.Count);
         var updated = after.Single(o => FhirServerContents.BusinessId(o, system + "/observation") == changed.Id);
         Assert.Equal(1.23m, ((Quantity)updated.Value!).Value);
         var before = observations.Single(o => o.Id == updated.Id);

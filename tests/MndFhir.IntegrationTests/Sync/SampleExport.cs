@@ -9,6 +9,11 @@ internal sealed record SampleExport(
     IReadOnlyDictionary<string, SampleExport.Row> Treatments,
     IReadOnlyDictionary<string, SampleExport.Row> Assessments)
 {
+    /// <summary>Business ids of the questionnaire panel Observations (one per ALSFRS-R panel_id).</summary>
+    public IReadOnlyList<string> PanelIds { get; } = Assessments.Values
+        .Where(a => a.PanelId is not null && a.Code.StartsWith("ALSFRSR_", StringComparison.Ordinal))
+        .Select(a => "panel-" + a.PanelId).Distinct().Order(StringComparer.Ordinal).ToList();
+
     public static async Task<SampleExport> ReadAsync(string folder) => new(
         await ReadRowsAsync(Path.Combine(folder, "patients.csv"), "patient_id"),
         await ReadRowsAsync(Path.Combine(folder, "treatments.csv"), "treatment_id"),
@@ -45,7 +50,8 @@ internal sealed record SampleExport(
                 r[Col("patient_id")],
                 Col("code") >= 0 ? r[Col("code")] : string.Empty,
                 Col("unit") >= 0 ? r[Col("unit")] : string.Empty,
-                idColumn != "treatment_id" && Col("treatment_id") >= 0 && r[Col("treatment_id")].Length > 0 ? r[Col("treatment_id")] : null));
+                idColumn != "treatment_id" && Col("treatment_id") >= 0 && r[Col("treatment_id")].Length > 0 ? r[Col("treatment_id")] : null,
+                Col("panel_id") >= 0 && r[Col("panel_id")].Length > 0 ? r[Col("panel_id")] : null));
     }
 
     private static async Task<(List<string> Header, List<List<string>> Rows)> LoadAsync(string path)
@@ -65,5 +71,5 @@ internal sealed record SampleExport(
         return (header, rows);
     }
 
-    internal sealed record Row(string Id, string PatientId, string Code, string Unit, string? TreatmentId);
+    internal sealed record Row(string Id, string PatientId, string Code, string Unit, string? TreatmentId, string? PanelId);
 }

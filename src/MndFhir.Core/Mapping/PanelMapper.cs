@@ -1,0 +1,42 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+using MndFhir.Records;
+
+namespace MndFhir.Mapping;
+
+/// <summary>
+/// Maps one administration of a questionnaire (the rows sharing a panel_id) to the panel Observation, e.g. ALSFRS-R
+/// 82954-9, whose hasMember points at the item and total Observations (terminology.md, "Questionnaire scores").
+/// </summary>
+internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity)
+{
+    /// <summary>Panel business ids are the panel_id with this prefix, so they never meet an assessment_id.</summary>
+    public const string IdPrefix = "panel-";
+
+    public MappedResource Map(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver)
+    {
+        var key = new ResourceKey("Observation", IdPrefix + panelId);
+        var refs = new ReferenceCollector(resolver);
+        var order = panel.Items.Append(panel.Total).OfType<string>().Select((code, i) => (code, i)).ToDictionary(x => x.code, x => x.i, StringComparer.Ordinal);
+        var ordered = members.OrderBy(m => order.GetValueOrDefault(m.Code, int.MaxValue)).ThenBy(m => m.AssessmentId, StringComparer.Ordinal).ToList();
+        var total = ordered.FirstOrDefault(m => m.Code == panel.Total);
+        var live = ordered.Where(m => !m.IsRemoved && m.Status != AssessmentStatus.EnteredInError).ToList();
+        var observation = new Observation
+        {
+            Status = live.Count == 0 ? ObservationStatus.EnteredInError
+                : live.Any(m => m.Status == AssessmentStatus.Amended) ? ObservationStatus.Amended
+                : ObservationStatus.Final,
+            Code = CodingFactory.Concept(panel.Coding, rules.ClinicSystem(ClinicCodeSystems.Measure), panel.Code, panel.Display),
+            Subject = refs.To(new ResourceKey("Patient", ordered[0].PatientId)),
+            Effective = new FhirDateTime((total ?? ordered.MinBy(m => m.Effective)!).Effective.Value),
+        };
+        observation.Identifier.Add(identity.IdentifierFor(key));
+        observation.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "survey"));
+        foreach (var member in ordered)
+        {
+            observation.HasMember.Add(refs.To(new ResourceKey("Observation", member.AssessmentId)));
+        }
+
+        return refs.Result(key, panelId, observation);
+    }
+}
