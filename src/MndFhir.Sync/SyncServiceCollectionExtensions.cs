@@ -11,6 +11,7 @@ using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Runs;
 using MndFhir.Sync.Status;
+using MndFhir.Validation;
 
 namespace MndFhir.Sync;
 
@@ -53,6 +54,7 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
+        services.AddSingleton<IResourceValidator>(sp => FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();

@@ -1,7 +1,11 @@
 using System.CommandLine;
 using MndFhir.Cli.Hosting;
 using MndFhir.Mapping;
+using MndFhir.Identity;
 using MndFhir.Serialization;
+using MndFhir.Sync.Configuration;
+using MndFhir.Validation;
+using MndFhir.Validation.Coverage;
 
 namespace MndFhir.Cli.Commands;
 
@@ -10,7 +14,7 @@ internal static class MappingsCommand
     public static Command Create()
     {
         var folder = new Option<DirectoryInfo?>("--mappings", "-m") { Description = "The mappings folder (default: Clinic:MappingsPath)." };
-        var validate = new Command("validate", "Check every mapping file (YAML, known code systems, UCUM units, ranges, every clinic code covered); exit 1 with file:line messages when broken.") { folder };
+        var validate = new Command("validate", "Check every mapping file (YAML, known code systems, UCUM units, ranges, every clinic code covered) and every profile in profiles/; exit 1 with file:line messages when broken.") { folder };
         validate.SetAction(async (parse, _) =>
         {
             var path = parse.GetValue(folder)?.FullName ?? MappingsPath(parse.GetValue(CommonOptions.Config));
@@ -36,10 +40,19 @@ internal static class MappingsCommand
                 await Console.Error.WriteLineAsync($"{path}: no mapping for clinic {code}");
             }
 
+            var validator = await FirelyResourceValidator.ForMappingsAsync(path);
+            var profileProblems = await validator.CheckProfilesAsync();
+            foreach (var problem in profileProblems)
+            {
+                await Console.Error.WriteLineAsync(Path.Combine(validator.ProfilesDirectory, problem));
+            }
+
+            var profiles = Directory.Exists(validator.ProfilesDirectory) ? Directory.GetFiles(validator.ProfilesDirectory, "*.json").Length : 0;
             await Console.Out.WriteLineAsync(
-                $"mappings validate: {rules.Measures.Count} measures, {rules.Panels.Count} panels, {rules.Treatments.Count} treatments, {rules.Diagnoses.Count} diagnoses, " +
-                $"{rules.BodySites.Count} body sites; {(uncovered.Count == 0 ? "every clinic code is covered" : uncovered.Count + " clinic codes not covered")} (fingerprint {rules.Fingerprint[..12]})");
-            return uncovered.Count == 0 ? 0 : 1;
+                $"mappings validate: {rules.Measures.Count} measures, {rules.Panels.Count} panels, {rules.Derived.Count} derived, {rules.Treatments.Count} treatments, {rules.Diagnoses.Count} diagnoses, " +
+                $"{rules.BodySites.Count} body sites, {profiles} profiles; {(uncovered.Count == 0 ? "every clinic code is covered" : uncovered.Count + " clinic codes not covered")}; " +
+                $"{(profileProblems.Count == 0 ? "every profile is sound" : profileProblems.Count + " profile problems")} (fingerprint {rules.Fingerprint[..12]})");
+            return uncovered.Count == 0 && profileProblems.Count == 0 ? 0 : 1;
         });
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Where to write the CodeSystem JSON files (default: <mappings>/codesystems)." };
         var codeSystems = new Command("codesystems", "Write the clinic's own CodeSystems (FHIR JSON), made from the mapping rules, for registries to validate against.") { folder, output };
@@ -56,7 +69,42 @@ internal static class MappingsCommand
 
             return 0;
         });
-        return new Command("mappings", "Work with the mapping rules.") { validate, codeSystems };
+        var export = new Option<DirectoryInfo?>("--export", "-e") { Description = "The clinic export to measure on (default: Clinic:ExportPath)." };
+        var report = new Option<FileInfo?>("--out", "-o") { Description = "Write the report (Markdown) to this file (default: standard output)." };
+        var coverage = new Command("coverage", "Map and validate a whole export without sending: per clinic code its target code, how often the export uses it, and whether its resources validate. Exit 1 when any resource is invalid.") { folder, export, report };
+        coverage.SetAction(async (parse, ct) =>
+        {
+            var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
+            var path = parse.GetValue(folder)?.FullName ?? Path.GetFullPath(configuration["Clinic:MappingsPath"] ?? "mappings", baseDirectory);
+            var exportPath = parse.GetValue(export)?.FullName ?? (configuration["Clinic:ExportPath"] is { } configured ? Path.GetFullPath(configured, baseDirectory) : null);
+            if (exportPath is null)
+            {
+                await Console.Error.WriteLineAsync("Name the export with --export FOLDER (or set Clinic:ExportPath).");
+                return 2;
+            }
+
+            var identity = new ClinicIdentity(configuration["Clinic:IdentifierSystem"] ?? new ClinicOptions().IdentifierSystem);
+            var result = await MappingCoverage.BuildAsync(
+                MappingSetLoader.Load(path), identity, await FirelyResourceValidator.ForMappingsAsync(path), exportPath, Path.GetRelativePath(Environment.CurrentDirectory, exportPath), ct);
+            var markdown = result.ToMarkdown();
+            if (parse.GetValue(report) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, markdown, ct);
+            }
+            else
+            {
+                await Console.Out.WriteAsync(markdown);
+            }
+
+            foreach (var row in result.NotExercised)
+            {
+                await Console.Error.WriteLineAsync($"coverage: {row.Kind} {row.Code} is not used by the export");
+            }
+
+            await Console.Error.WriteLineAsync($"coverage: {result.Resources} resources, {result.Invalid} invalid, {result.NotExercised.Count()} codes not in the export, {result.Rejected} rows rejected");
+            return result.Invalid == 0 ? 0 : 1;
+        });
+        return new Command("mappings", "Work with the mapping rules.") { validate, codeSystems, coverage };
     }
 
     private static string MappingsPath(FileInfo? config)

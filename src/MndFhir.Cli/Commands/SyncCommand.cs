@@ -51,7 +51,7 @@ internal static class SyncCommand
 
             await output.WriteLineAsync(
                 $"sync {summary.Destination} (run {summary.RunId}): {summary.Considered} resources considered, {summary.Created} created, {summary.Updated} updated, " +
-                $"{summary.Unchanged} unchanged, {summary.Failed} failed, {summary.Blocked} blocked, {summary.Elapsed.TotalSeconds:0.0} s");
+                $"{summary.Unchanged} unchanged, {summary.Failed} failed ({summary.Invalid} invalid, not sent), {summary.Blocked} blocked, {summary.Elapsed.TotalSeconds:0.0} s");
             if (summary.Output is not null)
             {
                 await output.WriteLineAsync($"  written to {summary.Output}");

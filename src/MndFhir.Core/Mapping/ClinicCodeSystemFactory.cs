@@ -11,7 +11,9 @@ public static class ClinicCodeSystemFactory
     public static IReadOnlyList<CodeSystem> Create(MappingSet rules) =>
     [
         Make(rules, ClinicCodeSystems.Measure, "Clinic measures", "Outcome measures the clinic records (clinic-export-format.md). Used as Observation.code beside any verified LOINC or SNOMED CT code, alone where none is verified.",
-            rules.Measures.Values.Select(m => (m.Code, m.Display)).Concat(rules.Panels.Values.Select(p => (p.Code, p.Display)))),
+            rules.Measures.Values.Select(m => (m.Code, m.Display))
+                .Concat(rules.Panels.Values.Select(p => (p.Code, p.Display)))
+                .Concat(rules.Derived.Values.Select(d => (d.Code, d.Display)))),
         Make(rules, ClinicCodeSystems.Treatment, "Clinic treatments", "Treatments the clinic gives. Used as Procedure.code beside any verified SNOMED CT code.",
             rules.Treatments.Values.Select(t => (t.Code, t.Display))),
         Make(rules, ClinicCodeSystems.BodySite, "Clinic body sites", "Body sites of grip, spasticity, range of motion and injections; the code names the side where there is one.",

@@ -14,6 +14,7 @@ public sealed class FhirMapper
     private readonly ProcedureMapper _procedures;
     private readonly ObservationMapper _observations;
     private readonly PanelMapper _panels;
+    private readonly DerivedMapper _derived;
 
     public FhirMapper(MappingSet rules, ClinicIdentity identity)
     {
@@ -24,10 +25,17 @@ public sealed class FhirMapper
         _procedures = new ProcedureMapper(rules, identity);
         _observations = new ObservationMapper(rules, identity);
         _panels = new PanelMapper(rules, identity);
+        _derived = new DerivedMapper(rules, identity);
     }
 
     /// <summary>Prefix of panel Observations' business ids (panel-{panel_id}).</summary>
     public const string PanelIdPrefix = PanelMapper.IdPrefix;
+
+    /// <summary>Prefix of derived Observations' business ids (derived-{code}-{source assessment_id}).</summary>
+    public const string DerivedIdPrefix = DerivedMapper.IdPrefix;
+
+    /// <summary>The identity of the derived Observation made from one source row.</summary>
+    public static ResourceKey DerivedKey(DerivedMeasureMapping rule, string sourceId) => DerivedMapper.Key(rule, sourceId);
 
     public MappingSet Rules { get; }
 
@@ -46,4 +54,8 @@ public sealed class FhirMapper
     /// <summary>The panel Observation of one questionnaire administration: the rows of one panel_id.</summary>
     public MappedResource MapPanel(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver) =>
         _panels.Map(panel, panelId, members, resolver);
+
+    /// <summary>The derived Observation (ALSFRS-R progression rate) of one source row; <paramref name="onset"/> is the patient's symptom onset.</summary>
+    public MappedResource MapDerived(DerivedMeasureMapping rule, AssessmentRecord source, ClinicDate? onset, IReferenceResolver resolver) =>
+        _derived.Map(rule, source, onset, resolver);
 }

@@ -15,6 +15,9 @@ public sealed class MappingSet
 
     public required IReadOnlyDictionary<string, PanelMapping> Panels { get; init; }
 
+    /// <summary>Measures MndFhir derives from recorded ones (ALSFRS-R progression rate).</summary>
+    public required IReadOnlyDictionary<string, DerivedMeasureMapping> Derived { get; init; }
+
     public required IReadOnlyDictionary<string, TreatmentMapping> Treatments { get; init; }
 
     public required IReadOnlyDictionary<string, ConceptMapping> Diagnoses { get; init; }
@@ -33,4 +36,7 @@ public sealed class MappingSet
 
     /// <summary>The URI of one of the project's extensions.</summary>
     public string Extension(string name) => $"{CanonicalBase}/StructureDefinition/{name}";
+
+    /// <summary>The canonical URL of one of the project's profiles (mappings/profiles/{name}.json).</summary>
+    public string Profile(string name) => $"{CanonicalBase}/StructureDefinition/{name}";
 }

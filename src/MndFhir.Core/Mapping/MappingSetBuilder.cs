@@ -6,16 +6,18 @@ namespace MndFhir.Mapping;
 /// <summary>Turns the node trees of the mapping files into the typed rules of a <see cref="MappingSet"/>.</summary>
 internal sealed class MappingSetBuilder
 {
-    private static readonly string[] TopLevelKeys = ["measures", "panels", "treatments", "diagnoses", "bodySites", "onsetRegions", "cellTypes"];
+    private static readonly string[] TopLevelKeys = ["measures", "panels", "derived", "treatments", "diagnoses", "bodySites", "onsetRegions", "cellTypes"];
 
     private readonly Dictionary<string, MeasureMapping> _measures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PanelMapping> _panels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DerivedMeasureMapping> _derived = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TreatmentMapping> _treatments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConceptMapping> _diagnoses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConceptMapping> _bodySites = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConceptMapping> _onsetRegions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConceptMapping> _cellTypes = new(StringComparer.Ordinal);
     private readonly List<(string Where, string BodySite)> _bodySiteUses = [];
+    private readonly List<(string Where, string Profile)> _profileUses = [];
 
     public void Read(MappingFileReader r, YamlMappingNode root)
     {
@@ -37,6 +39,11 @@ internal sealed class MappingSetBuilder
             Add(r, m, _panels, ReadPanel(r, m));
         }
 
+        foreach (var m in r.Items(root, "derived"))
+        {
+            Add(r, m, _derived, ReadDerived(r, m));
+        }
+
         foreach (var m in r.Items(root, "treatments"))
         {
             Add(r, m, _treatments, ReadTreatment(r, m));
@@ -48,8 +55,14 @@ internal sealed class MappingSetBuilder
         ReadConcepts(r, root, "cellTypes", _cellTypes);
     }
 
-    public void CheckReferences(List<MappingProblem> problems)
+    /// <param name="profiles">Ids of the StructureDefinitions in mappings/profiles.</param>
+    public void CheckReferences(List<MappingProblem> problems, IReadOnlySet<string> profiles)
     {
+        foreach (var (where, profile) in _profileUses.Where(u => !profiles.Contains(u.Profile)))
+        {
+            problems.Add(Problem(where, $"profile '{profile}' is not a StructureDefinition in profiles/ (expected profiles/{profile}.json)"));
+        }
+
         foreach (var panel in _panels.Values)
         {
             foreach (var item in panel.Items.Append(panel.Total).OfType<string>())
@@ -62,6 +75,19 @@ internal sealed class MappingSetBuilder
                 {
                     problems.Add(Problem(measure.Source, $"measure {item} is in panel {panel.Code} but says panel '{measure.Panel}'"));
                 }
+            }
+        }
+
+        foreach (var derived in _derived.Values)
+        {
+            if (!_measures.ContainsKey(derived.From))
+            {
+                problems.Add(Problem(derived.Source, $"derived measure {derived.Code} is derived from '{derived.From}', which no measures list defines"));
+            }
+
+            if (_measures.ContainsKey(derived.Code) || _panels.ContainsKey(derived.Code))
+            {
+                problems.Add(Problem(derived.Source, $"derived measure {derived.Code} has the code of a measure or panel the clinic records"));
             }
         }
 
@@ -82,6 +108,7 @@ internal sealed class MappingSetBuilder
         Systems = systems.ToFrozenDictionary(StringComparer.Ordinal),
         Measures = _measures.ToFrozenDictionary(StringComparer.Ordinal),
         Panels = _panels.ToFrozenDictionary(StringComparer.Ordinal),
+        Derived = _derived.ToFrozenDictionary(StringComparer.Ordinal),
         Treatments = _treatments.ToFrozenDictionary(StringComparer.Ordinal),
         Diagnoses = _diagnoses.ToFrozenDictionary(StringComparer.Ordinal),
         BodySites = _bodySites.ToFrozenDictionary(StringComparer.Ordinal),
@@ -110,6 +137,7 @@ internal sealed class MappingSetBuilder
         {
             MeasureMapping m => (m.Code, m.Source),
             PanelMapping p => (p.Code, p.Source),
+            DerivedMeasureMapping d => (d.Code, d.Source),
             TreatmentMapping t => (t.Code, t.Source),
             ConceptMapping c => (c.Code, c.Source),
             _ => throw new ArgumentException("unexpected mapping type", nameof(mapping)),
@@ -244,6 +272,54 @@ internal sealed class MappingSetBuilder
         };
     }
 
+    private static DerivedMeasureMapping? ReadDerived(MappingFileReader r, YamlMappingNode m)
+    {
+        var code = r.String(m, "code", required: true);
+        var display = r.String(m, "display", required: true);
+        var category = r.String(m, "category", required: true);
+        var formula = r.String(m, "formula", required: true);
+        var from = r.String(m, "from", required: true);
+        var max = r.Number(m, "max");
+        var unit = r.String(m, "unit", required: true);
+        if (category is not null && !MappingSetLoader.IsKnownCategory(category))
+        {
+            r.Problem(r.Get(m, "category")!, $"unknown observation category '{category}'");
+        }
+
+        if (formula is not null && formula != DerivedMeasureMapping.ProgressionRate)
+        {
+            r.Problem(r.Get(m, "formula")!, $"unknown formula '{formula}' (known: {DerivedMeasureMapping.ProgressionRate})");
+        }
+
+        if (unit is not null && !MappingSetLoader.KnownUcumUnits.Contains(unit))
+        {
+            r.Problem(r.Get(m, "unit")!, $"'{unit}' is not a UCUM unit this project knows (known: {string.Join(" ", MappingSetLoader.KnownUcumUnits)})");
+        }
+
+        if (max is null)
+        {
+            r.Problem(m, "a derived measure needs max (the best score of its source)");
+        }
+
+        if (code is null || display is null || category is null || formula is null || from is null || max is null || unit is null)
+        {
+            return null;
+        }
+
+        return new DerivedMeasureMapping
+        {
+            Code = code,
+            Display = display,
+            Category = category,
+            Coding = r.Codings(m, "coding"),
+            Formula = formula,
+            From = from,
+            Max = max.Value,
+            Unit = unit,
+            Source = r.Where(m),
+        };
+    }
+
     private static PanelMapping? ReadPanel(MappingFileReader r, YamlMappingNode m)
     {
         var code = r.String(m, "code", required: true);
@@ -270,6 +346,12 @@ internal sealed class MappingSetBuilder
         var display = r.String(m, "display", required: true);
         var routeNode = r.Get(m, "route") as YamlMappingNode;
         var defaultSite = r.String(m, "defaultBodySite", required: false);
+        var profile = r.String(m, "profile", required: false);
+        if (profile is not null)
+        {
+            _profileUses.Add((r.Where(m), profile));
+        }
+
         if (defaultSite is not null)
         {
             _bodySiteUses.Add((r.Where(m), defaultSite));
@@ -288,6 +370,7 @@ internal sealed class MappingSetBuilder
             Route = routeNode is null ? null : r.Coding(routeNode),
             RequiresCellProduct = r.Flag(m, "cellProduct"),
             DefaultBodySite = defaultSite,
+            Profile = profile,
             Source = r.Where(m),
         };
     }

@@ -16,7 +16,7 @@ public static class MappingSetLoader
     /// <summary>UCUM unit codes that mapping files may use as canonical units.</summary>
     public static readonly IReadOnlySet<string> KnownUcumUnits = new HashSet<string>(StringComparer.Ordinal)
     {
-        "L", "mL", "%", "kg", "g", "[lb_av]", "[lbf_av]", "h/d", "mg/d", "/h", "/min", "/wk", "deg", "{score}", "1", "cm", "mm[Hg]",
+        "L", "mL", "%", "kg", "g", "[lb_av]", "[lbf_av]", "h/d", "mg/d", "/h", "/min", "/wk", "deg", "{score}", "{score}/mo", "1", "cm", "mm[Hg]",
     };
 
     private static readonly string[] Categories = ["survey", "vital-signs", "exam", "procedure", "activity", "therapy", "laboratory", "imaging", "social-history"];
@@ -81,7 +81,11 @@ public static class MappingSetLoader
             builder.Read(new MappingFileReader(name, systems, problems), root);
         }
 
-        builder.CheckReferences(problems);
+        var profilesFolder = Path.Combine(directory, "profiles");
+        var profiles = Directory.Exists(profilesFolder)
+            ? Directory.EnumerateFiles(profilesFolder, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>().ToHashSet(StringComparer.Ordinal)
+            : [];
+        builder.CheckReferences(problems, profiles);
         if (problems.Count > 0)
         {
             throw new MappingLoadException(problems);

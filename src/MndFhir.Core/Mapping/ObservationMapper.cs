@@ -34,6 +34,7 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
             Effective = new FhirDateTime(record.Effective.Value),
         };
         observation.Identifier.Add(identity.IdentifierFor(key));
+        observation.Meta = new Meta { Profile = [rules.Profile(ProjectProfiles.OutcomeObservation)] };
         observation.Category.Add(new CodeableConcept(CategorySystem, rule.Category));
 
         if (record.Value is { Length: > 0 } value)

@@ -31,6 +31,7 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity)
             Effective = new FhirDateTime((total ?? ordered.MinBy(m => m.Effective)!).Effective.Value),
         };
         observation.Identifier.Add(identity.IdentifierFor(key));
+        observation.Meta = new Meta { Profile = [rules.Profile(ProjectProfiles.OutcomeObservation)] };
         observation.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "survey"));
         foreach (var member in ordered)
         {

@@ -11,6 +11,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
     public const string CourseSessionExtension = "procedure-course-session";
     public const string CellCountExtension = "cell-count";
     public const string CellSourceExtension = "cell-source";
+    public const string CellProductExtension = "procedure-cell-product";
 
     public MappedResource Map(TreatmentRecord record, IReferenceResolver resolver)
     {
@@ -35,6 +36,10 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
                 : new FhirDateTime(record.PerformedStart.Value),
         };
         procedure.Identifier.Add(identity.IdentifierFor(key));
+        if (rule.Profile is { } profile)
+        {
+            procedure.Meta = new Meta { Profile = [rules.Profile(profile)] };
+        }
 
         if (rule.Route is { } route)
         {
@@ -70,8 +75,10 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
 
         if (record.CellType is { } cellType && rules.CellTypes.TryGetValue(cellType, out var cellRule))
         {
+            // R4 Procedure.usedReference allows Device, Medication and Substance only: the product is referenced by
+            // the procedure-cell-product extension (docs/decisions/0005).
             procedure.Contained.Add(CellProduct(record, cellRule, refs));
-            procedure.UsedReference.Add(new ResourceReference("#cells"));
+            procedure.Extension.Add(new Extension(rules.Extension(CellProductExtension), new ResourceReference("#cells")));
         }
 
         if (record.Complication is { Length: > 0 } complication)
@@ -88,7 +95,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
     }
 
     /// <summary>
-    /// The cells given, as a BiologicallyDerivedProduct contained in the Procedure and referenced from usedReference
+    /// The cells given, as a BiologicallyDerivedProduct contained in the Procedure and referenced from its procedure-cell-product extension
     /// (docs/decisions/0005): category cells, the clinic's cell type, for autologous cells the patient as the source of
     /// the collection, and two documented extensions for what R4 has no element for (cell count, autologous/allogeneic).
     /// </summary>
@@ -97,6 +104,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
         var product = new BiologicallyDerivedProduct
         {
             Id = "cells",
+            Meta = new Meta { Profile = [rules.Profile(ProjectProfiles.CellProduct)] },
             ProductCategory = BiologicallyDerivedProduct.BiologicallyDerivedProductCategory.Cells,
             ProductCode = CodingFactory.Concept(cellType, rules.ClinicSystem(ClinicCodeSystems.CellType)),
         };

@@ -18,5 +18,8 @@ public sealed record TreatmentMapping
     /// <summary>Body site assumed when the row names none (lumbar for intrathecal injection).</summary>
     public string? DefaultBodySite { get; init; }
 
+    /// <summary>Id of the project profile (mappings/profiles) the Procedure claims in meta.profile, if any.</summary>
+    public string? Profile { get; init; }
+
     public string Source { get; init; } = string.Empty;
 }

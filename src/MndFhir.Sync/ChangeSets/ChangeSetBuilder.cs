@@ -56,6 +56,13 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
                 }
 
                 break;
+            case DeliveryTier.Derived:
+                await foreach (var derived in DerivedAsync(consenting, resolver, ct))
+                {
+                    yield return derived;
+                }
+
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown delivery tier");
         }
@@ -86,6 +93,28 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
         if (members.Count > 0)
         {
             yield return Judge(mapper.MapPanel(panelOf[members[0].Code], members[0].PanelId!, members, resolver));
+        }
+    }
+
+    /// <summary>One derived Observation per source row; the onset dates of the patients in scope are held (one per patient).</summary>
+    private async IAsyncEnumerable<ChangeSetItem> DerivedAsync(IQueryable<string> consenting, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (mapper.Rules.Derived.Count == 0)
+        {
+            yield break;
+        }
+
+        var onsets = await db.Patients.AsNoTracking().Where(p => consenting.Contains(p.PatientId))
+            .Select(p => new { p.PatientId, p.OnsetDate }).ToDictionaryAsync(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal, ct);
+        foreach (var rule in mapper.Rules.Derived.Values.OrderBy(d => d.Code, StringComparer.Ordinal))
+        {
+            await foreach (var a in db.Assessments.AsNoTracking()
+                .Where(a => a.Code == rule.From && consenting.Contains(a.PatientId))
+                .OrderBy(a => a.AssessmentId)
+                .AsAsyncEnumerable().WithCancellation(ct))
+            {
+                yield return Judge(mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver));
+            }
         }
     }
 

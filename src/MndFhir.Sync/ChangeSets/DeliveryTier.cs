@@ -12,4 +12,7 @@ public enum DeliveryTier
 
     /// <summary>Questionnaire panels, whose hasMember refers to the item and total Observations.</summary>
     Panels = 3,
+
+    /// <summary>Derived measures (ALSFRS-R progression rate), whose derivedFrom refers to their source Observation.</summary>
+    Derived = 4,
 }

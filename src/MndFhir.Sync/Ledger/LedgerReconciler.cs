@@ -136,6 +136,7 @@ public sealed class LedgerReconciler(
 
         var panelCodes = mapper.Rules.Panels.Values.SelectMany(p => p.Items.Append(p.Total)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var panels = new SortedSet<string>(StringComparer.Ordinal);
+        var derived = new List<ResourceKey>();
         await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId, a.PanelId, a.Code }).AsAsyncEnumerable().WithCancellation(ct))
         {
             if (inScope.Contains(a.PatientId))
@@ -145,10 +146,13 @@ public sealed class LedgerReconciler(
                 {
                     panels.Add(a.PanelId);
                 }
+
+                derived.AddRange(mapper.Rules.Derived.Values.Where(d => d.From == a.Code).Select(d => MndFhir.Mapping.FhirMapper.DerivedKey(d, a.AssessmentId)));
             }
         }
 
         keys.AddRange(panels.Select(p => new ResourceKey("Observation", MndFhir.Mapping.FhirMapper.PanelIdPrefix + p)));
+        keys.AddRange(derived);
 
         return keys;
     }

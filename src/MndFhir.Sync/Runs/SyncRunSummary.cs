@@ -19,6 +19,9 @@ public sealed record SyncRunSummary
 
     public int Blocked { get; set; }
 
+    /// <summary>Resources that failed validation (FHIR R4 and the project profiles) and were not sent; counted in <see cref="Failed"/> too.</summary>
+    public int Invalid { get; set; }
+
     public TimeSpan Elapsed { get; set; }
 
     /// <summary>Set when the sync stopped early (destination unreachable); what was confirmed before stays recorded.</summary>

@@ -8,12 +8,15 @@ using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Ledger;
+using MndFhir.Validation;
 
 namespace MndFhir.Sync.Runs;
 
 /// <summary>
 /// One sync of one destination: take the destination's lease, stream the change set tier by tier, send it in
-/// batches, and record in the ledger exactly what the destination confirmed. Whatever stops it, the next run starts
+/// batches, and record in the ledger exactly what the destination confirmed. Every resource is validated against
+/// FHIR R4 and the project profiles before it may be sent; an invalid one is recorded as a dead letter with the
+/// validator's OperationOutcome (element and rule) and never sent. Whatever stops it, the next run starts
 /// again from the ledger and sends only what is missing.
 /// </summary>
 public sealed class SyncRunner(
@@ -21,6 +24,7 @@ public sealed class SyncRunner(
     FhirMapper mapper,
     DeliveryLedger ledger,
     IDestinationWriterFactory writers,
+    IResourceValidator validator,
     IOptions<SyncSettings> settings,
     TimeProvider clock,
     ILogger<SyncRunner> logger)
@@ -164,13 +168,19 @@ public sealed class SyncRunner(
             : SyncOutcome.Succeeded;
         await db.SaveChangesAsync(CancellationToken.None);
         logger.LogInformation(
-            "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed, {Blocked} blocked in {ElapsedMs:0} ms",
-            run.Id, destination.Name, run.Outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Blocked, summary.Elapsed.TotalMilliseconds);
+            "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed ({Invalid} invalid, not sent), {Blocked} blocked in {ElapsedMs:0} ms",
+            run.Id, destination.Name, run.Outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Invalid, summary.Blocked, summary.Elapsed.TotalMilliseconds);
         return summary;
     }
 
     private async Task FlushAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
     {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await SetAsideInvalidAsync(batch, snapshot, summary, ct);
         if (batch.Count == 0)
         {
             return;
@@ -195,5 +205,42 @@ public sealed class SyncRunner(
         }
 
         batch.Clear();
+    }
+
+    /// <summary>
+    /// Validates the batch (in parallel: the validator is thread-safe) and takes the invalid resources out of it. They
+    /// are written to the ledger as failed with the validator's issues, errors first, so that dead-letters list and
+    /// show name the element and the rule; a later sync validates them again, so a fixed mapping sends them.
+    /// </summary>
+    private async Task SetAsideInvalidAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
+    {
+        var reports = batch.AsParallel().AsOrdered().WithCancellation(ct).Select(i => validator.Validate(i.Mapped.Resource)).ToList();
+        var invalid = batch.Zip(reports).Where(x => !x.Second.IsValid).ToList();
+        if (invalid.Count == 0)
+        {
+            return;
+        }
+
+        var items = invalid.Select(x => x.First).ToList();
+        var results = invalid.Select(x => DeliveryResult.Rejected(x.First.Mapped.Key, InvalidOutcome(x.Second))).ToList();
+        await ledger.RecordAsync(snapshot, items, results, ct);
+        batch.RemoveAll(items.Contains);
+        summary.Invalid += items.Count;
+        summary.Failed += items.Count;
+        logger.LogWarning("{Count} resources failed validation and were not sent (first: {Type}/{BusinessId})", items.Count, items[0].Mapped.Key.ResourceType, items[0].Mapped.Key.BusinessId);
+    }
+
+    private static string InvalidOutcome(ValidationReport report)
+    {
+        var outcome = new Hl7.Fhir.Model.OperationOutcome();
+        outcome.Issue.AddRange(report.Errors);
+        outcome.Issue.AddRange(report.Outcome.Issue.Except(report.Errors));
+        outcome.Issue.Add(new Hl7.Fhir.Model.OperationOutcome.IssueComponent
+        {
+            Severity = Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Information,
+            Code = Hl7.Fhir.Model.OperationOutcome.IssueType.Informational,
+            Diagnostics = "MndFhir validated this resource against FHIR R4 and its profiles before sending and did not send it.",
+        });
+        return Serialization.FhirJson.Serialize(outcome);
     }
 }

@@ -114,6 +114,51 @@ public sealed class FhirMapperTests
     }
 
     [Fact]
+    public void The_progression_rate_is_48_minus_the_total_over_months_since_onset_and_derives_from_the_total()
+    {
+        // Onset 2022-09 (month precision: the 15th) to 2023-06-01 is 259 days = 8.51 months; (48 - 36) / 8.51 = 1.41.
+        var total = Assessment("ALSFRSR_TOTAL", "36", null);
+        var mapped = Mapper.MapDerived(Rules.Derived["ALSFRSR_DFS"], total, ClinicDate.Parse("2022-09"), Resolver);
+        var observation = Assert.IsType<Observation>(mapped.Resource);
+
+        Assert.Equal(new ResourceKey("Observation", "derived-ALSFRSR_DFS-A-000001"), mapped.Key);
+        var value = Assert.IsType<Quantity>(observation.Value);
+        Assert.Equal(1.41m, value.Value);
+        Assert.Equal("{score}/mo", value.Code);
+        Assert.Equal("http://unitsofmeasure.org", value.System);
+        Assert.Contains(observation.Code!.Coding, c => c.System == Rules.ClinicSystem(ClinicCodeSystems.Measure) && c.Code == "ALSFRSR_DFS");
+        Assert.DoesNotContain(observation.Code.Coding, c => c.System == "http://loinc.org");
+        Assert.Equal("Observation?identifier=" + Uri.EscapeDataString(Base + "/observation") + "|A-000001", Assert.Single(observation.DerivedFrom).Reference);
+        Assert.Contains(new ResourceKey("Observation", "A-000001"), mapped.References);
+        Assert.Equal("2023-06-01", Assert.IsType<FhirDateTime>(observation.Effective).Value);
+    }
+
+    [Theory]
+    [InlineData(null, "unknown")]
+    [InlineData("2021", "unknown")]
+    [InlineData("2023-05-20", "not-applicable")]
+    public void Without_a_usable_onset_the_progression_rate_is_absent_with_a_reason(string? onset, string reason)
+    {
+        var mapped = Mapper.MapDerived(Rules.Derived["ALSFRSR_DFS"], Assessment("ALSFRSR_TOTAL", "40", null), onset is null ? null : ClinicDate.Parse(onset), Resolver);
+        var observation = (Observation)mapped.Resource;
+
+        Assert.Null(observation.Value);
+        Assert.Equal(reason, observation.DataAbsentReason!.Coding[0].Code);
+        Assert.NotEmpty(observation.Note);
+    }
+
+    [Fact]
+    public void The_progression_rate_of_a_voided_total_is_entered_in_error_too()
+    {
+        var total = Assessment("ALSFRSR_TOTAL", "30", null);
+        total.Status = AssessmentStatus.EnteredInError;
+
+        var observation = (Observation)Mapper.MapDerived(Rules.Derived["ALSFRSR_DFS"], total, ClinicDate.Parse("2020-01-10"), Resolver).Resource;
+
+        Assert.Equal(ObservationStatus.EnteredInError, observation.Status);
+    }
+
+    [Fact]
     public void Bundle_entry_uuids_are_stable_for_a_key_and_differ_between_keys()
     {
         var a = new ResourceKey("Observation", "A-1").ToUrnUuid();

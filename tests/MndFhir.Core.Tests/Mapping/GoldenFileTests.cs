@@ -29,11 +29,18 @@ public sealed class GoldenFileTests
         var context = new IntakeContext(rules, _ => true, _ => true);
         var export = Path.Combine(RepositoryPaths.Samples, "clinic-export");
 
+        var onsets = new Dictionary<string, ClinicDate?>(StringComparer.Ordinal);
         using (var reader = new StreamReader(Path.Combine(export, "patients.csv")))
         {
-            var patient = (await parser.ReadPatientsAsync(reader, context, CancellationToken.None).FirstAsync()).Record!;
-            examples["Patient"] = mapper.MapPatient(patient, "https://hospital.example.org/fhir/sid/mrn");
-            examples["Condition"] = mapper.MapCondition(patient, resolver);
+            await foreach (var row in parser.ReadPatientsAsync(reader, context, CancellationToken.None))
+            {
+                onsets[row.Record!.PatientId] = row.Record.OnsetDate;
+                if (onsets.Count == 1)
+                {
+                    examples["Patient"] = mapper.MapPatient(row.Record, "https://hospital.example.org/fhir/sid/mrn");
+                    examples["Condition"] = mapper.MapCondition(row.Record, resolver);
+                }
+            }
         }
 
         using (var reader = new StreamReader(Path.Combine(export, "treatments.csv")))
@@ -53,6 +60,11 @@ public sealed class GoldenFileTests
                 if (a.PanelId is not null && (firstPanel.Count == 0 || firstPanel[0].PanelId == a.PanelId) && a.Code.StartsWith("ALSFRSR_", StringComparison.Ordinal))
                 {
                     firstPanel.Add(a);
+                }
+
+                if (a.Code == "ALSFRSR_TOTAL" && !examples.ContainsKey("Observation-derived-ALSFRSR_DFS"))
+                {
+                    examples["Observation-derived-ALSFRSR_DFS"] = mapper.MapDerived(rules.Derived["ALSFRSR_DFS"], a, onsets[a.PatientId], resolver);
                 }
 
                 var variant = a.Code == "ALSFRSR_05" && a.Note == "5b" ? "-5b" : a.BodySite is { } site && a.Code == "GRIP" ? "-" + site : string.Empty;

@@ -1,0 +1,172 @@
+using System.Text.Json;
+using Firely.Fhir.Validation;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
+using Hl7.Fhir.Specification.Snapshot;
+using Hl7.Fhir.Specification.Source;
+using Hl7.Fhir.Specification.Terminology;
+using MndFhir.Serialization;
+
+namespace MndFhir.Validation;
+
+/// <summary>
+/// Validates resources offline with the Firely validator against the FHIR R4 core definitions (the specification
+/// zip shipped in Hl7.Fhir.Specification.Data.R4) and the project's own StructureDefinitions in mappings/profiles,
+/// whose snapshots are generated from their differentials when first used. Resources are checked against their
+/// resource type and every profile in meta.profile. Thread-safe: one instance serves a whole process.
+/// </summary>
+public sealed class FirelyResourceValidator : IResourceValidator
+{
+    private readonly Validator _validator;
+    private readonly IAsyncResourceResolver _authoring;
+
+    private FirelyResourceValidator(string profilesDirectory, ZipSource core, IAsyncResourceResolver authoring, IEnumerable<StructureDefinition> finished)
+    {
+        ProfilesDirectory = profilesDirectory;
+        _authoring = authoring;
+        var resolver = new CachedResolver(new MultiResolver(new InMemoryResourceResolver(finished), core));
+        _validator = new Validator(resolver, new LocalTerminologyService(resolver));
+    }
+
+    public string ProfilesDirectory { get; }
+
+    /// <summary>The validator for the profiles under <c>{mappingsDirectory}/profiles</c>.</summary>
+    public static FirelyResourceValidator ForMappings(string mappingsDirectory) =>
+        Task.Run(() => ForMappingsAsync(mappingsDirectory)).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// The snapshot generator is not thread-safe (parallel validation through a SnapshotSource failed with "Invalid
+    /// snapshot generator state"), so the snapshots of the project's StructureDefinitions are generated here, once,
+    /// and validation reads only finished definitions: the core ones from the specification zip, ours from memory.
+    /// </summary>
+    public static async Task<FirelyResourceValidator> ForMappingsAsync(string mappingsDirectory)
+    {
+        var profiles = Path.Combine(mappingsDirectory, "profiles");
+        var core = ZipSource.CreateValidationSource();
+        var own = new DirectorySource(profiles, new DirectorySourceSettings { IncludeSubDirectories = false });
+        var authoring = new CachedResolver(new MultiResolver(own, core));
+        var generator = new SnapshotGenerator(authoring, SnapshotGeneratorSettings.CreateDefault());
+        var finished = new List<StructureDefinition>();
+        IEnumerable<string> files = Directory.Exists(profiles) ? Directory.EnumerateFiles(profiles, "*.json").Order(StringComparer.Ordinal) : [];
+        foreach (var file in files)
+        {
+            // A file that does not parse is left out here and reported by CheckProfilesAsync (mappings validate);
+            // resources claiming its profile then fail validation and are not sent.
+            if (TryRead(await File.ReadAllTextAsync(file), out var sd, out _))
+            {
+                await generator.UpdateAsync(sd);
+                finished.Add(sd);
+            }
+        }
+
+        return new FirelyResourceValidator(profiles, core, authoring, finished);
+    }
+
+    public ValidationReport Validate(Resource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var outcome = _validator.Validate(resource);
+        DropFalseRef1(resource, outcome);
+        return new ValidationReport(outcome);
+    }
+
+    /// <summary>
+    /// The Firely validator reports ref-1 ("SHALL have a contained resource if a local reference is provided") on
+    /// references that carry only an identifier, such as our Practitioner performers (FirelyTeam/firely-net-sdk#3571,
+    /// a recurrence of #2862 and #2941). ref-1 can only be broken by a local reference ("#id") to a missing contained
+    /// resource, so the rule is checked here directly and the validator's ref-1 issues are kept only when it is broken.
+    /// </summary>
+    private static void DropFalseRef1(Resource resource, OperationOutcome outcome)
+    {
+        if (!outcome.Issue.Any(IsRef1))
+        {
+            return;
+        }
+
+        var contained = (resource as DomainResource)?.Contained.Select(c => c.Id).ToHashSet(StringComparer.Ordinal) ?? [];
+        using var json = JsonDocument.Parse(FhirJson.Serialize(resource));
+        var dangling = LocalReferences(json.RootElement).Any(r => !contained.Contains(r[1..]));
+        if (!dangling)
+        {
+            outcome.Issue.RemoveAll(IsRef1);
+        }
+    }
+
+    private static bool TryRead(string json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StructureDefinition? sd, out string? error)
+    {
+        try
+        {
+            sd = FhirJson.Deserialize<StructureDefinition>(json);
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or Hl7.Fhir.Serialization.DeserializationFailedException or FormatException)
+        {
+            sd = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static IEnumerable<string> LocalReferences(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == "reference" && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is ['#', ..] local)
+                {
+                    yield return local;
+                }
+
+                foreach (var found in LocalReferences(property.Value))
+                {
+                    yield return found;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var found in element.EnumerateArray().SelectMany(LocalReferences))
+            {
+                yield return found;
+            }
+        }
+    }
+
+    private static bool IsRef1(OperationOutcome.IssueComponent issue) =>
+        issue.Details?.Text?.Contains("constraint ref-1 ", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// Loads every StructureDefinition of the profiles folder and generates its snapshot, so a broken profile is
+    /// reported by file before any resource is validated against it. Returns one line per problem.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CheckProfilesAsync()
+    {
+        var problems = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(ProfilesDirectory, "*.json").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            if (!TryRead(await File.ReadAllTextAsync(file), out var sd, out var error))
+            {
+                problems.Add($"{name}: not a valid StructureDefinition: {error}");
+                continue;
+            }
+
+            if (sd.Id + ".json" != name)
+            {
+                problems.Add($"{name}: id '{sd.Id}' does not match the file name");
+            }
+
+            // Generate the snapshot afresh from the differential, to see the generator's own complaints.
+            var generator = new SnapshotGenerator(_authoring, SnapshotGeneratorSettings.CreateDefault());
+            await generator.UpdateAsync(sd);
+            foreach (var issue in generator.Outcome?.Issue ?? [])
+            {
+                problems.Add($"{name}: {ValidationReport.Line(issue)}");
+            }
+        }
+
+        return problems;
+    }
+}
