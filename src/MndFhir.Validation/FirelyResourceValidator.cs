@@ -159,12 +159,27 @@ public sealed class FirelyResourceValidator : IResourceValidator
             }
 
             // Generate the snapshot afresh from the differential, to see the generator's own complaints.
+            var asWritten = (StructureDefinition)sd.DeepCopy();
             var generator = new SnapshotGenerator(_authoring, SnapshotGeneratorSettings.CreateDefault());
             await generator.UpdateAsync(sd);
             foreach (var issue in generator.Outcome?.Issue ?? [])
             {
                 problems.Add($"{name}: {ValidationReport.Line(issue)}");
             }
+
+            // The generator passes over a differential element whose path the base does not have (a typo): every
+            // constrained path must be in the snapshot, or the constraint is silently lost.
+            var paths = sd.Snapshot?.Element.Select(e => e.Path).ToHashSet(StringComparer.Ordinal) ?? [];
+            foreach (var element in sd.Differential?.Element ?? [])
+            {
+                if (!paths.Contains(element.Path))
+                {
+                    problems.Add($"{name}: differential element '{element.ElementId ?? element.Path}' has a path the base definition does not have: {element.Path}");
+                }
+            }
+
+            // And the StructureDefinition as written (differential only) must itself be a valid R4 resource.
+            problems.AddRange(Validate(asWritten).Lines().Select(line => $"{name}: {line}"));
         }
 
         return problems;

@@ -28,6 +28,38 @@ public sealed class MappingsCommandTests : IDisposable
         Assert.Contains($"{pain}:{line}: unknown code system 'lonic'", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Validate_rejects_a_broken_profile_and_a_treatment_naming_a_profile_that_does_not_exist()
+    {
+        foreach (var file in Directory.GetFiles(RepositoryPaths.Mappings, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(_copy, Path.GetRelativePath(RepositoryPaths.Mappings, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var profile = Path.Combine(_copy, "profiles", "mnd-stem-cell-procedure.json");
+        File.WriteAllText(profile, File.ReadAllText(profile).Replace("\"Procedure.performed[x]\"", "\"Procedure.performedWhen\"", StringComparison.Ordinal));
+        var treatments = Path.Combine(_copy, "treatments.yaml");
+        var lines = File.ReadAllLines(treatments);
+        var first = Array.FindIndex(lines, l => l.Contains("profile: mnd-stem-cell-procedure", StringComparison.Ordinal));
+        lines[first] = lines[first].Replace("mnd-stem-cell-procedure", "mnd-no-such-profile", StringComparison.Ordinal);
+        File.WriteAllLines(treatments, lines);
+        var item = Array.FindLastIndex(lines, first, l => l.TrimStart().StartsWith("- code:", StringComparison.Ordinal)) + 1;
+
+        var (exit, _, error) = await CliProcess.RunAsync(RepositoryPaths.Root, "mappings", "validate", "--mappings", _copy);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{treatments}:{item}: profile 'mnd-no-such-profile' is not a StructureDefinition in profiles/", error, StringComparison.Ordinal);
+
+        File.WriteAllLines(treatments, File.ReadAllLines(Path.Combine(RepositoryPaths.Mappings, "treatments.yaml")));
+        (exit, _, error) = await CliProcess.RunAsync(RepositoryPaths.Root, "mappings", "validate", "--mappings", _copy);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(Path.Combine(_copy, "profiles", "mnd-stem-cell-procedure.json") + ": ", error, StringComparison.Ordinal);
+        Assert.Contains("performedWhen", error, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_copy))

@@ -93,6 +93,29 @@ public sealed class RunCommandTests : IDisposable
         });
         Assert.All(entries.Skip(1), e => Assert.StartsWith("Patient?identifier=", e!["resource"]!["subject"]!["reference"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(_folder, "hospital")), "a dry run must not deliver anything");
+        Assert.Contains($"map: {entries.Count} resources, 0 invalid", error, StringComparison.Ordinal);
+        var ids = entries.Select(e => e!["resource"]!["identifier"]![0]!["value"]!.GetValue<string>()).ToList();
+        Assert.Contains(ids, id => id.StartsWith("panel-", StringComparison.Ordinal));
+        Assert.Contains(ids, id => id.StartsWith("derived-ALSFRSR_DFS-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Map_explain_names_for_each_element_the_clinic_columns_and_the_mapping_rule()
+    {
+        var (importExit, _, importError) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(importExit == 0, importError);
+        var assessments = File.ReadAllLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", "assessments.csv"));
+        var fvc = assessments.First(l => l.Split(',')[2] == "FVC").Split(',')[0];
+        var fvcLine = File.ReadAllLines(Path.Combine(RepositoryPaths.Mappings, "measures", "respiratory.yaml")).Select((l, i) => (l, i)).First(x => x.l.Contains("code: FVC", StringComparison.Ordinal)).i + 1;
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "map", "--record", fvc, "--explain", "--config", "mndfhir.json");
+
+        Assert.True(exit == 0, error);
+        Assert.StartsWith($"Observation/{fvc} (record {fvc})", output, StringComparison.Ordinal);
+        Assert.Matches($@"code\s+<- code=FVC\s+rule: measures/respiratory.yaml:{fvcLine}\b", output);
+        Assert.Matches(@"valueQuantity\s+<- value=[0-9.]+, unit=(L|mL|ml)\s+rule: measures/respiratory.yaml:\d+ \(value: quantity in L\)", output);
+        Assert.Matches(@"meta.profile\s+<- -\s+rule: profiles/mnd-outcome-observation.json", output);
+        Assert.DoesNotContain("\"resourceType\"", output, StringComparison.Ordinal);
     }
 
     public void Dispose()

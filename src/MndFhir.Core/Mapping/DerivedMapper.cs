@@ -11,7 +11,7 @@ namespace MndFhir.Mapping;
 /// that the derived resource follows its source through corrections and removals; where the rate cannot be computed
 /// (no onset date, onset known to the year only, assessed within a month of onset) the value is absent with a reason.
 /// </summary>
-internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity)
+internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
     /// <summary>Derived business ids: derived-{code}-{source assessment_id}, never an assessment_id.</summary>
     public const string IdPrefix = "derived-";
@@ -22,7 +22,8 @@ internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity)
     public MappedResource Map(DerivedMeasureMapping rule, AssessmentRecord source, ClinicDate? onset, IReferenceResolver resolver)
     {
         var key = Key(rule, source.AssessmentId);
-        var refs = new ReferenceCollector(resolver);
+        var refs = new ReferenceCollector(resolver, explain ? new MappingTrace() : null);
+        var trace = refs.Trace;
         var observation = new Observation
         {
             Status = source.IsRemoved || source.Status == AssessmentStatus.EnteredInError ? ObservationStatus.EnteredInError
@@ -42,14 +43,19 @@ internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity)
         observation.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", rule.Category));
         observation.DerivedFrom.Add(refs.To(new ResourceKey("Observation", source.AssessmentId)));
 
+        trace?.Add("identifier", $"assessment_id={source.AssessmentId}", TraceRules.Identity + $"; business id {IdPrefix}{rule.Code}-{{assessment_id}}");
+        trace?.Add("code, category, method", $"code={source.Code}", rule.Source);
+        trace?.Add("derivedFrom", $"assessment_id={source.AssessmentId}", TraceRules.Reference);
         if (TryRate(rule, source, onset, out var rate, out var absent, out var reason))
         {
             observation.Value = new Quantity { Value = rate, Unit = rule.Unit, System = "http://unitsofmeasure.org", Code = rule.Unit };
+            trace?.Add("valueQuantity", $"value={source.Value}, effective={source.Effective}, onset_date={onset}", $"{rule.Source} (formula {rule.Formula})");
         }
         else
         {
             observation.DataAbsentReason = new CodeableConcept("http://terminology.hl7.org/CodeSystem/data-absent-reason", absent, absent == "unknown" ? "Unknown" : "Not Applicable");
             observation.Note.Add(new Annotation { Text = new Markdown(reason) });
+            trace?.Add("dataAbsentReason, note", $"value={source.Value}, effective={source.Effective}, onset_date={onset}", $"{rule.Source} (formula {rule.Formula}: not computable)");
         }
 
         return refs.Result(key, source.AssessmentId, observation);

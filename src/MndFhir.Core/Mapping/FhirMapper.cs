@@ -16,16 +16,17 @@ public sealed class FhirMapper
     private readonly PanelMapper _panels;
     private readonly DerivedMapper _derived;
 
-    public FhirMapper(MappingSet rules, ClinicIdentity identity)
+    /// <param name="explain">Record which rule produced each element (<see cref="MappedResource.Explanation"/>); for the dry run.</param>
+    public FhirMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
     {
         Rules = rules;
         Identity = identity;
-        _patients = new PatientMapper(identity);
-        _conditions = new ConditionMapper(rules, identity);
-        _procedures = new ProcedureMapper(rules, identity);
-        _observations = new ObservationMapper(rules, identity);
-        _panels = new PanelMapper(rules, identity);
-        _derived = new DerivedMapper(rules, identity);
+        _patients = new PatientMapper(identity, explain);
+        _conditions = new ConditionMapper(rules, identity, explain);
+        _procedures = new ProcedureMapper(rules, identity, explain);
+        _observations = new ObservationMapper(rules, identity, explain);
+        _panels = new PanelMapper(rules, identity, explain);
+        _derived = new DerivedMapper(rules, identity, explain);
     }
 
     /// <summary>Prefix of panel Observations' business ids (panel-{panel_id}).</summary>

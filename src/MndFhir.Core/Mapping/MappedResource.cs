@@ -10,4 +10,7 @@ public sealed record MappedResource(ResourceKey Key, string RecordId, Resource R
     public IReadOnlyList<ResourceKey> Unresolved { get; init; } = [];
 
     public bool IsBlocked => Unresolved.Count > 0;
+
+    /// <summary>Which rule produced each element; filled only by a mapper made with explain on (mndfhir map --explain).</summary>
+    public IReadOnlyList<TraceEntry> Explanation { get; init; } = [];
 }

@@ -5,7 +5,7 @@ using MndFhir.Records;
 namespace MndFhir.Mapping;
 
 /// <summary>Maps an assessment row to an Observation: code (variant by note or body site), category, value, body site.</summary>
-internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identity)
+internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
     private const string CategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
     private const string UcumSystem = "http://unitsofmeasure.org";
@@ -19,7 +19,8 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
         var rule = rules.Measures.TryGetValue(record.Code, out var r)
             ? r
             : throw new MappingException(key, $"measure code '{record.Code}' has no mapping");
-        var refs = new ReferenceCollector(resolver);
+        var refs = new ReferenceCollector(resolver, explain ? new MappingTrace() : null);
+        var trace = refs.Trace;
         var variant = rule.Variants.FirstOrDefault(v => v.When.All(c => Matches(record, c.Key, c.Value)));
         var observation = new Observation
         {
@@ -36,30 +37,42 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
         observation.Identifier.Add(identity.IdentifierFor(key));
         observation.Meta = new Meta { Profile = [rules.Profile(ProjectProfiles.OutcomeObservation)] };
         observation.Category.Add(new CodeableConcept(CategorySystem, rule.Category));
+        trace?.Add("identifier", $"assessment_id={record.AssessmentId}", TraceRules.Identity);
+        trace?.Add("meta.profile", string.Empty, TraceRules.Profile(ProjectProfiles.OutcomeObservation));
+        trace?.Add("status", $"status={record.Status}{(record.IsRemoved ? " (row removed from the export)" : string.Empty)}", TraceRules.BuiltIn("status map: amended, entered-in-error, else final; removed rows entered-in-error"));
+        trace?.Add("code", $"code={record.Code}{(variant is null ? string.Empty : " (" + string.Join(", ", variant.When.Select(w => $"{w.Key}={w.Value}")) + ")")}", rule.Source + (variant is null ? string.Empty : " (variant)"));
+        trace?.Add("category", $"code={record.Code}", rule.Source);
+        trace?.Add("subject", $"patient_id={record.PatientId}", TraceRules.Reference);
+        trace?.Add("effectiveDateTime", $"effective={record.Effective}", TraceRules.BuiltIn("the clinic's date as written (partial dates kept partial)"));
 
         if (record.Value is { Length: > 0 } value)
         {
             observation.Value = Value(key, rule, value, record.Unit);
+            trace?.Add("value" + observation.Value.TypeName[..1].ToUpperInvariant() + observation.Value.TypeName[1..], $"value={value}, unit={record.Unit}", $"{rule.Source} (value: {rule.Value.Kind.ToString().ToLowerInvariant()}{(rule.Value.Unit is null ? string.Empty : " in " + rule.Value.Unit)})");
         }
         else
         {
             observation.DataAbsentReason = new CodeableConcept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "error", "Error");
+            trace?.Add("dataAbsentReason", "value empty", TraceRules.BuiltIn("an assessment without a value (a voided row) says why"));
         }
 
         if (record.BodySite is { } site && rules.BodySites.TryGetValue(site, out var siteRule))
         {
             observation.BodySite = CodingFactory.Concept(siteRule, rules.ClinicSystem(ClinicCodeSystems.BodySite));
+            trace?.Add("bodySite", $"body_site={site}", siteRule.Source);
         }
 
         if (record.TreatmentId is { Length: > 0 } treatment)
         {
             observation.Extension.Add(new Extension(rules.Extension(FollowUpOfExtension), refs.To(new ResourceKey("Procedure", treatment))));
+            trace?.Add($"extension[{FollowUpOfExtension}]", $"treatment_id={treatment}", TraceRules.Profile(FollowUpOfExtension));
         }
 
         // A note that only selects the form (ALSFRS-R item 5b) is consumed by the variant, not repeated as free text.
         if (record.Note is { Length: > 0 } note && variant?.When.ContainsKey("note") != true)
         {
             observation.Note.Add(new Annotation { Text = new Markdown(note) });
+            trace?.Add("note", "note", TraceRules.BuiltIn("free text, unless it selects a code variant"));
         }
 
         return refs.Result(key, record.AssessmentId, observation);

@@ -8,7 +8,7 @@ namespace MndFhir.Mapping;
 /// Maps one administration of a questionnaire (the rows sharing a panel_id) to the panel Observation, e.g. ALSFRS-R
 /// 82954-9, whose hasMember points at the item and total Observations (terminology.md, "Questionnaire scores").
 /// </summary>
-internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity)
+internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
     /// <summary>Panel business ids are the panel_id with this prefix, so they never meet an assessment_id.</summary>
     public const string IdPrefix = "panel-";
@@ -16,7 +16,8 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity)
     public MappedResource Map(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver)
     {
         var key = new ResourceKey("Observation", IdPrefix + panelId);
-        var refs = new ReferenceCollector(resolver);
+        var refs = new ReferenceCollector(resolver, explain ? new MappingTrace() : null);
+        var trace = refs.Trace;
         var order = panel.Items.Append(panel.Total).OfType<string>().Select((code, i) => (code, i)).ToDictionary(x => x.code, x => x.i, StringComparer.Ordinal);
         var ordered = members.OrderBy(m => order.GetValueOrDefault(m.Code, int.MaxValue)).ThenBy(m => m.AssessmentId, StringComparer.Ordinal).ToList();
         var total = ordered.FirstOrDefault(m => m.Code == panel.Total);
@@ -37,6 +38,13 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity)
         {
             observation.HasMember.Add(refs.To(new ResourceKey("Observation", member.AssessmentId)));
         }
+
+        trace?.Add("identifier", $"panel_id={panelId}", TraceRules.Identity + $"; business id {IdPrefix}{{panel_id}}");
+        trace?.Add("meta.profile", string.Empty, TraceRules.Profile(ProjectProfiles.OutcomeObservation));
+        trace?.Add("status", "status of the member rows", TraceRules.BuiltIn("entered-in-error when every member is voided or removed, amended when any is amended, else final"));
+        trace?.Add("code", $"panel {panel.Code}", panel.Source);
+        trace?.Add("effectiveDateTime", total is null ? "earliest member effective" : $"effective of {panel.Total}", TraceRules.BuiltIn("the total's date, else the earliest member's"));
+        trace?.Add("hasMember", $"{ordered.Count} rows with panel_id={panelId}", panel.Source + " (items, total)");
 
         return refs.Result(key, panelId, observation);
     }

@@ -5,7 +5,7 @@ using MndFhir.Records;
 namespace MndFhir.Mapping;
 
 /// <summary>Maps a treatment row to a Procedure: code, status, period, route, body site, performer, course position.</summary>
-internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
+internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
     public const string RouteExtension = "procedure-route";
     public const string CourseSessionExtension = "procedure-course-session";
@@ -19,7 +19,8 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
         var rule = rules.Treatments.TryGetValue(record.Code, out var r)
             ? r
             : throw new MappingException(key, $"treatment code '{record.Code}' has no mapping");
-        var refs = new ReferenceCollector(resolver);
+        var refs = new ReferenceCollector(resolver, explain ? new MappingTrace() : null);
+        var trace = refs.Trace;
         var procedure = new Procedure
         {
             Status = record.IsRemoved ? EventStatus.EnteredInError : record.Status switch
@@ -39,16 +40,25 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
         if (rule.Profile is { } profile)
         {
             procedure.Meta = new Meta { Profile = [rules.Profile(profile)] };
+            trace?.Add("meta.profile", $"code={record.Code}", $"{rule.Source} (profile: {profile})");
         }
+
+        trace?.Add("identifier", $"treatment_id={record.TreatmentId}", TraceRules.Identity);
+        trace?.Add("status", $"status={record.Status}{(record.IsRemoved ? " (row removed from the export)" : string.Empty)}", TraceRules.BuiltIn("status map: in-progress, not-done, entered-in-error, else completed; removed rows entered-in-error"));
+        trace?.Add("code", $"code={record.Code}", rule.Source);
+        trace?.Add("subject", $"patient_id={record.PatientId}", TraceRules.Reference);
+        trace?.Add(procedure.Performed is Period ? "performedPeriod" : "performedDateTime", $"performed_start={record.PerformedStart}, performed_end={record.PerformedEnd}", TraceRules.BuiltIn("a period when the row has an end, else the start"));
 
         if (rule.Route is { } route)
         {
             procedure.Extension.Add(new Extension(rules.Extension(RouteExtension), new CodeableConcept { Coding = [CodingFactory.Coding(route)] }));
+            trace?.Add($"extension[{RouteExtension}]", $"code={record.Code}", $"{rule.Source} (route)");
         }
 
         if ((record.BodySite ?? rule.DefaultBodySite) is { } site && rules.BodySites.TryGetValue(site, out var siteRule))
         {
             procedure.BodySite.Add(CodingFactory.Concept(siteRule, rules.ClinicSystem(ClinicCodeSystems.BodySite)));
+            trace?.Add("bodySite", record.BodySite is null ? $"body_site empty, code={record.Code}" : $"body_site={site}", record.BodySite is null ? $"{rule.Source} (defaultBodySite), {siteRule.Source}" : siteRule.Source);
         }
 
         if (record.Performer is { Length: > 0 } staff)
@@ -57,6 +67,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
             {
                 Actor = new ResourceReference { Type = "Practitioner", Identifier = new Identifier(identity.StaffSystem, staff) },
             });
+            trace?.Add("performer.actor", $"performer={staff}", TraceRules.BuiltIn("logical reference by the clinic's staff identifier ({IdentifierSystem}/staff)"));
         }
 
         if (record.CycleNumber is { } n && record.CycleTotal is { } total)
@@ -71,6 +82,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
                     new Extension("total", new PositiveInt(total)),
                 ],
             });
+            trace?.Add($"extension[{CourseSessionExtension}]", $"cycle={n}/{total}", TraceRules.Profile(CourseSessionExtension));
         }
 
         if (record.CellType is { } cellType && rules.CellTypes.TryGetValue(cellType, out var cellRule))
@@ -79,16 +91,20 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity)
             // the procedure-cell-product extension (docs/decisions/0005).
             procedure.Contained.Add(CellProduct(record, cellRule, refs));
             procedure.Extension.Add(new Extension(rules.Extension(CellProductExtension), new ResourceReference("#cells")));
+            trace?.Add("contained[cells]", $"cell_type={cellType}, cell_source={record.CellSource}, cell_count={record.CellCount}", $"{cellRule.Source}, {TraceRules.Profile(ProjectProfiles.CellProduct)}");
+            trace?.Add($"extension[{CellProductExtension}]", $"code={record.Code}", $"{rule.Source} (cellProduct), {TraceRules.Profile(CellProductExtension)}");
         }
 
         if (record.Complication is { Length: > 0 } complication)
         {
             procedure.Complication.Add(new CodeableConcept { Text = complication });
+            trace?.Add("complication", "complication", TraceRules.BuiltIn("free text: the clinic does not code complications"));
         }
 
         if (record.Note is { Length: > 0 } note)
         {
             procedure.Note.Add(new Annotation { Text = new Markdown(note) });
+            trace?.Add("note", "note", TraceRules.BuiltIn("free text"));
         }
 
         return refs.Result(key, record.TreatmentId, procedure);

@@ -4,8 +4,11 @@ using MndFhir.Identity;
 namespace MndFhir.Mapping;
 
 /// <summary>Resolves the references of one resource being mapped and remembers which could not be resolved.</summary>
-internal sealed class ReferenceCollector(IReferenceResolver resolver)
+internal sealed class ReferenceCollector(IReferenceResolver resolver, MappingTrace? trace = null)
 {
+    /// <summary>The explanation being collected, or null when nobody asked for one.</summary>
+    public MappingTrace? Trace { get; } = trace;
+
     private readonly List<ResourceKey> _references = [];
     private readonly List<ResourceKey> _unresolved = [];
 
@@ -23,5 +26,5 @@ internal sealed class ReferenceCollector(IReferenceResolver resolver)
     }
 
     public MappedResource Result(ResourceKey key, string recordId, Resource resource) =>
-        new(key, recordId, resource, _references.ToArray()) { Unresolved = _unresolved.ToArray() };
+        new(key, recordId, resource, _references.ToArray()) { Unresolved = _unresolved.ToArray(), Explanation = Trace?.Entries ?? [] };
 }

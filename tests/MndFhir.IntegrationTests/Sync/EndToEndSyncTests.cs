@@ -40,7 +40,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         Assert.Null(first.Error);
         Assert.Equal(0, first.Failed);
         Assert.Equal(0, first.Blocked);
-        var expectedResources = export.Patients.Count * 2 + export.Treatments.Count + export.Assessments.Count + export.PanelIds.Count;
+        var expectedResources = export.Patients.Count * 2 + export.Treatments.Count + export.ObservationIds.Count();
         Assert.Equal(expectedResources, first.Created);
 
         using var http = new HttpClient();
@@ -54,7 +54,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         AssertExactlyOnce(export.Patients.Keys, patients, system + "/patient");
         AssertExactlyOnce(export.Patients.Keys, conditions, system + "/condition");
         AssertExactlyOnce(export.Treatments.Keys, procedures, system + "/procedure");
-        AssertExactlyOnce(export.Assessments.Keys.Concat(export.PanelIds), observations, system + "/observation");
+        AssertExactlyOnce(export.ObservationIds, observations, system + "/observation");
         var panels = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("panel-", StringComparison.Ordinal)).ToList();
         var observationIds = observations.Select(o => "Observation/" + o.Id).ToHashSet();
         foreach (var panel in panels)
@@ -64,7 +64,18 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
             Assert.All(panel.HasMember, m => Assert.Contains(m.Reference!, observationIds));
         }
 
-        observations = observations.Except(panels).ToList();
+        // Each ALSFRS-R progression rate derives from its own total, on the server.
+        var derived = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("derived-", StringComparison.Ordinal)).ToList();
+        var businessIdByServerId = observations.ToDictionary(o => "Observation/" + o.Id!, o => FhirServerContents.BusinessId(o, system + "/observation"));
+        Assert.Equal(export.DerivedIds.Count, derived.Count);
+        foreach (var d in derived)
+        {
+            Assert.Equal("derived-ALSFRSR_DFS-" + businessIdByServerId[Assert.Single(d.DerivedFrom).Reference!], FhirServerContents.BusinessId(d, system + "/observation"));
+            Assert.True(d.Value is Quantity { Code: "{score}/mo" } || d.DataAbsentReason is not null);
+        }
+
+        Assert.True(derived.Count(d => d.Value is Quantity) > derived.Count / 2, "most progression rates have a value");
+        observations = observations.Except(panels).Except(derived).ToList();
 
         // References point at the right patient.
         var patientByServerId = patients.ToDictionary(p => "Patient/" + p.Id!, p => FhirServerContents.BusinessId(p, system + "/patient"));
@@ -111,7 +122,8 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         {
             var cells = Assert.IsType<BiologicallyDerivedProduct>(Assert.Single(p.Contained));
             Assert.Equal(BiologicallyDerivedProduct.BiologicallyDerivedProductCategory.Cells, cells.ProductCategory);
-            Assert.Equal("#cells", Assert.Single(p.UsedReference).Reference);
+            Assert.Empty(p.UsedReference);
+            Assert.Equal("#cells", ((ResourceReference)p.Extension.Single(e => e.Url!.EndsWith("/procedure-cell-product", StringComparison.Ordinal)).Value!).Reference);
         }
 
         var followUps = 0;
@@ -143,7 +155,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         Assert.Equal(0, third.Created);
         Assert.Equal(1, third.Updated);
         var after = await FhirServerContents.AllAsync<Observation>(http, server.BaseUrl, system + "/observation", ct);
-        Assert.Equal(observations.Count + panels.Count, after.Count);
+        Assert.Equal(observations.Count + panels.Count + derived.Count, after.Count);
         var updated = after.Single(o => FhirServerContents.BusinessId(o, system + "/observation") == changed.Id);
         Assert.Equal(1.23m, ((Quantity)updated.Value!).Value);
         var before = observations.Single(o => o.Id == updated.Id);

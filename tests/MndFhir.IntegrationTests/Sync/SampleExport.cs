@@ -14,6 +14,14 @@ internal sealed record SampleExport(
         .Where(a => a.PanelId is not null && a.Code.StartsWith("ALSFRSR_", StringComparison.Ordinal))
         .Select(a => "panel-" + a.PanelId).Distinct().Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>Business ids of the derived Observations (the ALSFRS-R progression rate, one per ALSFRS-R total).</summary>
+    public IReadOnlyList<string> DerivedIds { get; } = Assessments.Values
+        .Where(a => a.Code == "ALSFRSR_TOTAL")
+        .Select(a => "derived-ALSFRSR_DFS-" + a.Id).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Business ids of every Observation MndFhir makes from the export.</summary>
+    public IEnumerable<string> ObservationIds => Assessments.Keys.Concat(PanelIds).Concat(DerivedIds);
+
     public static async Task<SampleExport> ReadAsync(string folder) => new(
         await ReadRowsAsync(Path.Combine(folder, "patients.csv"), "patient_id"),
         await ReadRowsAsync(Path.Combine(folder, "treatments.csv"), "treatment_id"),

@@ -14,7 +14,7 @@ internal sealed record ServerAudit(int Records, int OnServer, int Duplicates, in
             ["Patient"] = export.Patients.Keys,
             ["Condition"] = export.Patients.Keys,
             ["Procedure"] = export.Treatments.Keys,
-            ["Observation"] = export.Assessments.Keys.Concat(export.PanelIds),
+            ["Observation"] = export.ObservationIds,
         };
         var onServer = new Dictionary<(string Type, string BusinessId), List<string>>();
         foreach (var type in expected.Keys)
