@@ -11,12 +11,7 @@ public sealed class MappingsCommandTests : IDisposable
         Assert.True(ok == 0, okError);
         Assert.Contains("every clinic code is covered", okOutput, StringComparison.Ordinal);
 
-        foreach (var file in Directory.GetFiles(RepositoryPaths.Mappings, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_copy, Path.GetRelativePath(RepositoryPaths.Mappings, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        RepositoryPaths.CopyMappings(_copy);
 
         var pain = Path.Combine(_copy, "measures", "pain.yaml");
         File.WriteAllText(pain, File.ReadAllText(pain).Replace("system: loinc", "system: lonic", StringComparison.Ordinal));
@@ -31,12 +26,7 @@ public sealed class MappingsCommandTests : IDisposable
     [Fact]
     public async Task Validate_rejects_a_broken_profile_and_a_treatment_naming_a_profile_that_does_not_exist()
     {
-        foreach (var file in Directory.GetFiles(RepositoryPaths.Mappings, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_copy, Path.GetRelativePath(RepositoryPaths.Mappings, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        RepositoryPaths.CopyMappings(_copy);
 
         var profile = Path.Combine(_copy, "profiles", "mnd-stem-cell-procedure.json");
         File.WriteAllText(profile, File.ReadAllText(profile).Replace("\"Procedure.performed[x]\"", "\"Procedure.performedWhen\"", StringComparison.Ordinal));

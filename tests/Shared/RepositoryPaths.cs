@@ -14,6 +14,19 @@ internal static class RepositoryPaths
 
     public static string Samples => Path.Combine(Root, "samples");
 
+    /// <summary>Copies the repository's mappings folder to <paramref name="target"/>, for a test to break a copy.</summary>
+    public static string CopyMappings(string target)
+    {
+        foreach (var file in Directory.GetFiles(Mappings, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(Mappings, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        return target;
+    }
+
     private static string FindRoot()
     {
         var built = typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()

@@ -154,11 +154,7 @@ internal sealed class MappingSetBuilder
     {
         var code = r.String(m, "code", required: true);
         var display = r.String(m, "display", required: true);
-        var category = r.String(m, "category", required: true);
-        if (category is not null && !MappingSetLoader.IsKnownCategory(category))
-        {
-            r.Problem(r.Get(m, "category")!, $"unknown observation category '{category}'");
-        }
+        var category = Category(r, m);
 
         var valueNode = r.Get(m, "value") as YamlMappingNode;
         if (valueNode is null)
@@ -218,10 +214,7 @@ internal sealed class MappingSetBuilder
             unit ??= "{score}";
         }
 
-        if (unit is not null && !MappingSetLoader.KnownUcumUnits.Contains(unit))
-        {
-            r.Problem(r.Get(v, "unit")!, $"'{unit}' is not a UCUM unit this project knows (known: {string.Join(" ", MappingSetLoader.KnownUcumUnits)})");
-        }
+        CheckUnit(r, v, unit);
 
         var accepted = new Dictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var (clinicUnit, factorText) in r.StringMap(v, "units"))
@@ -272,28 +265,45 @@ internal sealed class MappingSetBuilder
         };
     }
 
-    private static DerivedMeasureMapping? ReadDerived(MappingFileReader r, YamlMappingNode m)
+    private static string? Category(MappingFileReader r, YamlMappingNode m)
     {
-        var code = r.String(m, "code", required: true);
-        var display = r.String(m, "display", required: true);
         var category = r.String(m, "category", required: true);
-        var formula = r.String(m, "formula", required: true);
-        var from = r.String(m, "from", required: true);
-        var max = r.Number(m, "max");
-        var unit = r.String(m, "unit", required: true);
         if (category is not null && !MappingSetLoader.IsKnownCategory(category))
         {
             r.Problem(r.Get(m, "category")!, $"unknown observation category '{category}'");
         }
 
+        return category;
+    }
+
+    private static string? UcumUnit(MappingFileReader r, YamlMappingNode m, bool required)
+    {
+        var unit = r.String(m, "unit", required);
+        CheckUnit(r, m, unit);
+        return unit;
+    }
+
+    /// <summary>The unit must be one of the UCUM codes the project knows; the problem points at the unit's line, or the item's when it was defaulted.</summary>
+    private static void CheckUnit(MappingFileReader r, YamlMappingNode m, string? unit)
+    {
+        if (unit is not null && !MappingSetLoader.KnownUcumUnits.Contains(unit))
+        {
+            r.Problem(r.Get(m, "unit") ?? m, $"'{unit}' is not a UCUM unit this project knows (known: {string.Join(" ", MappingSetLoader.KnownUcumUnits)})");
+        }
+    }
+
+    private static DerivedMeasureMapping? ReadDerived(MappingFileReader r, YamlMappingNode m)
+    {
+        var code = r.String(m, "code", required: true);
+        var display = r.String(m, "display", required: true);
+        var category = Category(r, m);
+        var formula = r.String(m, "formula", required: true);
+        var from = r.String(m, "from", required: true);
+        var max = r.Number(m, "max");
+        var unit = UcumUnit(r, m, required: true);
         if (formula is not null && formula != DerivedMeasureMapping.ProgressionRate)
         {
             r.Problem(r.Get(m, "formula")!, $"unknown formula '{formula}' (known: {DerivedMeasureMapping.ProgressionRate})");
-        }
-
-        if (unit is not null && !MappingSetLoader.KnownUcumUnits.Contains(unit))
-        {
-            r.Problem(r.Get(m, "unit")!, $"'{unit}' is not a UCUM unit this project knows (known: {string.Join(" ", MappingSetLoader.KnownUcumUnits)})");
         }
 
         if (max is null)

@@ -8,12 +8,7 @@ public sealed class MappingSetLoaderTests : IDisposable
 
     public MappingSetLoaderTests()
     {
-        foreach (var file in Directory.GetFiles(RepositoryPaths.Mappings, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_copy, Path.GetRelativePath(RepositoryPaths.Mappings, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        RepositoryPaths.CopyMappings(_copy);
     }
 
     [Fact]
@@ -65,6 +60,30 @@ public sealed class MappingSetLoaderTests : IDisposable
         var problem = Assert.Single(LoadProblems());
         Assert.Equal("measures/pain.yaml", problem.File);
         Assert.Contains("min 11 is greater than max 10", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_derived_measure_with_an_unknown_formula_or_source_is_rejected_with_file_and_line()
+    {
+        Replace("measures/alsfrs-r.yaml", "formula: progression-rate", "formula: slope");
+        Replace("measures/alsfrs-r.yaml", "from: ALSFRSR_TOTAL", "from: ALSFRSR_SUM");
+
+        var problems = LoadProblems();
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.File == "measures/alsfrs-r.yaml" && p.Line == LineOf("measures/alsfrs-r.yaml", "formula: slope") && p.Message.Contains("unknown formula 'slope'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.File == "measures/alsfrs-r.yaml" && p.Message.Contains("derived from 'ALSFRSR_SUM', which no measures list defines", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_treatment_claiming_a_profile_that_is_not_in_profiles_is_rejected()
+    {
+        Replace("treatments.yaml", "profile: mnd-stem-cell-procedure", "profile: mnd-stem-cel-procedure");
+
+        var problems = LoadProblems();
+
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.Contains("profile 'mnd-stem-cel-procedure' is not a StructureDefinition in profiles/", p.Message, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -21,12 +21,7 @@ public sealed class ValidationBeforeSendTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var mappings = Path.Combine(_folder, "mappings");
-        foreach (var file in Directory.GetFiles(RepositoryPaths.Mappings, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(mappings, Path.GetRelativePath(RepositoryPaths.Mappings, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        RepositoryPaths.CopyMappings(mappings);
 
         var profile = Path.Combine(mappings, "profiles", "mnd-outcome-observation.json");
         var sd = JsonNode.Parse(await File.ReadAllTextAsync(profile))!;
