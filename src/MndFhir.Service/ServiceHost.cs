@@ -21,7 +21,11 @@ public static class ServiceHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSerilog(logger);
-        builder.WebHost.UseUrls(urls ?? configuration["Service:Urls"] ?? DefaultUrl);
+        var listen = urls ?? configuration["Service:Urls"] ?? DefaultUrl;
+        var apiKey = ApiKey.FromEnvironment(configuration);
+        apiKey.EnsureSafeFor(listen);
+        builder.WebHost.UseUrls(listen);
+        builder.Services.AddSingleton(apiKey);
         builder.Services.AddMndFhirSync(builder.Configuration, baseDirectory);
         builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
         var app = builder.Build();

@@ -15,7 +15,18 @@ internal static class ServeCommand
         {
             var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
             var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true);
-            await using var app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
+            }
+            catch (MndFhir.Service.Api.UnguardedApiException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+
+            await using var _ = app;
             await ServiceHost.PrepareAsync(app.Services, ct);
             await app.StartAsync(ct);
             await app.WaitForShutdownAsync(ct);

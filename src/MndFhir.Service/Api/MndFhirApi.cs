@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Sync.Configuration;
@@ -12,12 +13,18 @@ using MndFhir.Sync.Status;
 
 namespace MndFhir.Service.Api;
 
-/// <summary>The service's REST API for hospital IT: status, runs, and syncing a destination now.</summary>
+/// <summary>
+/// The service's REST API for hospital IT: status, runs, syncing a destination now, dead letters. Guarded by the API
+/// key when one is set (<see cref="ApiKey"/>); /health stays open for monitoring and says nothing but up or down.
+/// </summary>
 public static class MndFhirApi
 {
     public static IEndpointRouteBuilder MapMndFhirApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api");
+        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<ApiKey>().Accepts(context.HttpContext.Request)
+                ? await next(context)
+                : Results.Problem("This API needs its key: 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.", statusCode: StatusCodes.Status401Unauthorized));
         api.MapGet("/status", async (SyncStatusService status, CancellationToken ct) => Results.Ok(await status.GetAsync(ct)));
         api.MapGet("/runs", async (MndFhirDbContext db, int? take, CancellationToken ct) =>
             Results.Ok(await db.SyncRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500)).ToListAsync(ct)));

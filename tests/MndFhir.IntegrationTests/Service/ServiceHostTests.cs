@@ -74,6 +74,87 @@ public sealed class ServiceHostTests : IDisposable
         await app.StopAsync(cts.Token);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task With_an_api_key_every_api_call_must_carry_it_and_health_stays_open()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Directory.CreateDirectory(_folder);
+        var variable = "MNDFHIR_TEST_API_KEY_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var key = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        Environment.SetEnvironmentVariable(variable, key);
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Clinic:MappingsPath"] = Path.Combine(RepositoryPaths.Root, "mappings"),
+                ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db"),
+                ["Hangfire:Storage"] = "InMemory",
+                ["Service:ApiKeyVariable"] = variable,
+                ["Destinations:0:Name"] = "files",
+                ["Destinations:0:Kind"] = "NdjsonFolder",
+                ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
+            }).Build();
+            await using var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger());
+            await ServiceHost.PrepareAsync(app.Services, cts.Token);
+            await app.StartAsync(cts.Token);
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+            using var http = new HttpClient { BaseAddress = address };
+            var status = new Uri("/api/status", UriKind.Relative);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(status, cts.Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync(new Uri("/api/destinations/files/sync", UriKind.Relative), null, cts.Token)).StatusCode);
+            using (var wrong = new HttpRequestMessage(HttpMethod.Get, status))
+            {
+                wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key[..^1] + "0");
+                Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong, cts.Token)).StatusCode);
+            }
+
+            using (var bearer = new HttpRequestMessage(HttpMethod.Get, status))
+            {
+                bearer.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+                Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(bearer, cts.Token)).StatusCode);
+            }
+
+            using (var header = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/dead-letters", UriKind.Relative)))
+            {
+                header.Headers.Add("X-Api-Key", key);
+                Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(header, cts.Token)).StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health", UriKind.Relative), cts.Token)).StatusCode);
+            await app.StopAsync(cts.Token);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:5080")]
+    [InlineData("http://*:5080")]
+    [InlineData("http://+:5080")]
+    [InlineData("http://127.0.0.1:5080;http://hospital-sync.example.org:5080")]
+    public void Listening_beyond_loopback_without_an_api_key_is_refused_before_anything_listens(string urls)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Service:ApiKeyVariable"] = "MNDFHIR_TEST_API_KEY_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant(),
+        }).Build();
+
+        var error = Assert.Throws<MndFhir.Service.Api.UnguardedApiException>(() => ServiceHost.Build(configuration, _folder, urls, new LoggerConfiguration().CreateLogger()));
+
+        Assert.Contains("needs an API key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5080", true)]
+    [InlineData("http://[::1]:5080", true)]
+    [InlineData("http://localhost:5080", true)]
+    [InlineData("http://0.0.0.0:5080", false)]
+    [InlineData("http://10.1.2.3:5080", false)]
+    public void Loopback_is_recognised(string url, bool loopback) => Assert.Equal(loopback, MndFhir.Service.Api.ApiKey.IsLoopback(url));
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
