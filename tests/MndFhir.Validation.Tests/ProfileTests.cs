@@ -55,8 +55,9 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     [Fact]
     public void Validating_in_parallel_from_a_cold_start_gives_the_same_verdicts_as_one_at_a_time()
     {
-        // The sync validates each batch in parallel; the snapshot generator is not thread-safe, so the validator must
-        // never generate snapshots while validating. A fresh instance, so the first validations run concurrently.
+        // The service runs syncs of several destinations at once on one validator, which the Firely validator does not
+        // survive while it loads schemas (a false "Failed to convert ElementDefinition" error): the validator must
+        // serialize its callers. A fresh instance, so the first validations, which load the schemas, are concurrent.
         var validator = FirelyResourceValidator.ForMappings(RepositoryPaths.Mappings);
         var resources = Directory.GetFiles(GoldenFolder, "*.json").Select(f => FhirJson.Deserialize<Resource>(File.ReadAllText(f))).ToList();
         var broken = Golden<Observation>("Observation-FVC");

@@ -208,13 +208,13 @@ public sealed class SyncRunner(
     }
 
     /// <summary>
-    /// Validates the batch (in parallel: the validator is thread-safe) and takes the invalid resources out of it. They
+    /// Validates the batch and takes the invalid resources out of it. They
     /// are written to the ledger as failed with the validator's issues, errors first, so that dead-letters list and
     /// show name the element and the rule; a later sync validates them again, so a fixed mapping sends them.
     /// </summary>
     private async Task SetAsideInvalidAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
     {
-        var reports = batch.AsParallel().AsOrdered().WithCancellation(ct).Select(i => validator.Validate(i.Mapped.Resource)).ToList();
+        var reports = batch.Select(i => validator.Validate(i.Mapped.Resource)).ToList();
         var invalid = batch.Zip(reports).Where(x => !x.Second.IsValid).ToList();
         if (invalid.Count == 0)
         {

@@ -113,7 +113,7 @@ public static class MappingCoverage
             Use(Kinds.Panel, panel, mapper.MapPanel(rules.Panels[panel], panelId, members, resolver));
         }
 
-        var verdicts = produced.AsParallel().AsOrdered().WithCancellation(ct).Select(p => validator.Validate(p.Mapped.Resource)).ToList();
+        var verdicts = produced.Select(p => validator.Validate(p.Mapped.Resource)).ToList();
         foreach (var ((row, mapped), report) in produced.Zip(verdicts))
         {
             row.Resources++;
