@@ -7,7 +7,7 @@ namespace MndFhir.Data.Tests;
 /// <summary>A fresh, migrated database of one provider: a SQLite file, or a new database on the test PostgreSQL.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    public const string PostgresVariable = "MNDFHIR_TEST_POSTGRES";
+    public const string PostgresVariable = PostgresFactAttribute.Variable;
 
     private readonly ServiceProvider _services;
     private readonly Func<Task> _drop;

@@ -130,6 +130,74 @@ public sealed class ServiceHostTests : IDisposable
         }
     }
 
+    /// <summary>The production shape on a database server: the application database and Hangfire's storage on PostgreSQL.</summary>
+    [PostgresFact]
+    public async System.Threading.Tasks.Task On_postgresql_the_schedule_is_stored_and_an_enqueued_sync_runs_and_is_recorded()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        Directory.CreateDirectory(_folder);
+        var server = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
+        var name = "mndfhir_svc_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new Npgsql.NpgsqlConnection(server))
+        {
+            await admin.OpenAsync(cts.Token);
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync(cts.Token);
+        }
+
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
+        Assert.True(IPAddress.IsLoopback(IPAddress.Parse(new Npgsql.NpgsqlConnectionStringBuilder(server).Host!)));
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Clinic:MappingsPath"] = Path.Combine(RepositoryPaths.Root, "mappings"),
+                ["Database:Provider"] = "PostgreSql",
+                ["Database:ConnectionString"] = connection,
+                ["Hangfire:Storage"] = "PostgreSql",
+                ["Hangfire:ConnectionString"] = connection,
+                ["Destinations:0:Name"] = "hourly-files",
+                ["Destinations:0:Kind"] = "NdjsonFolder",
+                ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
+                ["Destinations:0:Schedule"] = "0 * * * *",
+            }).Build();
+            await using (var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger()))
+            {
+                await ServiceHost.PrepareAsync(app.Services, cts.Token);
+                await app.StartAsync(cts.Token);
+                var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+                using var http = new HttpClient { BaseAddress = address };
+                Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync(new Uri("/api/destinations/hourly-files/sync", UriKind.Relative), null, cts.Token)).StatusCode);
+
+                var contexts = app.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+                SyncRun? run = null;
+                while (run?.FinishedAt is null)
+                {
+                    await System.Threading.Tasks.Task.Delay(200, cts.Token);
+                    await using var db = await contexts.CreateDbContextAsync(cts.Token);
+                    run = await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Destination == "hourly-files", cts.Token);
+                }
+
+                Assert.Equal(("api", SyncOutcome.Succeeded), (run.Trigger, run.Outcome));
+                await app.StopAsync(cts.Token);
+            }
+
+            // The schedule outlives the process: it is in PostgreSQL, where Hangfire keeps it.
+            await using var check = new Npgsql.NpgsqlConnection(connection);
+            await check.OpenAsync(cts.Token);
+            await using var query = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.set WHERE key = 'recurring-jobs' AND value = 'sync-hourly-files'", check);
+            Assert.Equal(1L, (long)(await query.ExecuteScalarAsync(cts.Token))!);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var admin = new Npgsql.NpgsqlConnection(server);
+            await admin.OpenAsync(CancellationToken.None);
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:5080")]
     [InlineData("http://*:5080")]
