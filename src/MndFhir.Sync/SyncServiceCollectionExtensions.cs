@@ -54,7 +54,8 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
-        services.AddSingleton<IResourceValidator>(sp => FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
+        services.AddSingleton<IResourceValidator>(sp =>
+            new CachingResourceValidator(FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath)));
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();

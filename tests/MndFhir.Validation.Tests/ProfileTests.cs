@@ -71,6 +71,26 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
+    public void The_cache_validates_the_same_content_once_and_new_content_again()
+    {
+        var counting = new CountingValidator(fixture.Validator);
+        var cached = new CachingResourceValidator(counting, capacity: 2);
+        var fvc = Golden<Observation>("Observation-FVC");
+
+        Assert.True(cached.Validate(fvc).IsValid);
+        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        Assert.Equal(1, counting.Calls);
+
+        ((Quantity)fvc.Value!).System = "http://example.org/units";
+        Assert.False(cached.Validate(fvc).IsValid);
+        Assert.Equal(2, counting.Calls);
+
+        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC_PCT")).IsValid); // third entry: the cache starts again
+        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        Assert.Equal(4, counting.Calls);
+    }
+
+    [Fact]
     public void A_stem_cell_procedure_claims_its_profile_and_carries_the_cell_product_by_extension()
     {
         var procedure = Golden<Procedure>("Procedure-SC_INTRATHECAL");
@@ -152,6 +172,17 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
         var report = fixture.Validator.Validate(procedure);
 
         Assert.Contains(report.Errors, i => Text(i).Contains("ref-1", StringComparison.Ordinal));
+    }
+
+    private sealed class CountingValidator(IResourceValidator inner) : IResourceValidator
+    {
+        public int Calls { get; private set; }
+
+        public ValidationReport Validate(Resource resource)
+        {
+            Calls++;
+            return inner.Validate(resource);
+        }
     }
 
     private static T Golden<T>(string name)
