@@ -7,10 +7,13 @@ public sealed class ClinicOptions
 {
     public const string Section = "Clinic";
 
+    /// <summary>The samples' identifier base: fine for trying MndFhir out, never for a real server.</summary>
+    public const string ExampleIdentifierSystem = "https://mndfhir.example.org/fhir/sid/demo-clinic";
+
     /// <summary>Base of the business identifier systems: <c>{IdentifierSystem}/observation|A-123</c>. Never change it once data was sent.</summary>
     [Required]
     [Url]
-    public string IdentifierSystem { get; set; } = "https://mndfhir.example.org/fhir/sid/demo-clinic";
+    public string IdentifierSystem { get; set; } = ExampleIdentifierSystem;
 
     /// <summary>The mappings folder (relative paths are taken from the configuration file's folder).</summary>
     [Required]
