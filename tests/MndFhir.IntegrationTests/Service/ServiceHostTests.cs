@@ -39,9 +39,7 @@ public sealed class ServiceHostTests : IDisposable
         }).Build();
 
         await using var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger());
-        await ServiceHost.PrepareAsync(app.Services, cts.Token);
-        await app.StartAsync(cts.Token);
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var address = await StartAsync(app, cts.Token);
         Assert.True(IPAddress.IsLoopback(IPAddress.Parse(address.Host)));
 
         using (var connection = JobStorage.Current.GetConnection())
@@ -60,14 +58,7 @@ public sealed class ServiceHostTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, enqueue.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync(new Uri("/api/destinations/nowhere/sync", UriKind.Relative), null, cts.Token)).StatusCode);
 
-        var contexts = app.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
-        SyncRun? run = null;
-        while (run?.FinishedAt is null)
-        {
-            await System.Threading.Tasks.Task.Delay(200, cts.Token);
-            await using var db = await contexts.CreateDbContextAsync(cts.Token);
-            run = await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Destination == "manual-only", cts.Token);
-        }
+        var run = await FinishedRunAsync(app, "manual-only", cts.Token);
 
         Assert.Equal("api", run.Trigger);
         Assert.Equal(SyncOutcome.Succeeded, run.Outcome);
@@ -95,9 +86,7 @@ public sealed class ServiceHostTests : IDisposable
                 ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
             }).Build();
             await using var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger());
-            await ServiceHost.PrepareAsync(app.Services, cts.Token);
-            await app.StartAsync(cts.Token);
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+            var address = await StartAsync(app, cts.Token);
             using var http = new HttpClient { BaseAddress = address };
             var status = new Uri("/api/status", UriKind.Relative);
 
@@ -163,20 +152,11 @@ public sealed class ServiceHostTests : IDisposable
             }).Build();
             await using (var app = ServiceHost.Build(configuration, _folder, "http://127.0.0.1:0", new LoggerConfiguration().CreateLogger()))
             {
-                await ServiceHost.PrepareAsync(app.Services, cts.Token);
-                await app.StartAsync(cts.Token);
-                var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+                var address = await StartAsync(app, cts.Token);
                 using var http = new HttpClient { BaseAddress = address };
                 Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync(new Uri("/api/destinations/hourly-files/sync", UriKind.Relative), null, cts.Token)).StatusCode);
 
-                var contexts = app.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
-                SyncRun? run = null;
-                while (run?.FinishedAt is null)
-                {
-                    await System.Threading.Tasks.Task.Delay(200, cts.Token);
-                    await using var db = await contexts.CreateDbContextAsync(cts.Token);
-                    run = await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Destination == "hourly-files", cts.Token);
-                }
+                var run = await FinishedRunAsync(app, "hourly-files", cts.Token);
 
                 Assert.Equal(("api", SyncOutcome.Succeeded), (run.Trigger, run.Outcome));
                 await app.StopAsync(cts.Token);
@@ -222,6 +202,29 @@ public sealed class ServiceHostTests : IDisposable
     [InlineData("http://0.0.0.0:5080", false)]
     [InlineData("http://10.1.2.3:5080", false)]
     public void Loopback_is_recognised(string url, bool loopback) => Assert.Equal(loopback, MndFhir.Service.Api.ApiKey.IsLoopback(url));
+
+    /// <summary>Prepares (migrations, schedules) and starts the service; returns the loopback address it listens on.</summary>
+    private static async System.Threading.Tasks.Task<Uri> StartAsync(Microsoft.AspNetCore.Builder.WebApplication app, CancellationToken ct)
+    {
+        await ServiceHost.PrepareAsync(app.Services, ct);
+        await app.StartAsync(ct);
+        return new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+    }
+
+    /// <summary>Waits for the destination's first sync run to finish and returns it.</summary>
+    private static async System.Threading.Tasks.Task<SyncRun> FinishedRunAsync(Microsoft.AspNetCore.Builder.WebApplication app, string destination, CancellationToken ct)
+    {
+        var contexts = app.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+        while (true)
+        {
+            await System.Threading.Tasks.Task.Delay(200, ct);
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            if (await db.SyncRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Destination == destination, ct) is { FinishedAt: not null } run)
+            {
+                return run;
+            }
+        }
+    }
 
     public void Dispose()
     {
