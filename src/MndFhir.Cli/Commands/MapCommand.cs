@@ -125,13 +125,13 @@ internal static class MapCommand
         await using var db = await services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
         var mapped = new List<MappedResource>();
         var missing = new List<string>();
-        var panelOf = rules.Panels.Values.SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p))).ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
+        var panelOf = rules.PanelOfMeasure;
 
         async Task<ClinicDate?> OnsetAsync(string patientId) =>
             (await db.Patients.AsNoTracking().Where(p => p.PatientId == patientId).Select(p => new { p.OnsetDate }).FirstOrDefaultAsync(ct))?.OnsetDate;
 
         void Derived(AssessmentRecord a, ClinicDate? onset) =>
-            mapped.AddRange(rules.Derived.Values.Where(d => d.From == a.Code).Select(d => mapper.MapDerived(d, a, onset, resolver)));
+            mapped.AddRange(rules.DerivedFrom(a.Code).Select(d => mapper.MapDerived(d, a, onset, resolver)));
 
         foreach (var id in patientIds)
         {

@@ -12,14 +12,10 @@ namespace MndFhir.Intake;
 public sealed class PanelConsistencyCheck(MappingSet rules)
 {
     private readonly Dictionary<string, PanelState> _panels = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PanelMapping> _panelOfMeasure = rules.Panels.Values
-        .SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p)))
-        .ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
-
     public void Add(AssessmentRecord record, long line)
     {
         if (record.PanelId is null || record.Status == AssessmentStatus.EnteredInError
-            || !_panelOfMeasure.TryGetValue(record.Code, out var panel)
+            || !rules.PanelOfMeasure.TryGetValue(record.Code, out var panel)
             || !decimal.TryParse(record.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
             return;

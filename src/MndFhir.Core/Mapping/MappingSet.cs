@@ -15,6 +15,9 @@ public sealed class MappingSet
 
     public required IReadOnlyDictionary<string, PanelMapping> Panels { get; init; }
 
+    /// <summary>Item and total measure codes to the panel they belong to (ALSFRSR_03 to ALSFRSR).</summary>
+    public required IReadOnlyDictionary<string, PanelMapping> PanelOfMeasure { get; init; }
+
     /// <summary>Measures MndFhir derives from recorded ones (ALSFRS-R progression rate).</summary>
     public required IReadOnlyDictionary<string, DerivedMeasureMapping> Derived { get; init; }
 
@@ -30,6 +33,9 @@ public sealed class MappingSet
 
     /// <summary>SHA-256 over the mapping files; changes whenever any rule changes.</summary>
     public required string Fingerprint { get; init; }
+
+    /// <summary>The derived measures made from rows of <paramref name="measureCode"/> (ΔFS from ALSFRSR_TOTAL).</summary>
+    public IEnumerable<DerivedMeasureMapping> DerivedFrom(string measureCode) => Derived.Values.Where(d => d.From == measureCode);
 
     /// <summary>The URI of one of the clinic's own CodeSystems (see <see cref="ClinicCodeSystems"/>).</summary>
     public string ClinicSystem(string name) => $"{CanonicalBase}/CodeSystem/{name}";

@@ -108,6 +108,9 @@ internal sealed class MappingSetBuilder
         Systems = systems.ToFrozenDictionary(StringComparer.Ordinal),
         Measures = _measures.ToFrozenDictionary(StringComparer.Ordinal),
         Panels = _panels.ToFrozenDictionary(StringComparer.Ordinal),
+        PanelOfMeasure = _panels.Values
+            .SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p)))
+            .ToFrozenDictionary(x => x.code, x => x.p, StringComparer.Ordinal),
         Derived = _derived.ToFrozenDictionary(StringComparer.Ordinal),
         Treatments = _treatments.ToFrozenDictionary(StringComparer.Ordinal),
         Diagnoses = _diagnoses.ToFrozenDictionary(StringComparer.Ordinal),

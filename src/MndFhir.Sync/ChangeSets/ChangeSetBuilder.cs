@@ -71,9 +71,7 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
     /// <summary>Rows of one panel_id arrive together (ordered by panel), so only one panel is held at a time.</summary>
     private async IAsyncEnumerable<ChangeSetItem> PanelsAsync(IQueryable<string> consenting, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
     {
-        var panelOf = mapper.Rules.Panels.Values
-            .SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p)))
-            .ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
+        var panelOf = mapper.Rules.PanelOfMeasure;
         var codes = panelOf.Keys.ToList();
         var members = new List<AssessmentRecord>();
         await foreach (var a in db.Assessments.AsNoTracking()

@@ -134,7 +134,6 @@ public sealed class LedgerReconciler(
             }
         }
 
-        var panelCodes = mapper.Rules.Panels.Values.SelectMany(p => p.Items.Append(p.Total)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var panels = new SortedSet<string>(StringComparer.Ordinal);
         var derived = new List<ResourceKey>();
         await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId, a.PanelId, a.Code }).AsAsyncEnumerable().WithCancellation(ct))
@@ -142,12 +141,12 @@ public sealed class LedgerReconciler(
             if (inScope.Contains(a.PatientId))
             {
                 keys.Add(new ResourceKey("Observation", a.AssessmentId));
-                if (a.PanelId is not null && panelCodes.Contains(a.Code))
+                if (a.PanelId is not null && mapper.Rules.PanelOfMeasure.ContainsKey(a.Code))
                 {
                     panels.Add(a.PanelId);
                 }
 
-                derived.AddRange(mapper.Rules.Derived.Values.Where(d => d.From == a.Code).Select(d => MndFhir.Mapping.FhirMapper.DerivedKey(d, a.AssessmentId)));
+                derived.AddRange(mapper.Rules.DerivedFrom(a.Code).Select(d => MndFhir.Mapping.FhirMapper.DerivedKey(d, a.AssessmentId)));
             }
         }
 

@@ -74,7 +74,6 @@ public static class MappingCoverage
         }
 
         var onsets = patients.ToDictionary(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal);
-        var panelOf = rules.Panels.Values.SelectMany(p => p.Items.Append(p.Total).OfType<string>().Select(code => (code, p))).ToDictionary(x => x.code, x => x.p, StringComparer.Ordinal);
         var panels = new Dictionary<(string Panel, string PanelId), List<AssessmentRecord>>();
         var assessments = 0;
         using (var reader = new StreamReader(Path.Combine(exportFolder, "assessments.csv")))
@@ -90,12 +89,12 @@ public static class MappingCoverage
                 assessments++;
                 Use(Kinds.Measure, a.Code, mapper.MapObservation(a, resolver));
                 Use(Kinds.BodySite, a.BodySite);
-                foreach (var derived in rules.Derived.Values.Where(d => d.From == a.Code))
+                foreach (var derived in rules.DerivedFrom(a.Code))
                 {
                     Use(Kinds.Derived, derived.Code, mapper.MapDerived(derived, a, onsets.GetValueOrDefault(a.PatientId), resolver));
                 }
 
-                if (a.PanelId is { } panelId && panelOf.TryGetValue(a.Code, out var panel))
+                if (a.PanelId is { } panelId && rules.PanelOfMeasure.TryGetValue(a.Code, out var panel))
                 {
                     var key = (panel.Code, panelId);
                     if (!panels.TryGetValue(key, out var members))
