@@ -14,10 +14,12 @@ public sealed class CachingResourceValidator(IResourceValidator inner, int capac
 {
     private readonly ConcurrentDictionary<string, ValidationReport> _verdicts = new(StringComparer.Ordinal);
 
-    public ValidationReport Validate(Resource resource)
+    public ValidationReport Validate(Resource resource) => Validate(resource, FhirJson.Hash(FhirJson.Serialize(resource)));
+
+    /// <param name="contentHash">The SHA-256 of the resource's compact JSON, which names its type as well as its content.</param>
+    public ValidationReport Validate(Resource resource, string contentHash)
     {
-        var key = resource.TypeName + "|" + FhirJson.Hash(FhirJson.Serialize(resource));
-        if (_verdicts.TryGetValue(key, out var known))
+        if (_verdicts.TryGetValue(contentHash, out var known))
         {
             return known;
         }
@@ -28,7 +30,7 @@ public sealed class CachingResourceValidator(IResourceValidator inner, int capac
             _verdicts.Clear();
         }
 
-        _verdicts[key] = report;
+        _verdicts[contentHash] = report;
         return report;
     }
 }

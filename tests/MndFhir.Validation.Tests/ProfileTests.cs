@@ -80,6 +80,9 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
         Assert.True(cached.Validate(fvc).IsValid);
         Assert.True(cached.Validate(Golden<Observation>("Observation-FVC")).IsValid);
         Assert.Equal(1, counting.Calls);
+        var copy = Golden<Observation>("Observation-FVC");
+        Assert.True(cached.Validate(copy, FhirJson.Hash(FhirJson.Serialize(copy))).IsValid); // the sync passes the hash it holds
+        Assert.Equal(1, counting.Calls);
 
         ((Quantity)fvc.Value!).System = "http://example.org/units";
         Assert.False(cached.Validate(fvc).IsValid);

@@ -9,4 +9,10 @@ namespace MndFhir.Validation;
 public interface IResourceValidator
 {
     ValidationReport Validate(Resource resource);
+
+    /// <summary>
+    /// The same, for a caller that already holds the SHA-256 of the resource's compact JSON (<c>FhirJson.Hash</c>), as
+    /// the sync does for every change-set item, so that a validator keyed by content need not compute it again.
+    /// </summary>
+    ValidationReport Validate(Resource resource, string contentHash) => Validate(resource);
 }

@@ -214,7 +214,7 @@ public sealed class SyncRunner(
     /// </summary>
     private async Task SetAsideInvalidAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
     {
-        var reports = batch.Select(i => validator.Validate(i.Mapped.Resource)).ToList();
+        var reports = batch.Select(i => validator.Validate(i.Mapped.Resource, i.Hash)).ToList();
         var invalid = batch.Zip(reports).Where(x => !x.Second.IsValid).ToList();
         if (invalid.Count == 0)
         {
