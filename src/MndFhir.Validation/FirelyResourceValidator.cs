@@ -12,14 +12,16 @@ namespace MndFhir.Validation;
 /// <summary>
 /// Validates resources offline with the Firely validator against the FHIR R4 core definitions (the specification
 /// zip shipped in Hl7.Fhir.Specification.Data.R4) and the project's own StructureDefinitions in mappings/profiles,
-/// whose snapshots are generated from their differentials when first used. Resources are checked against their
+/// whose snapshots are generated from their differentials once, when the validator is made. Resources are checked against their
 /// resource type and every profile in meta.profile. Thread-safe (validations are serialized, see <c>_gate</c>): one
 /// instance serves a whole process.
 /// </summary>
 public sealed class FirelyResourceValidator : IResourceValidator
 {
     private readonly Validator _validator;
-    private readonly IAsyncResourceResolver _authoring;
+
+    /// <summary>What loading each profile file found (kept for <see cref="CheckProfiles"/>).</summary>
+    private readonly IReadOnlyList<ProfileFile> _files;
 
     /// <summary>
     /// One validation at a time. The Firely validator is not safe for concurrent use while it loads schemas: 2 threads
@@ -28,10 +30,11 @@ public sealed class FirelyResourceValidator : IResourceValidator
     /// </summary>
     private readonly Lock _gate = new();
 
-    private FirelyResourceValidator(string profilesDirectory, ZipSource core, IAsyncResourceResolver authoring, IEnumerable<StructureDefinition> finished)
+    private FirelyResourceValidator(string profilesDirectory, ZipSource core, IReadOnlyList<ProfileFile> files)
     {
         ProfilesDirectory = profilesDirectory;
-        _authoring = authoring;
+        _files = files;
+        var finished = files.Select(f => f.Finished).OfType<StructureDefinition>();
         var resolver = new CachedResolver(new MultiResolver(new InMemoryResourceResolver(finished), core));
         _validator = new Validator(resolver, new LocalTerminologyService(resolver));
     }
@@ -53,21 +56,41 @@ public sealed class FirelyResourceValidator : IResourceValidator
         var core = ZipSource.CreateValidationSource();
         var own = new DirectorySource(profiles, new DirectorySourceSettings { IncludeSubDirectories = false });
         var authoring = new CachedResolver(new MultiResolver(own, core));
-        var generator = new SnapshotGenerator(authoring, SnapshotGeneratorSettings.CreateDefault());
-        var finished = new List<StructureDefinition>();
+        var loaded = new List<ProfileFile>();
         IEnumerable<string> files = Directory.Exists(profiles) ? Directory.EnumerateFiles(profiles, "*.json").Order(StringComparer.Ordinal) : [];
         foreach (var file in files)
         {
-            // A file that does not parse is left out here and reported by CheckProfilesAsync (mappings validate);
-            // resources claiming its profile then fail validation and are not sent.
-            if (TryRead(await File.ReadAllTextAsync(file), out var sd, out _))
+            var name = Path.GetFileName(file);
+            var problems = new List<string>();
+
+            // A file that does not parse is left out and reported by CheckProfiles (mappings validate); resources
+            // claiming its profile then fail validation and are not sent.
+            if (!TryRead(await File.ReadAllTextAsync(file), out var sd, out var error))
             {
-                await generator.UpdateAsync(sd);
-                finished.Add(sd);
+                loaded.Add(new ProfileFile(name, null, null, [$"{name}: not a valid StructureDefinition: {error}"]));
+                continue;
             }
+
+            if (sd.Id + ".json" != name)
+            {
+                problems.Add($"{name}: id '{sd.Id}' does not match the file name");
+            }
+
+            var asWritten = (StructureDefinition)sd.DeepCopy();
+            var generator = new SnapshotGenerator(authoring, SnapshotGeneratorSettings.CreateDefault());
+            await generator.UpdateAsync(sd);
+            problems.AddRange((generator.Outcome?.Issue ?? []).Select(issue => $"{name}: {ValidationReport.Line(issue)}"));
+
+            // The generator passes over a differential element whose path the base does not have (a typo): every
+            // constrained path must be in the snapshot, or the constraint is silently lost.
+            var paths = sd.Snapshot?.Element.Select(e => e.Path).ToHashSet(StringComparer.Ordinal) ?? [];
+            problems.AddRange((sd.Differential?.Element ?? [])
+                .Where(element => !paths.Contains(element.Path))
+                .Select(element => $"{name}: differential element '{element.ElementId ?? element.Path}' has a path the base definition does not have: {element.Path}"));
+            loaded.Add(new ProfileFile(name, asWritten, sd, problems));
         }
 
-        return new FirelyResourceValidator(profiles, core, authoring, finished);
+        return new FirelyResourceValidator(profiles, core, loaded);
     }
 
     public ValidationReport Validate(Resource resource)
@@ -151,50 +174,16 @@ public sealed class FirelyResourceValidator : IResourceValidator
         issue.Details?.Text?.Contains("constraint ref-1 ", StringComparison.Ordinal) == true;
 
     /// <summary>
-    /// Loads every StructureDefinition of the profiles folder and generates its snapshot, so a broken profile is
-    /// reported by file before any resource is validated against it. Returns one line per problem.
+    /// What is wrong with the profiles folder, one line per problem naming the file: files that do not parse, ids that
+    /// do not match the file name, the snapshot generator's complaints, differential paths the base does not have (all
+    /// found when the validator was made), and definitions that are not themselves valid R4 resources.
     /// </summary>
-    public async Task<IReadOnlyList<string>> CheckProfilesAsync()
-    {
-        var problems = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(ProfilesDirectory, "*.json").Order(StringComparer.Ordinal))
-        {
-            var name = Path.GetFileName(file);
-            if (!TryRead(await File.ReadAllTextAsync(file), out var sd, out var error))
-            {
-                problems.Add($"{name}: not a valid StructureDefinition: {error}");
-                continue;
-            }
+    public IReadOnlyList<string> CheckProfiles() =>
+    [
+        .. _files.SelectMany(f => f.Problems.Concat(
+            f.AsWritten is null ? [] : Validate(f.AsWritten).Lines().Select(line => $"{f.Name}: {line}"))),
+    ];
 
-            if (sd.Id + ".json" != name)
-            {
-                problems.Add($"{name}: id '{sd.Id}' does not match the file name");
-            }
-
-            // Generate the snapshot afresh from the differential, to see the generator's own complaints.
-            var asWritten = (StructureDefinition)sd.DeepCopy();
-            var generator = new SnapshotGenerator(_authoring, SnapshotGeneratorSettings.CreateDefault());
-            await generator.UpdateAsync(sd);
-            foreach (var issue in generator.Outcome?.Issue ?? [])
-            {
-                problems.Add($"{name}: {ValidationReport.Line(issue)}");
-            }
-
-            // The generator passes over a differential element whose path the base does not have (a typo): every
-            // constrained path must be in the snapshot, or the constraint is silently lost.
-            var paths = sd.Snapshot?.Element.Select(e => e.Path).ToHashSet(StringComparer.Ordinal) ?? [];
-            foreach (var element in sd.Differential?.Element ?? [])
-            {
-                if (!paths.Contains(element.Path))
-                {
-                    problems.Add($"{name}: differential element '{element.ElementId ?? element.Path}' has a path the base definition does not have: {element.Path}");
-                }
-            }
-
-            // And the StructureDefinition as written (differential only) must itself be a valid R4 resource.
-            problems.AddRange(Validate(asWritten).Lines().Select(line => $"{name}: {line}"));
-        }
-
-        return problems;
-    }
+    /// <summary>One file of the profiles folder: as written (differential only), with its snapshot, and its problems.</summary>
+    private sealed record ProfileFile(string Name, StructureDefinition? AsWritten, StructureDefinition? Finished, IReadOnlyList<string> Problems);
 }

@@ -41,7 +41,7 @@ internal static class MappingsCommand
             }
 
             var validator = await FirelyResourceValidator.ForMappingsAsync(path);
-            var profileProblems = await validator.CheckProfilesAsync();
+            var profileProblems = validator.CheckProfiles();
             foreach (var problem in profileProblems)
             {
                 await Console.Error.WriteLineAsync(Path.Combine(validator.ProfilesDirectory, problem));
