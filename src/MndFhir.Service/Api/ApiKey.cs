@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -64,13 +63,7 @@ public sealed class ApiKey
     }
 
     /// <summary>Whether a listen URL binds to loopback only (127.0.0.0/8, ::1, localhost).</summary>
-    public static bool IsLoopback(string url)
-    {
-        if (!Uri.TryCreate(url.Replace("://+", "://any-address", StringComparison.Ordinal).Replace("://*", "://any-address", StringComparison.Ordinal), UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-
-        return uri.Host == "localhost" || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
-    }
+    public static bool IsLoopback(string url) =>
+        Uri.TryCreate(url.Replace("://+", "://any-address", StringComparison.Ordinal).Replace("://*", "://any-address", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+        && uri.IsLoopback;
 }
