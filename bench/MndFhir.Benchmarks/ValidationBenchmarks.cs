@@ -32,7 +32,7 @@ public class ValidationBenchmarks
         _resolver = new ConditionalReferenceResolver(identity);
         _validator = await FirelyResourceValidator.ForMappingsAsync(RepositoryPaths.Mappings);
         using var reader = new StreamReader(Path.Combine(RepositoryPaths.Samples, "clinic-export", "assessments.csv"));
-        _records = await new ClinicExportParser().ReadAssessmentsAsync(reader, new IntakeContext(rules, _ => true, _ => true), CancellationToken.None)
+        _records = await new ClinicExportParser().ReadAssessmentsAsync(reader, new IntakeContext(rules, DateOnly.FromDateTime(DateTime.UtcNow), _ => ClinicDate.Parse("1900-01-01"), _ => true), CancellationToken.None)
             .Select(r => r.Record!).Take(500).ToListAsync();
         _resources = _records.Select(r => _mapper.MapObservation(r, _resolver).Resource).ToList();
         foreach (var resource in _resources)

@@ -1,7 +1,6 @@
-using Microsoft.Extensions.Options;
-using MndFhir.Mapping;
 using System.CommandLine;
 using MndFhir.Cli.Commands;
+using MndFhir.Cli.Hosting;
 
 var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome measures to FHIR R4 and keeps FHIR servers and registries in sync.")
 {
@@ -20,13 +19,30 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
 };
 
 var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        await Console.Error.WriteLineAsync($"mndfhir: {error.Message}");
+    }
+
+    await Console.Error.WriteLineAsync("Run 'mndfhir --help' for the commands and their options.");
+    return ExitCodes.Usage;
+}
+
 try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception ex) when (ex is MappingLoadException or OptionsValidationException or FileNotFoundException or DirectoryNotFoundException)
+catch (Exception ex)
 {
-    // What an operator can fix: say what and where, without a stack trace.
-    await Console.Error.WriteLineAsync($"mndfhir: {ex.Message}");
-    return 2;
+    // Whatever stopped the command: one line and a documented exit code, never a stack trace on the terminal.
+    var (exitCode, message) = FailureReport.Describe(ex);
+    if (exitCode == ExitCodes.InternalError)
+    {
+        CliContext.LogUnexpected(parse.GetValue(CommonOptions.Config), ex);
+    }
+
+    await Console.Error.WriteLineAsync($"mndfhir: {message}");
+    return exitCode;
 }

@@ -10,9 +10,10 @@ namespace MndFhir.Data;
 /// </summary>
 public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(options)
 {
-    private const int IdLength = 64;
-    private const int CodeLength = 64;
-    private const int TextLength = 4000;
+    private const int IdLength = RecordLimits.Id;
+    private const int CodeLength = RecordLimits.Code;
+    private const int TextLength = RecordLimits.Text;
+    private const int MessageLength = 4000;
 
     public DbSet<PatientRecord> Patients => Set<PatientRecord>();
 
@@ -27,6 +28,8 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<SyncRun> SyncRuns => Set<SyncRun>();
 
     public DbSet<DestinationLease> DestinationLeases => Set<DestinationLease>();
+
+    public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -44,8 +47,8 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.Ignore(p => p.IsRemoved);
             e.Property(p => p.PatientId).HasMaxLength(IdLength);
             e.Property(p => p.HospitalMrn).HasMaxLength(IdLength);
-            e.Property(p => p.FamilyName).HasMaxLength(200);
-            e.Property(p => p.GivenName).HasMaxLength(200);
+            e.Property(p => p.FamilyName).HasMaxLength(RecordLimits.Name);
+            e.Property(p => p.GivenName).HasMaxLength(RecordLimits.Name);
             e.Property(p => p.ContentHash).HasMaxLength(64);
         });
         modelBuilder.Entity<TreatmentRecord>(e =>
@@ -90,7 +93,7 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.Property(q => q.File).HasMaxLength(100);
             e.Property(q => q.Column).HasMaxLength(100);
             e.Property(q => q.Rule).HasMaxLength(64);
-            e.Property(q => q.Message).HasMaxLength(TextLength);
+            e.Property(q => q.Message).HasMaxLength(MessageLength);
             e.Property(q => q.RecordId).HasMaxLength(IdLength);
             e.Property(q => q.RowHash).HasMaxLength(64);
             e.Property(q => q.Resolution).HasMaxLength(400);
@@ -116,8 +119,18 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.ToTable("SyncRuns");
             e.Property(r => r.Destination).HasMaxLength(100);
             e.Property(r => r.Trigger).HasMaxLength(32);
-            e.Property(r => r.Error).HasMaxLength(TextLength);
+            e.Property(r => r.Error).HasMaxLength(MessageLength);
             e.HasIndex(r => new { r.Destination, r.StartedAt });
+        });
+        modelBuilder.Entity<ImportRun>(e =>
+        {
+            e.ToTable("ImportRuns");
+            e.Property(r => r.Trigger).HasMaxLength(32);
+            e.Property(r => r.Folder).HasMaxLength(1000);
+            e.Property(r => r.Fingerprint).HasMaxLength(64);
+            e.Property(r => r.Message).HasMaxLength(MessageLength);
+            e.HasIndex(r => r.StartedAt);
+            e.HasIndex(r => r.Fingerprint);
         });
         modelBuilder.Entity<DestinationLease>(e =>
         {

@@ -60,6 +60,7 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();
+        services.AddTransient<IntakeStatusService>();
         services.AddTransient<ClinicImporter>();
         services.AddTransient<DeadLetterQueries>();
         services.AddTransient<LedgerReconciler>();

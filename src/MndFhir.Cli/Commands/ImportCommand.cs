@@ -12,21 +12,21 @@ internal static class ImportCommand
     public static Command Create()
     {
         var from = new Option<DirectoryInfo?>("--from", "-f") { Description = "Folder holding patients.csv, treatments.csv, assessments.csv (default: Clinic:ExportPath)." };
-        var allowRemovals = new Option<bool>("--allow-removals") { Description = "Mark records removed even when more than a tenth of a file's records are gone (normally refused as a likely partial export)." };
-        var command = new Command("import", "Import a complete clinic export: new and changed rows are stored, rows gone from it are marked removed, bad rows go to the quarantine with file, line, column and rule.") { from, allowRemovals };
+        var allowRemovals = new Option<bool>("--allow-removals") { Description = "Mark records removed even when more than one record and more than a tenth of a file's records are gone (normally refused as a likely partial export)." };
+        var command = new Command("import", "Import a complete clinic export as one unit: new and changed rows are stored, rows gone from it are marked removed, bad rows go to the quarantine with file, line, column and rule; a file that breaks a file rule is rejected whole.") { from, allowRemovals };
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
             var folder = parse.GetValue(from)?.FullName ?? cli.Services.GetRequiredService<IOptions<ClinicOptions>>().Value.ExportPath;
             if (folder is null)
             {
-                await Console.Error.WriteLineAsync("Name the export folder with --from DIR, or set Clinic:ExportPath in the configuration.");
-                return 2;
+                await Console.Error.WriteLineAsync("mndfhir: name the export folder with --from DIR, or set Clinic:ExportPath in the configuration.");
+                return ExitCodes.Usage;
             }
 
-            var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct, parse.GetValue(allowRemovals));
+            var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, new ImportOptions { AllowRemovals = parse.GetValue(allowRemovals) }, ct);
             await Write(summary, Console.Out);
-            return summary.Rejected == 0 ? 0 : 1;
+            return summary.IsClean ? ExitCodes.Success : ExitCodes.NeedsAttention;
         });
         return command;
     }
@@ -35,8 +35,15 @@ internal static class ImportCommand
     {
         foreach (var f in summary.Files)
         {
+            if (f.Problem is { } problem)
+            {
+                await output.WriteLineAsync($"import {f.File}: REJECTED, nothing of it imported: {problem}");
+                continue;
+            }
+
             await output.WriteLineAsync(
                 $"import {f.File}: {f.Rows} rows, {f.Created} new, {f.Updated} changed, {f.Unchanged} unchanged, {f.Rejected} rejected to quarantine" +
+                (f.Retracted > 0 ? $", {f.Retracted} withdrawn (entered-in-error)" : string.Empty) +
                 (f.Removed > 0 ? $", {f.Removed} no longer in the export (marked removed)" : string.Empty));
         }
 
@@ -50,9 +57,9 @@ internal static class ImportCommand
             await output.WriteLineAsync($"  ... and {summary.Warnings.Count - 20} more warnings");
         }
 
-        if (summary.Rejected > 0)
+        if (summary.OpenQuarantine > 0)
         {
-            await output.WriteLineAsync($"  {summary.Rejected} rows rejected: see 'mndfhir quarantine list'");
+            await output.WriteLineAsync($"  {summary.OpenQuarantine} rejected rows or files wait in the quarantine ({summary.Rejected} rows and {summary.FilesRejected} files from this import): see 'mndfhir quarantine list'");
         }
     }
 }

@@ -22,12 +22,13 @@ internal static class RunCommand
             {
                 var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct);
                 await ImportCommand.Write(summary, Console.Out);
-                exit = summary.Rejected == 0 ? 0 : 1;
+                exit = summary.IsClean ? ExitCodes.Success : ExitCodes.NeedsAttention;
             }
 
             var destinations = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Destinations.Select(d => d.Name).ToList();
             exit = Math.Max(exit, await SyncCommand.SyncAsync(cli, destinations, Console.Out, ct));
             await Console.Out.WriteLineAsync();
+            await StatusCommand.Write(await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct), Console.Out);
             await StatusCommand.Write(await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct), Console.Out);
             return exit;
         });

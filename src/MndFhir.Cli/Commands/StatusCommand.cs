@@ -13,11 +13,38 @@ internal static class StatusCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            var intake = await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct);
             var statuses = await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct);
+            await Write(intake, Console.Out);
             await Write(statuses, Console.Out);
             return 0;
         });
         return command;
+    }
+
+    public static async Task Write(IntakeStatus intake, TextWriter output)
+    {
+        var last = intake.LastImportAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss}Z {intake.LastImportOutcome} (import {intake.LastImportId})" : "never";
+        await output.WriteLineAsync($"last import: {last}");
+        foreach (var line in (intake.LastImportMessage ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            await output.WriteLineAsync($"  {line}");
+        }
+
+        if (intake.OpenQuarantine.Count == 0)
+        {
+            await output.WriteLineAsync("quarantine: empty");
+        }
+        else
+        {
+            await output.WriteLineAsync($"quarantine: {intake.OpenQuarantineTotal} open (see 'mndfhir quarantine list')");
+            foreach (var q in intake.OpenQuarantine)
+            {
+                await output.WriteLineAsync($"  {q.File,-20} {q.Rows,6} rows" + (q.FileProblems > 0 ? ", the file itself rejected" : string.Empty));
+            }
+        }
+
+        await output.WriteLineAsync();
     }
 
     public static async Task Write(IReadOnlyList<DestinationStatus> statuses, TextWriter output)

@@ -22,8 +22,8 @@ internal static class SyncCommand
                 : parse.GetValue(destination) is { } one ? [one] : [];
             if (names.Count == 0)
             {
-                await Console.Error.WriteLineAsync("Name a destination with --destination NAME, or use --all.");
-                return 2;
+                await Console.Error.WriteLineAsync("mndfhir: name a destination with --destination NAME, or use --all.");
+                return ExitCodes.Usage;
             }
 
             return await SyncAsync(cli, names, Console.Out, ct);
@@ -42,10 +42,17 @@ internal static class SyncCommand
             {
                 summary = await runner.RunAsync(name, "manual", ct);
             }
-            catch (SyncAlreadyRunningException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
-                exit = Math.Max(exit, 3);
+                // One destination's failure does not keep the others from their sync.
+                var (code, message) = FailureReport.Describe(ex);
+                if (code == ExitCodes.InternalError)
+                {
+                    cli.Logger.Fatal(ex, "The sync of {Destination} stopped on an unexpected {ExceptionType}", name, ex.GetType().Name);
+                }
+
+                await Console.Error.WriteLineAsync($"mndfhir: sync {name}: {message}");
+                exit = Math.Max(exit, code);
                 continue;
             }
 
@@ -60,11 +67,11 @@ internal static class SyncCommand
             if (summary.Error is not null)
             {
                 await output.WriteLineAsync($"  stopped: {summary.Error}");
-                exit = Math.Max(exit, 4);
+                exit = Math.Max(exit, ExitCodes.DestinationUnavailable);
             }
             else if (summary.Failed + summary.Blocked > 0)
             {
-                exit = Math.Max(exit, 1);
+                exit = Math.Max(exit, ExitCodes.NeedsAttention);
             }
         }
 

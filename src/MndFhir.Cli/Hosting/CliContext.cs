@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
 using MndFhir.Sync;
+using MndFhir.Sync.Configuration;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -44,6 +45,15 @@ internal sealed class CliContext : IAsyncDisposable
             }
 
             builder.AddJsonFile(file.FullName, optional: false);
+            try
+            {
+                builder.Build();
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new ConfigurationException($"The configuration file '{file.FullName}' is not valid JSON: {(ex.GetBaseException() is var cause && cause != ex ? cause.Message : ex.Message)}", ex);
+            }
+
             baseDirectory = file.DirectoryName!;
         }
         else
@@ -69,25 +79,56 @@ internal sealed class CliContext : IAsyncDisposable
             .AddMndFhirSync(configuration, baseDirectory)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var context = new CliContext(configuration, baseDirectory, logger, services);
-        await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+        try
+        {
+            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+        }
+        catch
+        {
+            await context.DisposeAsync();
+            throw;
+        }
+
         return context;
     }
 
     /// <summary>Console (warnings, or everything with --verbose) on stderr, and a rolling JSON file. Ids and counts only.</summary>
-    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose)
+    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true)
     {
         var logFolder = Path.GetFullPath(configuration["Logging:Folder"] ?? "logs", baseDirectory);
-        return new LoggerConfiguration()
+        var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Hangfire", LogEventLevel.Information)
             .Enrich.FromLogContext()
-            .WriteTo.Console(
+            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31);
+        if (console)
+        {
+            logger.WriteTo.Console(
                 restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
                 standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31)
-            .CreateLogger();
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return logger.CreateLogger();
+    }
+
+    /// <summary>
+    /// Writes an unexpected failure, with its stack trace, to the log file (never the terminal); best effort, since the
+    /// configuration itself may be what failed.
+    /// </summary>
+    public static void LogUnexpected(FileInfo? configFile, Exception exception)
+    {
+        try
+        {
+            var (configuration, baseDirectory) = LoadConfiguration(configFile);
+            using var logger = (Serilog.Core.Logger)CreateLogger(configuration, baseDirectory, verbose: false, console: false);
+            logger.Fatal(exception, "The command stopped on an unexpected {ExceptionType}", exception.GetType().Name);
+        }
+        catch (Exception)
+        {
+            // Nowhere to log to: the one-line message on the terminal is all there is.
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -7,23 +7,34 @@ namespace MndFhir.Intake;
 
 public sealed partial class ClinicExportParser
 {
+    /// <summary>The contract's bound on cell_count.</summary>
+    private const double MaxCellCount = 1e12;
+
     private static TreatmentRecord? Treatment(RowCursor row, IntakeContext context)
     {
         var rules = context.Rules;
         var record = new TreatmentRecord
         {
-            TreatmentId = row.Required("treatment_id"),
-            PatientId = KnownPatient(row, context),
+            TreatmentId = row.Id("treatment_id", required: true)!,
+            PatientId = row.Id("patient_id", required: true)!,
             Code = row.Required("code"),
         };
+        record.Status = row.Enum("status", TreatmentStatuses, required: false) ?? TreatmentStatus.Completed;
+        if (record.Status == TreatmentStatus.EnteredInError)
+        {
+            // A retraction needs only its id, patient, code and status; the importer keeps the content it holds.
+            return row.Failed ? null : record;
+        }
+
+        var birth = KnownPatient(row, record.PatientId, context);
         TreatmentMapping? mapping = null;
         if (!row.Failed && !rules.Treatments.TryGetValue(record.Code, out mapping))
         {
-            row.Fail("code", IntakeRules.UnknownCode, $"treatment code '{record.Code}' is not in the clinic vocabulary (mappings/)");
+            row.Fail("code", IntakeRules.UnknownCode, $"treatment code '{RowCursor.Shown(record.Code)}' is not in the clinic vocabulary (mappings/)");
         }
 
-        record.Status = row.Enum("status", TreatmentStatuses, required: false) ?? TreatmentStatus.Completed;
         record.PerformedStart = row.Date("performed_start", required: true, allowPartial: false) ?? default;
+        row.NotBeforeBirth("performed_start", record.PerformedStart, birth);
         record.PerformedEnd = row.Date("performed_end", required: false, allowPartial: false);
         if (!row.Failed && record.PerformedEnd is { } end && end < record.PerformedStart)
         {
@@ -33,7 +44,7 @@ public sealed partial class ClinicExportParser
         record.CellType = row.Optional("cell_type");
         if (!row.Failed && record.CellType is { } cellType && !rules.CellTypes.ContainsKey(cellType))
         {
-            row.Fail("cell_type", IntakeRules.InvalidCode, $"'{cellType}' is not one of {string.Join(", ", rules.CellTypes.Keys)}");
+            row.Fail("cell_type", IntakeRules.InvalidCode, $"'{RowCursor.Shown(cellType)}' is not one of {string.Join(", ", rules.CellTypes.Keys)}");
         }
 
         record.CellSource = row.Enum("cell_source", CellSources, required: false);
@@ -42,12 +53,12 @@ public sealed partial class ClinicExportParser
             row.Fail(record.CellType is null ? "cell_type" : "cell_source", IntakeRules.MissingCellProduct, $"{record.Code} is a stem-cell treatment: cell_type and cell_source are required");
         }
 
-        record.CellCount = row.PositiveNumber("cell_count");
+        record.CellCount = row.PositiveNumber("cell_count", MaxCellCount);
         record.BodySite = KnownBodySite(row, rules);
         (record.CycleNumber, record.CycleTotal) = Cycle(row);
-        record.Performer = row.Optional("performer");
-        record.Complication = row.Optional("complication");
-        record.Note = row.Optional("note");
+        record.Performer = row.Id("performer", required: false);
+        record.Complication = row.Text("complication", RecordLimits.Text);
+        record.Note = row.Text("note", RecordLimits.Text);
         return row.Failed ? null : record;
     }
 
@@ -56,26 +67,35 @@ public sealed partial class ClinicExportParser
         var rules = context.Rules;
         var record = new AssessmentRecord
         {
-            AssessmentId = row.Required("assessment_id"),
-            PatientId = KnownPatient(row, context),
+            AssessmentId = row.Id("assessment_id", required: true)!,
+            PatientId = row.Id("patient_id", required: true)!,
             Code = row.Required("code"),
         };
+        record.Status = row.Enum("status", AssessmentStatuses, required: false) ?? AssessmentStatus.Final;
+        if (record.Status == AssessmentStatus.EnteredInError)
+        {
+            // A retraction needs only its id, patient, code and status; the importer keeps the content it holds.
+            return row.Failed ? null : record;
+        }
+
+        var birth = KnownPatient(row, record.PatientId, context);
         MeasureMapping? measure = null;
         if (!row.Failed && !rules.Measures.TryGetValue(record.Code, out measure))
         {
-            row.Fail("code", IntakeRules.UnknownCode, $"measure code '{record.Code}' is not in the clinic vocabulary (mappings/)");
+            row.Fail("code", IntakeRules.UnknownCode, $"measure code '{RowCursor.Shown(record.Code)}' is not in the clinic vocabulary (mappings/)");
         }
 
-        record.Status = row.Enum("status", AssessmentStatuses, required: false) ?? AssessmentStatus.Final;
-        record.Value = record.Status == AssessmentStatus.EnteredInError ? row.Optional("value") : row.Required("value");
-        record.Unit = row.Optional("unit");
-        if (!row.Failed && measure is not null && record.Value is { } value)
+        record.Value = row.Required("value");
+        row.Text("value", RecordLimits.Code);
+        record.Unit = row.Text("unit", RecordLimits.Code);
+        if (!row.Failed && measure is not null)
         {
-            CheckValue(row, measure, value, record.Unit);
+            CheckValue(row, measure, record.Value, record.Unit);
         }
 
         record.Effective = row.Date("effective", required: true, allowPartial: false) ?? default;
-        record.PanelId = row.Optional("panel_id");
+        row.NotBeforeBirth("effective", record.Effective, birth);
+        record.PanelId = row.Id("panel_id", required: false);
         record.BodySite = KnownBodySite(row, rules);
         if (!row.Failed && measure is not null)
         {
@@ -89,13 +109,13 @@ public sealed partial class ClinicExportParser
             }
         }
 
-        record.TreatmentId = row.Optional("treatment_id");
+        record.TreatmentId = row.Id("treatment_id", required: false);
         if (!row.Failed && record.TreatmentId is { } treatment && !context.TreatmentExists(treatment))
         {
             row.Fail("treatment_id", IntakeRules.UnknownTreatment, $"treatment {treatment} is not known");
         }
 
-        record.Note = row.Optional("note");
+        record.Note = row.Text("note", RecordLimits.Text);
         return row.Failed ? null : record;
     }
 
@@ -106,29 +126,29 @@ public sealed partial class ClinicExportParser
             case ValueKind.Boolean:
                 if (value.ToLowerInvariant() is not ("yes" or "no"))
                 {
-                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes yes or no, not '{value}'");
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes yes or no, not '{RowCursor.Shown(value)}'");
                 }
 
                 break;
             case ValueKind.Ordinal:
                 if (measure.Value.Answers.All(a => a.Value != value))
                 {
-                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes one of {string.Join(", ", measure.Value.Answers.Select(a => a.Value))}, not '{value}'");
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} takes one of {string.Join(", ", measure.Value.Answers.Select(a => a.Value))}, not '{RowCursor.Shown(value)}'");
                 }
 
                 break;
             default:
                 if (!decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
                 {
-                    row.Fail("value", IntakeRules.InvalidNumber, $"'{value}' is not a number");
+                    row.Fail("value", IntakeRules.InvalidNumber, $"'{RowCursor.Shown(value)}' is not a number");
                 }
                 else if (measure.Value.Kind == ValueKind.Score && number != decimal.Truncate(number))
                 {
-                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} is a whole-number score, not '{value}'");
+                    row.Fail("value", IntakeRules.InvalidValue, $"{measure.Code} is a whole-number score, not '{RowCursor.Shown(value)}'");
                 }
                 else if (!string.IsNullOrEmpty(unit) && !measure.Value.AcceptedUnits.ContainsKey(unit))
                 {
-                    row.Fail("unit", IntakeRules.UnitNotAllowed, $"unit '{unit}' does not fit {measure.Code} (allowed: {string.Join(", ", measure.Value.AcceptedUnits.Keys)})");
+                    row.Fail("unit", IntakeRules.UnitNotAllowed, $"unit '{RowCursor.Shown(unit)}' does not fit {measure.Code} (allowed: {string.Join(", ", measure.Value.AcceptedUnits.Keys)})");
                 }
                 else if (!MeasureValueConverter.TryConvert(measure.Value, value, unit, out _, out var error))
                 {
@@ -140,15 +160,23 @@ public sealed partial class ClinicExportParser
         }
     }
 
-    private static string KnownPatient(RowCursor row, IntakeContext context)
+    /// <summary>The patient's birth date, after checking the patient is known (in patients.csv or imported before).</summary>
+    private static ClinicDate? KnownPatient(RowCursor row, string patientId, IntakeContext context)
     {
-        var patient = row.Required("patient_id");
-        if (!row.Failed && !context.PatientExists(patient))
+        if (row.Failed)
         {
-            row.Fail("patient_id", IntakeRules.UnknownPatient, $"patient {patient} is not in patients.csv nor imported before");
+            return null;
         }
 
-        return patient;
+        var birth = context.BirthDateOf(patientId);
+        if (birth is null)
+        {
+            row.Fail("patient_id", IntakeRules.UnknownPatient, context.PatientsFileRejected
+                ? $"patient {patientId} is not known: patients.csv was rejected in this import (see its file problem), and the patient was not imported before"
+                : $"patient {patientId} is not in patients.csv nor imported before");
+        }
+
+        return birth;
     }
 
     private static string? KnownBodySite(RowCursor row, MappingSet rules)
@@ -156,7 +184,7 @@ public sealed partial class ClinicExportParser
         var site = row.Optional("body_site");
         if (!row.Failed && site is not null && !rules.BodySites.ContainsKey(site))
         {
-            row.Fail("body_site", IntakeRules.UnknownBodySite, $"'{site}' is not a clinic body-site code");
+            row.Fail("body_site", IntakeRules.UnknownBodySite, $"'{RowCursor.Shown(site)}' is not a clinic body-site code");
         }
 
         return site;
@@ -179,10 +207,10 @@ public sealed partial class ClinicExportParser
             return (n, total);
         }
 
-        row.Fail("cycle", IntakeRules.InvalidCycle, $"'{text}' is not n/N with 1 <= n <= N");
+        row.Fail("cycle", IntakeRules.InvalidCycle, $"'{RowCursor.Shown(text)}' is not n/N with 1 <= n <= N");
         return (null, null);
     }
 
-    [GeneratedRegex(@"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")]
+    [GeneratedRegex(@"^\s*([0-9]{1,3})\s*/\s*([0-9]{1,3})\s*$")]
     private static partial Regex CyclePattern();
 }

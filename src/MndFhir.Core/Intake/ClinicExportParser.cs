@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using MndFhir.Mapping;
 using MndFhir.Records;
@@ -8,17 +9,24 @@ namespace MndFhir.Intake;
 /// Parses and checks the clinic export against the intake contract (clinic-export-format.md), row by row, streaming.
 /// Every row comes out either as a record (with its content hash set) or as a rejection naming file, line, column and
 /// rule. A repeated id with different content in one file is rejected; an identical repeat is skipped with a warning.
+/// A problem of the whole file (<see cref="FileRules"/>) ends the stream with an item that carries it.
 /// </summary>
 public sealed partial class ClinicExportParser
 {
     private static readonly string[] PatientColumns =
         ["patient_id", "hospital_mrn", "family_name", "given_name", "sex", "birth_date", "diagnosis", "onset_date", "onset_region", "diagnosis_date", "registry_consent", "deceased_date"];
 
+    private static readonly string[] PatientRequired = ["patient_id", "sex", "birth_date", "diagnosis", "registry_consent"];
+
     private static readonly string[] TreatmentColumns =
         ["treatment_id", "patient_id", "code", "status", "performed_start", "performed_end", "cell_type", "cell_source", "cell_count", "body_site", "cycle", "performer", "complication", "note"];
 
+    private static readonly string[] TreatmentRequired = ["treatment_id", "patient_id", "code", "performed_start"];
+
     private static readonly string[] AssessmentColumns =
         ["assessment_id", "patient_id", "code", "value", "unit", "effective", "panel_id", "body_site", "treatment_id", "status", "note"];
+
+    private static readonly string[] AssessmentRequired = ["assessment_id", "patient_id", "code", "value", "effective"];
 
     private static readonly Dictionary<string, Sex> Sexes = new() { ["male"] = Sex.Male, ["female"] = Sex.Female, ["other"] = Sex.Other, ["unknown"] = Sex.Unknown };
     private static readonly Dictionary<string, Diagnosis> Diagnoses = Enum.GetValues<Diagnosis>().ToDictionary(d => d.ToString().ToLowerInvariant());
@@ -42,18 +50,19 @@ public sealed partial class ClinicExportParser
     };
 
     public IAsyncEnumerable<ParsedRow<PatientRecord>> ReadPatientsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<PatientRecord>(reader, ClinicFile.Patients, PatientColumns, "patient_id", context, Patient, ct);
+        ReadAsync<PatientRecord>(reader, ClinicFile.Patients, PatientColumns, PatientRequired, "patient_id", context, Patient, ct);
 
     public IAsyncEnumerable<ParsedRow<TreatmentRecord>> ReadTreatmentsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<TreatmentRecord>(reader, ClinicFile.Treatments, TreatmentColumns, "treatment_id", context, Treatment, ct);
+        ReadAsync<TreatmentRecord>(reader, ClinicFile.Treatments, TreatmentColumns, TreatmentRequired, "treatment_id", context, Treatment, ct);
 
     public IAsyncEnumerable<ParsedRow<AssessmentRecord>> ReadAssessmentsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<AssessmentRecord>(reader, ClinicFile.Assessments, AssessmentColumns, "assessment_id", context, Assessment, ct);
+        ReadAsync<AssessmentRecord>(reader, ClinicFile.Assessments, AssessmentColumns, AssessmentRequired, "assessment_id", context, Assessment, ct);
 
     private static async IAsyncEnumerable<ParsedRow<T>> ReadAsync<T>(
         TextReader reader,
         ClinicFile file,
         string[] columns,
+        string[] required,
         string idColumn,
         IntakeContext context,
         Func<RowCursor, IntakeContext, T?> build,
@@ -61,11 +70,14 @@ public sealed partial class ClinicExportParser
         where T : ClinicRecord
     {
         var name = file.FileName();
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var (line, cells) in CsvRows.ReadAsync(reader, name, columns, context.Warnings, ct))
+
+        // The first 64 bits of each content hash: enough to tell an identical repeat from a different one.
+        var seen = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var csv = new CsvRows(name, columns, required);
+        await foreach (var (line, cells) in csv.ReadAsync(reader, context.Warnings, ct))
         {
-            var row = new RowCursor(name, line, cells, idColumn);
-            row.Required(idColumn);
+            var row = new RowCursor(name, line, cells, idColumn, context);
+            row.Id(idColumn, required: true);
             var record = row.Failed ? null : build(row, context);
             if (row.Rejection is { } rejection || record is null)
             {
@@ -74,9 +86,10 @@ public sealed partial class ClinicExportParser
             }
 
             record.ContentHash = RecordHasher.Hash(record);
+            var hash = ulong.Parse(record.ContentHash.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (seen.TryGetValue(record.RecordId, out var earlierHash))
             {
-                if (earlierHash == record.ContentHash)
+                if (earlierHash == hash)
                 {
                     context.Warnings.Add(new IntakeWarning(name, line, $"{idColumn} {record.RecordId} repeats an identical earlier row; skipped"));
                     continue;
@@ -87,24 +100,36 @@ public sealed partial class ClinicExportParser
                 continue;
             }
 
-            seen[record.RecordId] = record.ContentHash;
+            seen[record.RecordId] = hash;
             yield return new ParsedRow<T>(line, record, null);
+        }
+
+        if (csv.Problem is { } problem)
+        {
+            yield return new ParsedRow<T>(problem.Line ?? 0, null, null) { FileProblem = problem };
         }
     }
 
-    private static PatientRecord Patient(RowCursor row, IntakeContext context) => new()
+    private static PatientRecord? Patient(RowCursor row, IntakeContext context)
     {
-        PatientId = row.Required("patient_id"),
-        HospitalMrn = row.Optional("hospital_mrn"),
-        FamilyName = row.Optional("family_name"),
-        GivenName = row.Optional("given_name"),
-        Sex = row.Enum("sex", Sexes, required: true) ?? Sex.Unknown,
-        BirthDate = row.Date("birth_date", required: true, allowPartial: true) ?? default,
-        Diagnosis = row.Enum("diagnosis", Diagnoses, required: true) ?? Diagnosis.MND,
-        OnsetDate = row.Date("onset_date", required: false, allowPartial: true),
-        OnsetRegion = row.Enum("onset_region", Regions, required: false),
-        DiagnosisDate = row.Date("diagnosis_date", required: false, allowPartial: false),
-        RegistryConsent = row.Enum("registry_consent", YesNo, required: true) ?? false,
-        DeceasedDate = row.Date("deceased_date", required: false, allowPartial: false),
-    };
+        var record = new PatientRecord
+        {
+            PatientId = row.Id("patient_id", required: true)!,
+            HospitalMrn = row.Text("hospital_mrn", RecordLimits.Id),
+            FamilyName = row.Text("family_name", RecordLimits.Name),
+            GivenName = row.Text("given_name", RecordLimits.Name),
+            Sex = row.Enum("sex", Sexes, required: true) ?? Sex.Unknown,
+            BirthDate = row.Date("birth_date", required: true, allowPartial: true) ?? default,
+            Diagnosis = row.Enum("diagnosis", Diagnoses, required: true) ?? Diagnosis.MND,
+            OnsetDate = row.Date("onset_date", required: false, allowPartial: true),
+        };
+        row.NotBeforeBirth("onset_date", record.OnsetDate, record.BirthDate);
+        record.OnsetRegion = row.Enum("onset_region", Regions, required: false);
+        record.DiagnosisDate = row.Date("diagnosis_date", required: false, allowPartial: false);
+        row.NotBeforeBirth("diagnosis_date", record.DiagnosisDate, record.BirthDate);
+        record.RegistryConsent = row.Enum("registry_consent", YesNo, required: true) ?? false;
+        record.DeceasedDate = row.Date("deceased_date", required: false, allowPartial: false);
+        row.NotBeforeBirth("deceased_date", record.DeceasedDate, record.BirthDate);
+        return row.Failed ? null : record;
+    }
 }

@@ -1,39 +1,128 @@
 using System.Runtime.CompilerServices;
+using System.Text;
+using Sylvan.Data.Csv;
 
 namespace MndFhir.Intake;
 
 /// <summary>
-/// Streams the data rows of one export file as column → cell dictionaries (header names case-insensitive and
-/// trimmed, cells trimmed, empty cell = absent), each with the physical line it starts on (the header is line 1).
-/// Unknown columns are reported once as warnings and ignored.
+/// Streams the data rows of one export file as column → cell dictionaries, with Sylvan's RFC 4180 reader: header names
+/// case-insensitive and trimmed, cells trimmed, an empty cell absent, blank lines skipped. Each row carries the physical
+/// line it starts on (the header is line 1; a quoted cell may span lines). Unknown columns are reported once as warnings.
+/// A file rule broken anywhere (<see cref="FileRules"/>) ends the stream with <see cref="Problem"/> set: a missing or
+/// duplicated column, an unterminated or malformed quote, a row with more cells than the header, a field longer than
+/// <see cref="MaxFieldLength"/> characters, a NUL or a byte that is not UTF-8.
 /// </summary>
-internal static class CsvRows
+internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColumns, IReadOnlyCollection<string> requiredColumns)
 {
-    public static async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells)> ReadAsync(
-        TextReader reader, string file, IReadOnlyCollection<string> knownColumns, List<IntakeWarning> warnings, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The contract's limit on one field.</summary>
+    public const int MaxFieldLength = 10_000;
+
+    // A record must fit Sylvan's buffer; a row this long breaks the field limit anyway (most likely a quote never closed).
+    private const int MaxRecordLength = 1 << 20;
+
+    public FileProblem? Problem { get; private set; }
+
+    public async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells)> ReadAsync(
+        TextReader reader, List<IntakeWarning> warnings, [EnumeratorCancellation] CancellationToken ct)
     {
-        var csv = new CsvRecordReader(reader);
-        var headerFields = await csv.ReadAsync(ct);
-        if (headerFields is null)
+        var options = new CsvDataReaderOptions
         {
+            Delimiter = ',',
+            Quote = '"',
+            Escape = '"',
+            Comment = '\0',
+            CsvStyle = CsvStyle.Standard,
+            HasHeaders = false,
+            BufferSize = 1 << 16,
+            MaxBufferSize = MaxRecordLength,
+            OwnsReader = false,
+        };
+        CsvDataReader csv;
+        try
+        {
+            // Creating the reader reads its first buffer already.
+            csv = await CsvDataReader.CreateAsync(reader, options, ct);
+        }
+        catch (DecoderFallbackException)
+        {
+            Problem = new FileProblem(file, 1, FileRules.InvalidEncoding, "bytes that are not UTF-8 near the start (the export must be UTF-8)");
             yield break;
         }
 
-        var header = headerFields.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToArray();
-        foreach (var unknown in header.Where(h => !knownColumns.Contains(h)).Distinct())
+        await using var _ = csv;
+        long nextLine = 1;
+        string[]? header = null;
+        while (true)
         {
-            warnings.Add(new IntakeWarning(file, 1, $"unknown column '{unknown}' is ignored"));
-        }
+            var line = nextLine;
+            bool more;
+            try
+            {
+                more = await csv.ReadAsync(ct);
+            }
+            catch (CsvFormatException ex)
+            {
+                Problem = FormatProblem(ex, line);
+                yield break;
+            }
+            catch (DecoderFallbackException)
+            {
+                Problem = new FileProblem(file, line, FileRules.InvalidEncoding, "bytes that are not UTF-8 near this line (the export must be UTF-8)");
+                yield break;
+            }
 
-        while (await csv.ReadAsync(ct) is { } fields)
-        {
-            if (fields.Count == 1 && string.IsNullOrWhiteSpace(fields[0]))
+            if (!more)
+            {
+                break;
+            }
+
+            var count = csv.RowFieldCount;
+            var fields = new string[count];
+            var breaks = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var value = csv.GetString(i);
+                if (value.Length > MaxFieldLength)
+                {
+                    Problem = new FileProblem(file, line, FileRules.FieldTooLong, $"field {i + 1} has {value.Length:N0} characters, more than the {MaxFieldLength:N0} allowed (a quote that is never closed reads on to the end)");
+                    yield break;
+                }
+
+                if (value.Contains('\0'))
+                {
+                    Problem = new FileProblem(file, line, FileRules.NulByte, "a NUL byte: not a text file, or a damaged one");
+                    yield break;
+                }
+
+                breaks += LineBreaks(value);
+                fields[i] = value;
+            }
+
+            nextLine = line + 1 + breaks;
+            if (header is null)
+            {
+                header = Header(fields, warnings);
+                if (Problem is not null)
+                {
+                    yield break;
+                }
+
+                continue;
+            }
+
+            if (count == 1 && string.IsNullOrWhiteSpace(fields[0]))
             {
                 continue;
             }
 
-            var cells = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i < header.Length && i < fields.Count; i++)
+            if (count > header.Length)
+            {
+                Problem = new FileProblem(file, line, FileRules.TooManyCells, $"the row has {count} cells, the header {header.Length} (a comma too many, or a cell that needs quotes)");
+                yield break;
+            }
+
+            var cells = new Dictionary<string, string>(header.Length, StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
             {
                 var value = fields[i].Trim();
                 if (value.Length > 0 && knownColumns.Contains(header[i]))
@@ -42,7 +131,64 @@ internal static class CsvRows
                 }
             }
 
-            yield return (csv.RecordLine, cells);
+            yield return (line, cells);
         }
+
+        if (header is null)
+        {
+            Problem = new FileProblem(file, null, FileRules.EmptyFile, "the file is empty: a complete export has a header row even when it has no records");
+        }
+    }
+
+    private string[] Header(string[] fields, List<IntakeWarning> warnings)
+    {
+        var header = fields.Select(h => h.Trim().TrimStart('\uFEFF').Trim().ToLowerInvariant()).ToArray();
+        var duplicated = header.Where(h => h.Length > 0).GroupBy(h => h, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicated.Count > 0)
+        {
+            Problem = new FileProblem(file, 1, FileRules.DuplicateColumn, $"column {string.Join(", ", duplicated)} is named more than once: which one holds the data is not clear");
+            return header;
+        }
+
+        var missing = requiredColumns.Where(c => !header.Contains(c, StringComparer.Ordinal)).ToList();
+        if (missing.Count > 0)
+        {
+            Problem = new FileProblem(file, 1, FileRules.MissingColumn, $"required column {string.Join(", ", missing)} is missing (the header has: {string.Join(", ", header.Where(h => h.Length > 0))})");
+            return header;
+        }
+
+        foreach (var unknown in header.Where(h => !knownColumns.Contains(h)).Distinct())
+        {
+            warnings.Add(new IntakeWarning(file, 1, unknown.Length == 0 ? "a column without a name is ignored" : $"unknown column '{unknown}' is ignored"));
+        }
+
+        return header;
+    }
+
+    private FileProblem FormatProblem(CsvFormatException ex, long line) => ex switch
+    {
+        CsvRecordTooLargeException => new FileProblem(file, line, FileRules.FieldTooLong, $"a row longer than {MaxRecordLength:N0} characters starts here: most likely a quote that is never closed"),
+        _ when ex.Message.Contains("without a closing quote", StringComparison.Ordinal) =>
+            new FileProblem(file, line, FileRules.UnterminatedQuote, "a quoted cell starting on this line is never closed: the rest of the file would be read into it"),
+        _ => new FileProblem(file, line, FileRules.MalformedQuote, "a quoted cell here is followed by something other than a comma or the end of the line"),
+    };
+
+    private static int LineBreaks(string value)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n') < 0)
+        {
+            return 0;
+        }
+
+        var breaks = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '\n' || (value[i] == '\r' && (i + 1 == value.Length || value[i + 1] != '\n')))
+            {
+                breaks++;
+            }
+        }
+
+        return breaks;
     }
 }

@@ -1,19 +1,31 @@
 using MndFhir.Mapping;
+using MndFhir.Records;
 
 namespace MndFhir.Intake;
 
 /// <summary>
-/// What row checks need beyond the row: the mapping rules (codes, units, ranges) and which patients and treatments
-/// exist. The importer answers those from the database plus the rows accepted earlier in the same import (patients are
-/// read before treatments, treatments before assessments).
+/// What row checks need beyond the row: the mapping rules (codes, units, ranges), today's date (no date may lie after
+/// tomorrow), and which patients (with their birth dates) and treatments exist. The importer answers those from the
+/// database plus the rows accepted earlier in the same import (patients are read before treatments, treatments
+/// before assessments). Core has no clock: the caller says what day it is.
 /// </summary>
-public sealed class IntakeContext(MappingSet rules, Func<string, bool> patientExists, Func<string, bool> treatmentExists)
+public sealed class IntakeContext(MappingSet rules, DateOnly today, Func<string, ClinicDate?> birthDateOf, Func<string, bool> treatmentExists)
 {
+    /// <summary>The earliest date the contract allows.</summary>
+    public static readonly DateTimeOffset Earliest = new(1900, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public MappingSet Rules { get; } = rules;
 
-    public Func<string, bool> PatientExists { get; } = patientExists;
+    /// <summary>The end of tomorrow (UTC): the latest instant a date may start at, whatever the clinic's time zone.</summary>
+    public DateTimeOffset Latest { get; } = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(2).AddTicks(-1);
+
+    /// <summary>The birth date of a known patient; null when the patient is not known.</summary>
+    public Func<string, ClinicDate?> BirthDateOf { get; } = birthDateOf;
 
     public Func<string, bool> TreatmentExists { get; } = treatmentExists;
+
+    /// <summary>Set when this import rejected patients.csv as a whole: unknown patients are then explained by it.</summary>
+    public bool PatientsFileRejected { get; set; }
 
     public List<IntakeWarning> Warnings { get; } = [];
 }

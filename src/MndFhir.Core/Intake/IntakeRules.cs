@@ -1,9 +1,12 @@
 namespace MndFhir.Intake;
 
-/// <summary>The stable ids of the intake contract's rules, as stored in the quarantine and shown to operators.</summary>
+/// <summary>
+/// The stable ids of the intake contract's row rules, as stored in the quarantine and shown to operators. (Problems of
+/// a whole file are <see cref="FileRules"/>.)
+/// </summary>
 public static class IntakeRules
 {
-    public const string MissingColumn = "missing-column";
+    public const string InvalidId = "invalid-id";
     public const string MissingValue = "missing-value";
     public const string InvalidDate = "invalid-date";
     public const string PartialDateNotAllowed = "partial-date-not-allowed";
@@ -23,4 +26,9 @@ public static class IntakeRules
     public const string BodySiteNotAllowed = "body-site-not-allowed";
     public const string InvalidCycle = "invalid-cycle";
     public const string PanelTotalMismatch = "panel-total-mismatch";
+    public const string DateOutOfRange = "date-out-of-range";
+    public const string DateBeforeBirth = "date-before-birth";
+    public const string ValueTooLong = "value-too-long";
+    public const string InvalidCharacter = "invalid-character";
+    public const string RetractionMismatch = "retraction-mismatch";
 }

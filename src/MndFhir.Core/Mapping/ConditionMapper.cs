@@ -57,6 +57,6 @@ internal sealed class ConditionMapper(MappingSet rules, ClinicIdentity identity,
             trace?.Add($"extension[{OnsetRegionExtension}]", $"onset_region={region}", $"{regionRule.Source}, {TraceRules.Profile(OnsetRegionExtension)}");
         }
 
-        return refs.Result(key, record.PatientId, condition);
+        return refs.Result(key, record.PatientId, condition, retracted: record.IsRemoved);
     }
 }

@@ -13,9 +13,6 @@ namespace MndFhir.Mapping;
 /// </summary>
 internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
-    /// <summary>Derived business ids: derived-{code}-{source assessment_id}, never an assessment_id.</summary>
-    public const string IdPrefix = "derived-";
-
     /// <summary>UCUM's month (mo) is the mean Julian month.</summary>
     private const double DaysPerMonth = 30.4375;
 
@@ -43,7 +40,7 @@ internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity, b
         observation.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", rule.Category));
         observation.DerivedFrom.Add(refs.To(new ResourceKey("Observation", source.AssessmentId)));
 
-        trace?.Add("identifier", $"assessment_id={source.AssessmentId}", TraceRules.Identity + $"; business id {IdPrefix}{rule.Code}-{{assessment_id}}");
+        trace?.Add("identifier", $"assessment_id={source.AssessmentId}", TraceRules.Identity + "; business id derived:{code}:{assessment_id}");
         trace?.Add("code, category, method", $"code={source.Code}", rule.Source);
         trace?.Add("derivedFrom", $"assessment_id={source.AssessmentId}", TraceRules.Reference);
         if (TryRate(rule, source, onset, out var rate, out var absent, out var reason))
@@ -58,10 +55,14 @@ internal sealed class DerivedMapper(MappingSet rules, ClinicIdentity identity, b
             trace?.Add("dataAbsentReason, note", $"value={source.Value}, effective={source.Effective}, onset_date={onset}", $"{rule.Source} (formula {rule.Formula}: not computable)");
         }
 
-        return refs.Result(key, source.AssessmentId, observation);
+        return refs.Result(key, source.AssessmentId, observation, retracted: observation.Status == ObservationStatus.EnteredInError);
     }
 
-    public static ResourceKey Key(DerivedMeasureMapping rule, string sourceId) => new("Observation", $"{IdPrefix}{rule.Code}-{sourceId}");
+    /// <summary>
+    /// Derived business ids: <c>derived:{code}:{source assessment_id}</c>. A colon is outside the clinic's id alphabet, so
+    /// the identifier can never equal one made from a clinic id.
+    /// </summary>
+    public static ResourceKey Key(DerivedMeasureMapping rule, string sourceId) => new("Observation", $"derived:{rule.Code}:{sourceId}");
 
     private static bool TryRate(DerivedMeasureMapping rule, AssessmentRecord source, ClinicDate? onset, out decimal rate, out string absent, out string reason)
     {

@@ -29,11 +29,8 @@ public sealed class FhirMapper
         _derived = new DerivedMapper(rules, identity, explain);
     }
 
-    /// <summary>Prefix of panel Observations' business ids (panel-{panel_id}).</summary>
-    public const string PanelIdPrefix = PanelMapper.IdPrefix;
-
-    /// <summary>Prefix of derived Observations' business ids (derived-{code}-{source assessment_id}).</summary>
-    public const string DerivedIdPrefix = DerivedMapper.IdPrefix;
+    /// <summary>The identity of the panel Observation of one questionnaire administration.</summary>
+    public static ResourceKey PanelKey(PanelMapping panel, string panelId) => PanelMapper.Key(panel, panelId);
 
     /// <summary>The identity of the derived Observation made from one source row.</summary>
     public static ResourceKey DerivedKey(DerivedMeasureMapping rule, string sourceId) => DerivedMapper.Key(rule, sourceId);

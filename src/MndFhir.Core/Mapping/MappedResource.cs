@@ -11,6 +11,12 @@ public sealed record MappedResource(ResourceKey Key, string RecordId, Resource R
 
     public bool IsBlocked => Unresolved.Count > 0;
 
+    /// <summary>
+    /// The resource withdraws its record (entered-in-error; a Patient made inactive): only worth sending to a destination
+    /// that received the record.
+    /// </summary>
+    public bool Retracted { get; init; }
+
     /// <summary>Which rule produced each element; filled only by a mapper made with explain on (mndfhir map --explain).</summary>
     public IReadOnlyList<TraceEntry> Explanation { get; init; } = [];
 }

@@ -75,7 +75,7 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
             trace?.Add("note", "note", TraceRules.BuiltIn("free text, unless it selects a code variant"));
         }
 
-        return refs.Result(key, record.AssessmentId, observation);
+        return refs.Result(key, record.AssessmentId, observation, retracted: observation.Status == ObservationStatus.EnteredInError);
     }
 
     private static bool Matches(AssessmentRecord record, string field, string expected) => field switch

@@ -10,12 +10,15 @@ namespace MndFhir.Mapping;
 /// </summary>
 internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
-    /// <summary>Panel business ids are the panel_id with this prefix, so they never meet an assessment_id.</summary>
-    public const string IdPrefix = "panel-";
+    /// <summary>
+    /// Panel business ids: <c>panel:{panel code}:{panel_id}</c>. A colon is outside the clinic's id alphabet, so a panel's
+    /// identifier can never equal one made from an assessment_id (an assessment may well be called <c>panel-AP1</c>).
+    /// </summary>
+    public static ResourceKey Key(PanelMapping panel, string panelId) => new("Observation", $"panel:{panel.Code}:{panelId}");
 
     public MappedResource Map(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver)
     {
-        var key = new ResourceKey("Observation", IdPrefix + panelId);
+        var key = Key(panel, panelId);
         var refs = new ReferenceCollector(resolver, explain ? new MappingTrace() : null);
         var trace = refs.Trace;
         var order = panel.Items.Append(panel.Total).OfType<string>().Select((code, i) => (code, i)).ToDictionary(x => x.code, x => x.i, StringComparer.Ordinal);
@@ -39,13 +42,13 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, boo
             observation.HasMember.Add(refs.To(new ResourceKey("Observation", member.AssessmentId)));
         }
 
-        trace?.Add("identifier", $"panel_id={panelId}", TraceRules.Identity + $"; business id {IdPrefix}{{panel_id}}");
+        trace?.Add("identifier", $"panel_id={panelId}", TraceRules.Identity + "; business id panel:{panel code}:{panel_id}");
         trace?.Add("meta.profile", string.Empty, TraceRules.Profile(ProjectProfiles.OutcomeObservation));
         trace?.Add("status", "status of the member rows", TraceRules.BuiltIn("entered-in-error when every member is voided or removed, amended when any is amended, else final"));
         trace?.Add("code", $"panel {panel.Code}", panel.Source);
         trace?.Add("effectiveDateTime", total is null ? "earliest member effective" : $"effective of {panel.Total}", TraceRules.BuiltIn("the total's date, else the earliest member's"));
         trace?.Add("hasMember", $"{ordered.Count} rows with panel_id={panelId}", panel.Source + " (items, total)");
 
-        return refs.Result(key, panelId, observation);
+        return refs.Result(key, panelId, observation, retracted: live.Count == 0);
     }
 }

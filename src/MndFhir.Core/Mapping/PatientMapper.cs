@@ -61,6 +61,6 @@ internal sealed class PatientMapper(ClinicIdentity identity, bool explain = fals
             trace?.Add("deceasedDateTime", $"deceased_date={deceased}", TraceRules.BuiltIn("survival: the date of death as written"));
         }
 
-        return new MappedResource(key, record.PatientId, patient, []) { Explanation = trace?.Entries ?? [] };
+        return new MappedResource(key, record.PatientId, patient, []) { Explanation = trace?.Entries ?? [], Retracted = record.IsRemoved };
     }
 }

@@ -107,7 +107,7 @@ internal sealed class ProcedureMapper(MappingSet rules, ClinicIdentity identity,
             trace?.Add("note", "note", TraceRules.BuiltIn("free text"));
         }
 
-        return refs.Result(key, record.TreatmentId, procedure);
+        return refs.Result(key, record.TreatmentId, procedure, retracted: procedure.Status == EventStatus.EnteredInError);
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ internal sealed class ReferenceCollector(IReferenceResolver resolver, MappingTra
         return new ResourceReference { Type = target.ResourceType, Display = "unresolved" };
     }
 
-    public MappedResource Result(ResourceKey key, string recordId, Resource resource) =>
-        new(key, recordId, resource, _references.ToArray()) { Unresolved = _unresolved.ToArray(), Explanation = Trace?.Entries ?? [] };
+    /// <param name="retracted">The resource says its record was withdrawn (entered-in-error, or gone from the export).</param>
+    public MappedResource Result(ResourceKey key, string recordId, Resource resource, bool retracted) =>
+        new(key, recordId, resource, _references.ToArray()) { Unresolved = _unresolved.ToArray(), Explanation = Trace?.Entries ?? [], Retracted = retracted };
 }

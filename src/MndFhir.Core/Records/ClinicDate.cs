@@ -48,7 +48,7 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
         if (m.Success)
         {
             var year = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
-            if (year < 1900 || year > 2100)
+            if (year < 1)
             {
                 return false;
             }
@@ -83,7 +83,7 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
 
         if (DateTimePattern().IsMatch(s)
             && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dto)
-            && dto.Year is >= 1900 and <= 2100)
+            && dto.Year >= 1)
         {
             date = new ClinicDate(s, DatePrecision.DateTime, dto);
             return true;
@@ -92,8 +92,18 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
         return false;
     }
 
+    /// <summary>Parses a date known to be valid (tests, stored values); the message never repeats the text, which may be a birth date.</summary>
     public static ClinicDate Parse(string text) =>
-        TryParse(text, out var d) ? d : throw new FormatException($"'{text}' is not an ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD or date-time with offset).");
+        TryParse(text, out var d) ? d : throw new FormatException("Not an ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD or date-time with offset).");
+
+    /// <summary>The last instant the value can mean: the end of its year, month or day (the instant itself for a date-time).</summary>
+    public DateTimeOffset End => Start.Year == 9999 && Precision != DatePrecision.DateTime ? DateTimeOffset.MaxValue : Precision switch
+    {
+        DatePrecision.Year => Start.AddYears(1).AddTicks(-1),
+        DatePrecision.Month => Start.AddMonths(1).AddTicks(-1),
+        DatePrecision.Day => Start.AddDays(1).AddTicks(-1),
+        _ => Start,
+    };
 
     public int CompareTo(ClinicDate other) => Start.CompareTo(other.Start);
 
@@ -107,10 +117,11 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
 
     public override string ToString() => Value ?? string.Empty;
 
-    [GeneratedRegex(@"^(?<y>\d{4})(-(?<m>\d{2})(-(?<d>\d{2}))?)?$", RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d also matches other scripts' digits (full-width ２０２４), which int.Parse then refuses.
+    [GeneratedRegex(@"^(?<y>[0-9]{4})(-(?<m>[0-9]{2})(-(?<d>[0-9]{2}))?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
     // FHIR dateTime requires an offset whenever a time is given.
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex DateTimePattern();
 }

@@ -8,6 +8,12 @@ namespace MndFhir.Data;
 /// </summary>
 public sealed class DestinationLeaseStore(MndFhirDbContext db, TimeProvider? clock = null)
 {
+    /// <summary>
+    /// The lease an import holds: no destination name can take this form (names are letters, digits, '-' and '_'). An
+    /// import and a sync of the same database never run at once: each takes its own lease, then looks for the other's.
+    /// </summary>
+    public const string ImportLease = "*import";
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     /// <summary>Takes the lease if it is free or expired, or renews it if <paramref name="holder"/> holds it.</summary>
@@ -58,6 +64,14 @@ public sealed class DestinationLeaseStore(MndFhirDbContext db, TimeProvider? clo
         return await db.DestinationLeases
             .Where(l => l.Destination == destination && l.Holder == abandonedBy)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, holder).SetProperty(l => l.ExpiresAt, expires), ct) == 1;
+    }
+
+    /// <summary>The leases held now (unexpired, and not held by a process of this machine that no longer runs).</summary>
+    public async Task<IReadOnlyList<DestinationLease>> LiveLeasesAsync(CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        var leases = await db.DestinationLeases.AsNoTracking().Where(l => l.ExpiresAt >= now).ToListAsync(ct);
+        return leases.Where(l => LeaseHolder.DeadLocalProcess(l.Holder) is null).ToList();
     }
 
     public async Task ReleaseLeaseAsync(string destination, string holder, CancellationToken ct) =>

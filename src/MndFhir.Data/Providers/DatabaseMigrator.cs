@@ -18,6 +18,14 @@ public sealed class DatabaseMigrator(IDbContextFactory<MndFhirDbContext> context
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
+
+        // Reading the migration history needs no lock; migrating does (EF Core takes a database-wide migration lock,
+        // which on SQLite waits for any writer, such as an import's transaction). Most commands find nothing to do.
+        if (!(await db.Database.GetPendingMigrationsAsync(ct)).Any())
+        {
+            return;
+        }
+
         await db.Database.MigrateAsync(ct);
         if (options.Provider == DatabaseProvider.Sqlite)
         {

@@ -25,7 +25,8 @@ public static class MndFhirApi
             context.HttpContext.RequestServices.GetRequiredService<ApiKey>().Accepts(context.HttpContext.Request)
                 ? await next(context)
                 : Results.Problem("This API needs its key: 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.", statusCode: StatusCodes.Status401Unauthorized));
-        api.MapGet("/status", async (SyncStatusService status, CancellationToken ct) => Results.Ok(await status.GetAsync(ct)));
+        api.MapGet("/status", async (IntakeStatusService intake, SyncStatusService status, CancellationToken ct) =>
+            Results.Ok(new { intake = await intake.GetAsync(ct), destinations = await status.GetAsync(ct) }));
         api.MapGet("/runs", async (MndFhirDbContext db, int? take, CancellationToken ct) =>
             Results.Ok(await db.SyncRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500)).ToListAsync(ct)));
         api.MapPost("/destinations/{name}/sync", (string name, IOptions<SyncSettings> settings, IBackgroundJobClient jobs) =>

@@ -121,7 +121,9 @@ public sealed class ChangeSetBuilder(MndFhirDbContext db, FhirMapper mapper, Des
         var json = FhirJson.Serialize(mapped.Resource);
         var hash = FhirJson.Hash(json);
         var held = ledger[mapped.Key];
-        var kind = mapped.IsBlocked ? ChangeKind.Blocked
+        // A withdrawal of a record this destination never received has nothing to withdraw there: nothing is sent.
+        var kind = mapped.Retracted && held is null ? ChangeKind.Unchanged
+            : mapped.IsBlocked ? ChangeKind.Blocked
             : held is null ? ChangeKind.New
             : !held.Delivered ? ChangeKind.Retry
             : held.ContentHash == hash ? ChangeKind.Unchanged

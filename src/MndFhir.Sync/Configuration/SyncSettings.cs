@@ -9,5 +9,7 @@ public sealed class SyncSettings
 
     public DestinationOptions Find(string name) =>
         Destinations.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"No destination named '{name}' is configured (configured: {string.Join(", ", Destinations.Select(d => d.Name))}).", nameof(name));
+        ?? throw new ConfigurationException(Destinations.Count == 0
+            ? $"No destination named '{name}' is configured: the configuration has no Destinations."
+            : $"No destination named '{name}' is configured (configured: {string.Join(", ", Destinations.Select(d => d.Name))}).");
 }

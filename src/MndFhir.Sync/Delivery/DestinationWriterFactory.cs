@@ -34,8 +34,8 @@ public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFac
         if (destination.Auth != AuthKind.None)
         {
             var secret = Environment.GetEnvironmentVariable(destination.TokenVariable!)
-                ?? throw new InvalidOperationException(
-                    $"Destination '{destination.Name}' needs the secret in environment variable {destination.TokenVariable}, which is not set.");
+                ?? throw new ConfigurationException(
+                    $"Destination '{destination.Name}' needs its secret in the environment variable {destination.TokenVariable}, which is not set.");
             http.DefaultRequestHeaders.Authorization = destination.Auth == AuthKind.Bearer
                 ? new AuthenticationHeaderValue("Bearer", secret)
                 : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{destination.UserName}:{secret}")));

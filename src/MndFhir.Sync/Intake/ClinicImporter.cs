@@ -1,302 +1,107 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using MndFhir.Data;
 using MndFhir.Intake;
 using MndFhir.Mapping;
-using MndFhir.Records;
-using MndFhir.Serialization;
 
 namespace MndFhir.Sync.Intake;
 
 /// <summary>
-/// Imports a clinic export into the application database: patients, then treatments, then assessments, so that every
-/// reference can be checked against what is already known. New rows are added, changed rows (by content hash) update
-/// their record only, unchanged rows are left alone; bad rows go to the quarantine with file, line, column and rule,
-/// and a row that is later fixed resolves its quarantine entry. Rows are processed in batches, never all in memory.
+/// Imports a clinic export into the application database as one unit: every file is read and checked, and the whole
+/// import is committed at once, so a sync sees the database as it was before the import or after it, never between;
+/// a killed import leaves nothing behind but its run marked failed. A file that breaks a file rule is rejected whole
+/// (nothing of it kept, nothing marked removed); a bad row goes to the quarantine with file, line, column and rule and
+/// every other row is imported. Rows gone from a complete, valid export are marked removed, unless so many are gone
+/// that it looks like a partial export. An import never runs beside another import or a sync.
 /// </summary>
 public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, TimeProvider clock, ILogger<ClinicImporter> logger)
 {
-    private const int BatchSize = 500;
+    public Task<ImportSummary> ImportAsync(string folder, CancellationToken ct) => ImportAsync(folder, ImportOptions.Default, ct);
 
-    // Quarantine entries seen again in this import are not resolved by a twin row of the same import.
-    private DateTimeOffset _importStartedAt;
-
-    /// <summary>
-    /// Imports the export in <paramref name="folder"/>. Each file is a complete export: a stored record whose row is
-    /// gone is marked removed (its resources become entered-in-error) unless that would remove more than a tenth of a
-    /// file's records at once, which looks like a truncated export; <paramref name="allowMassRemoval"/> overrides that.
-    /// </summary>
-    public async Task<ImportSummary> ImportAsync(string folder, CancellationToken ct, bool allowMassRemoval = false)
+    public async Task<ImportSummary> ImportAsync(string folder, ImportOptions options, CancellationToken ct)
     {
+        if (!Directory.Exists(folder))
+        {
+            throw new ExportFolderNotFoundException(folder);
+        }
+
+        await using var gate = await ImportGate.EnterAsync(contexts, clock, ct);
+        var run = await StartRunAsync(folder, options.Trigger, ct);
         var stopwatch = Stopwatch.StartNew();
-        _importStartedAt = clock.GetUtcNow();
-        var warnings = new List<string>();
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var patients = (await db.Patients.Select(p => p.PatientId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var treatments = (await db.Treatments.Select(t => t.TreatmentId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var context = new IntakeContext(rules, patients.Contains, treatments.Contains);
-        var parser = new ClinicExportParser();
-        var files = new List<FileImportSummary>();
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var file = await ImportFileAsync(folder, ClinicFile.Patients, (r, c) => parser.ReadPatientsAsync(r, context, c), p => patients.Add(p.PatientId), seen, warnings, ct);
-        files.Add(await MarkRemovedAsync<PatientRecord>(file, nameof(PatientRecord.PatientId), seen, allowMassRemoval, warnings, ct));
-        seen.Clear();
-        file = await ImportFileAsync(folder, ClinicFile.Treatments, (r, c) => parser.ReadTreatmentsAsync(r, context, c), t => treatments.Add(t.TreatmentId), seen, warnings, ct);
-        files.Add(await MarkRemovedAsync<TreatmentRecord>(file, nameof(TreatmentRecord.TreatmentId), seen, allowMassRemoval, warnings, ct));
-        seen.Clear();
-        file = await ImportAssessmentsAsync(folder, parser, context, seen, warnings, ct);
-        files.Add(await MarkRemovedAsync<AssessmentRecord>(file, nameof(AssessmentRecord.AssessmentId), seen, allowMassRemoval, warnings, ct));
-        warnings.AddRange(context.Warnings.Select(w => w.ToString()));
-
-        var summary = new ImportSummary(files, warnings, stopwatch.Elapsed);
-        if (summary.Rejected > 0)
+        ImportSummary summary;
+        try
         {
-            logger.LogWarning("{Rejected} rows of {Folder} were quarantined", summary.Rejected, Path.GetFileName(folder));
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var import = new ExportImport(db, transaction, rules, clock, logger, run.StartedAt);
+            var files = await import.RunAsync(folder, options.AllowRemovals, ct);
+            var open = await db.Quarantine.CountAsync(q => q.ResolvedAt == null, ct);
+            await transaction.CommitAsync(ct);
+            summary = new ImportSummary(run.Id, files, import.Warnings, stopwatch.Elapsed) { OpenQuarantine = open };
+            run.Fingerprint = import.Fingerprint;
+        }
+        catch (Exception ex)
+        {
+            await FinishRunAsync(run, ImportOutcome.Failed, ex is OperationCanceledException ? "cancelled: nothing of this import was kept" : $"failed, nothing of this import was kept: {ex.Message}");
+            throw;
         }
 
+        Count(run, summary);
+        await FinishRunAsync(run, summary.FilesRejected + summary.Rejected + summary.RemovalsRefused == 0 ? ImportOutcome.Succeeded : ImportOutcome.PartlySucceeded, Problems(summary));
         logger.LogInformation(
-            "Imported {Folder}: {Created} new, {Updated} changed, {Unchanged} unchanged, {Rejected} rejected in {ElapsedMs:0} ms",
-            Path.GetFileName(folder), files.Sum(f => f.Created), files.Sum(f => f.Updated), files.Sum(f => f.Unchanged), summary.Rejected, stopwatch.Elapsed.TotalMilliseconds);
+            "Import {ImportId} of {Folder}: {Created} new, {Updated} changed, {Unchanged} unchanged, {Retracted} retracted, {Removed} removed, {Rejected} rows and {FilesRejected} files rejected in {ElapsedMs:0} ms",
+            run.Id, Path.GetFileName(folder), run.Created, run.Updated, run.Unchanged, run.Retracted, run.Removed, run.Rejected, run.FilesRejected, stopwatch.Elapsed.TotalMilliseconds);
         return summary;
     }
 
-    private async Task<FileImportSummary> ImportFileAsync<T>(
-        string folder,
-        ClinicFile file,
-        Func<TextReader, CancellationToken, IAsyncEnumerable<ParsedRow<T>>> read,
-        Action<T> accepted,
-        HashSet<string> seen,
-        List<string> warnings,
-        CancellationToken ct)
-        where T : ClinicRecord
+    /// <summary>Records the run before the import's transaction starts, and closes any earlier run whose process died.</summary>
+    private async Task<ImportRun> StartRunAsync(string folder, string trigger, CancellationToken ct)
     {
-        var name = file.FileName();
-        var summary = new FileImportSummary(name);
-        var path = Path.Combine(folder, name);
-        if (!File.Exists(path))
-        {
-            warnings.Add($"{name}: not found in the export folder; nothing imported from it, nothing marked removed");
-            summary.Missing = true;
-            return summary;
-        }
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow();
 
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var batch = new List<T>(BatchSize);
-        await foreach (var row in read(reader, ct))
-        {
-            summary.Rows++;
-            if ((row.Record?.RecordId ?? row.Rejection?.RecordId) is { } id)
-            {
-                // A row that is present but broken is not a removal: its record stays as it was.
-                seen.Add(id);
-            }
-
-            if (row.Rejection is { } rejection)
-            {
-                summary.Rejected++;
-                await QuarantineAsync([rejection], ct);
-                continue;
-            }
-
-            accepted(row.Record!);
-            batch.Add(row.Record!);
-            if (batch.Count == BatchSize)
-            {
-                await UpsertAsync(name, batch, summary, ct);
-            }
-        }
-
-        await UpsertAsync(name, batch, summary, ct);
-        return summary;
-    }
-
-    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, HashSet<string> seen, List<string> warnings, CancellationToken ct)
-    {
-        // A panel total can only be checked once all of its panel's items were read: totals wait until the end of the
-        // file (they are one row in thirteen of a panel), everything else is stored as it streams.
-        var totals = rules.Panels.Values.Select(p => p.Total).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var panels = new PanelConsistencyCheck(rules);
-        var heldTotals = new List<AssessmentRecord>();
-        var summary = await ImportFileAsync(
-            folder,
-            ClinicFile.Assessments,
-            (r, c) => Hold(parser.ReadAssessmentsAsync(r, context, c), totals, heldTotals, panels, c),
-            _ => { },
-            seen,
-            warnings,
+        // Holding the import lease, any import still marked running was cut off: its transaction was never committed.
+        await db.ImportRuns.Where(r => r.Outcome == ImportOutcome.Running).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.Outcome, ImportOutcome.Failed)
+                .SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Message, "The process running this import stopped before it finished; nothing of it was kept."),
             ct);
-        summary.Rows += heldTotals.Count;
-        seen.UnionWith(heldTotals.Select(t => t.AssessmentId));
-        var rejected = panels.Complete().ToList();
-        summary.Rejected += rejected.Count;
-        await QuarantineAsync(rejected, ct);
-        var rejectedIds = rejected.Select(r => r.RecordId).ToHashSet(StringComparer.Ordinal);
-        foreach (var chunk in heldTotals.Where(t => !rejectedIds.Contains(t.AssessmentId)).Chunk(BatchSize))
-        {
-            await UpsertAsync(summary.File, chunk.ToList(), summary, ct);
-        }
-
-        return summary;
-    }
-
-    private static async IAsyncEnumerable<ParsedRow<AssessmentRecord>> Hold(
-        IAsyncEnumerable<ParsedRow<AssessmentRecord>> rows,
-        HashSet<string> totals,
-        List<AssessmentRecord> held,
-        PanelConsistencyCheck panels,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var row in rows.WithCancellation(ct))
-        {
-            if (row.Record is { } record)
-            {
-                panels.Add(record, row.Line);
-                if (totals.Contains(record.Code) && record.PanelId is not null)
-                {
-                    held.Add(record);
-                    continue;
-                }
-            }
-
-            yield return row;
-        }
-    }
-
-    private async Task UpsertAsync<T>(string file, List<T> batch, FileImportSummary summary, CancellationToken ct)
-        where T : ClinicRecord
-    {
-        if (batch.Count == 0)
-        {
-            return;
-        }
-
-        var now = clock.GetUtcNow();
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var set = db.Set<T>();
-        var ids = batch.Select(r => r.RecordId).ToList();
-        var existing = await ExistingAsync(set, ids, ct);
-        foreach (var record in batch)
-        {
-            if (!existing.TryGetValue(record.RecordId, out var stored))
-            {
-                record.FirstImportedAt = now;
-                record.UpdatedAt = now;
-                set.Add(record);
-                summary.Created++;
-            }
-            else if (stored.ContentHash != record.ContentHash || stored.IsRemoved)
-            {
-                var firstImported = stored.FirstImportedAt;
-                db.Entry(stored).CurrentValues.SetValues(record);
-                stored.FirstImportedAt = firstImported;
-                stored.UpdatedAt = now;
-                summary.Updated++;
-            }
-            else
-            {
-                summary.Unchanged++;
-            }
-        }
-
-        // A row that is valid now resolves what was quarantined for the same record of the same file.
-        await db.Quarantine
-            .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _importStartedAt && q.RecordId != null && ids.Contains(q.RecordId))
-            .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
+        var run = new ImportRun { Folder = folder, Trigger = trigger, StartedAt = now, Outcome = ImportOutcome.Running };
+        db.ImportRuns.Add(run);
         await db.SaveChangesAsync(ct);
-        batch.Clear();
+        return run;
     }
 
-    private async Task<FileImportSummary> MarkRemovedAsync<T>(
-        FileImportSummary summary, string key, HashSet<string> seen, bool allowMassRemoval, List<string> warnings, CancellationToken ct)
-        where T : ClinicRecord
+    private async Task FinishRunAsync(ImportRun run, ImportOutcome outcome, string? message)
     {
-        if (summary.Missing)
-        {
-            return summary;
-        }
-
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var set = db.Set<T>();
-        var stored = await set.Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).ToListAsync(ct);
-        var gone = stored.Where(id => !seen.Contains(id)).ToList();
-        if (gone.Count == 0)
-        {
-            return summary;
-        }
-
-        if (!allowMassRemoval && gone.Count > Math.Max(10, stored.Count / 10))
-        {
-            warnings.Add($"{summary.File}: {gone.Count} of {stored.Count} stored records are not in this export; that looks like a partial export, so none was marked removed (import with --allow-removals to remove them)");
-            logger.LogWarning("{File}: refused to mark {Count} of {Stored} records removed", summary.File, gone.Count, stored.Count);
-            return summary;
-        }
-
-        var now = clock.GetUtcNow();
-        foreach (var chunk in gone.Chunk(BatchSize))
-        {
-            await set.Where(r => chunk.Contains(EF.Property<string>(r, key)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemovedFromExportAt, now).SetProperty(r => r.UpdatedAt, now), ct);
-        }
-
-        summary.Removed = gone.Count;
-        logger.LogInformation("{File}: {Count} records no longer in the export were marked removed", summary.File, gone.Count);
-        return summary;
+        run.Outcome = outcome;
+        run.FinishedAt = clock.GetUtcNow();
+        run.Message = message is { Length: > 4000 } ? message[..4000] : message;
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        db.ImportRuns.Update(run);
+        await db.SaveChangesAsync(CancellationToken.None);
     }
 
-    private static async Task<Dictionary<string, T>> ExistingAsync<T>(DbSet<T> set, List<string> ids, CancellationToken ct)
-        where T : ClinicRecord
+    private static void Count(ImportRun run, ImportSummary summary)
     {
-        IQueryable<ClinicRecord> query = set switch
-        {
-            DbSet<PatientRecord> p => p.Where(x => ids.Contains(x.PatientId)),
-            DbSet<TreatmentRecord> t => t.Where(x => ids.Contains(x.TreatmentId)),
-            DbSet<AssessmentRecord> a => a.Where(x => ids.Contains(x.AssessmentId)),
-            _ => throw new ArgumentException($"{typeof(T).Name} is not a clinic record set", nameof(set)),
-        };
-        return (await query.ToListAsync(ct)).Cast<T>().ToDictionary(r => r.RecordId, StringComparer.Ordinal);
+        run.Rows = summary.Files.Sum(f => f.Rows);
+        run.Created = summary.Files.Sum(f => f.Created);
+        run.Updated = summary.Files.Sum(f => f.Updated);
+        run.Unchanged = summary.Files.Sum(f => f.Unchanged);
+        run.Rejected = summary.Rejected;
+        run.Removed = summary.Files.Sum(f => f.Removed);
+        run.Retracted = summary.Files.Sum(f => f.Retracted);
+        run.FilesRejected = summary.FilesRejected;
     }
 
-    private async Task QuarantineAsync(IReadOnlyList<RowRejection> rejections, CancellationToken ct)
+    private static string? Problems(ImportSummary summary)
     {
-        if (rejections.Count == 0)
-        {
-            return;
-        }
-
-        var now = clock.GetUtcNow();
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        foreach (var rejection in rejections)
-        {
-            var rowJson = JsonSerializer.Serialize(rejection.Row);
-            var rowHash = FhirJson.Hash(rejection.File + "\n" + rejection.Rule + "\n" + rowJson);
-            var open = await db.Quarantine.FirstOrDefaultAsync(q => q.RowHash == rowHash && q.ResolvedAt == null, ct);
-            if (open is not null)
-            {
-                open.LastSeenAt = now;
-                open.Line = rejection.Line;
-                continue;
-            }
-
-            db.Quarantine.Add(new QuarantinedRow
-            {
-                File = rejection.File,
-                Line = rejection.Line,
-                Column = rejection.Column,
-                Rule = rejection.Rule,
-                Message = rejection.Message,
-                RecordId = rejection.RecordId,
-                RowJson = rowJson,
-                RowHash = rowHash,
-                FirstSeenAt = now,
-                LastSeenAt = now,
-            });
-            logger.LogInformation("Quarantined {File} line {Line} record {RecordId}: rule {Rule}", rejection.File, rejection.Line, rejection.RecordId, rejection.Rule);
-        }
-
-        await db.SaveChangesAsync(ct);
+        var lines = summary.Files.Select(f => f.Problem?.ToString())
+            .Concat(summary.Files.Where(f => f.RemovalsRefused > 0).Select(f => $"{f.File}: {f.RemovalsRefused} records gone from the export were not marked removed (a likely partial export)"))
+            .Concat(summary.Rejected > 0 ? [$"{summary.Rejected} rows rejected to the quarantine"] : [])
+            .OfType<string>()
+            .ToList();
+        return lines.Count == 0 ? null : string.Join('\n', lines);
     }
 }

@@ -1,3 +1,5 @@
+using MndFhir.Intake;
+
 namespace MndFhir.Sync.Intake;
 
 /// <summary>The figures of one export file's import.</summary>
@@ -13,11 +15,15 @@ public sealed record FileImportSummary(string File)
 
     public int Rejected { get; set; }
 
-    public int Warnings { get; set; }
+    /// <summary>Records withdrawn by an entered-in-error row (their resources become entered-in-error where they were sent).</summary>
+    public int Retracted { get; set; }
 
     /// <summary>Stored records whose rows this export no longer has: their resources become entered-in-error.</summary>
     public int Removed { get; set; }
 
-    /// <summary>The file was not in the export folder (nothing imported, nothing removed).</summary>
-    public bool Missing { get; set; }
+    /// <summary>Records this export lacks that were not marked removed, because the removal looked like a partial export.</summary>
+    public int RemovalsRefused { get; set; }
+
+    /// <summary>The file broke a file rule (or was missing): nothing of it was imported, nothing marked removed.</summary>
+    public FileProblem? Problem { get; set; }
 }

@@ -134,23 +134,23 @@ public sealed class LedgerReconciler(
             }
         }
 
-        var panels = new SortedSet<string>(StringComparer.Ordinal);
+        var panels = new SortedSet<ResourceKey>(Comparer<ResourceKey>.Create((x, y) => string.CompareOrdinal(x.BusinessId, y.BusinessId)));
         var derived = new List<ResourceKey>();
         await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId, a.PanelId, a.Code }).AsAsyncEnumerable().WithCancellation(ct))
         {
             if (inScope.Contains(a.PatientId))
             {
                 keys.Add(new ResourceKey("Observation", a.AssessmentId));
-                if (a.PanelId is not null && mapper.Rules.PanelOfMeasure.ContainsKey(a.Code))
+                if (a.PanelId is not null && mapper.Rules.PanelOfMeasure.TryGetValue(a.Code, out var panel))
                 {
-                    panels.Add(a.PanelId);
+                    panels.Add(FhirMapper.PanelKey(panel, a.PanelId));
                 }
 
-                derived.AddRange(mapper.Rules.DerivedFrom(a.Code).Select(d => MndFhir.Mapping.FhirMapper.DerivedKey(d, a.AssessmentId)));
+                derived.AddRange(mapper.Rules.DerivedFrom(a.Code).Select(d => FhirMapper.DerivedKey(d, a.AssessmentId)));
             }
         }
 
-        keys.AddRange(panels.Select(p => new ResourceKey("Observation", MndFhir.Mapping.FhirMapper.PanelIdPrefix + p)));
+        keys.AddRange(panels);
         keys.AddRange(derived);
 
         return keys;

@@ -12,7 +12,7 @@ public sealed class SyncAlreadyRunningException : Exception
     {
     }
 
-    public SyncAlreadyRunningException(string message, Exception innerException)
+    public SyncAlreadyRunningException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

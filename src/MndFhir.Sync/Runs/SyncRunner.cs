@@ -34,13 +34,22 @@ public sealed class SyncRunner(
     public async Task<SyncRunSummary> RunAsync(string destinationName, string trigger, CancellationToken ct)
     {
         var destination = settings.Value.Find(destinationName);
-        var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var holder = LeaseHolder.New();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var leases = new DestinationLeaseStore(db);
+        var leases = new DestinationLeaseStore(db, clock);
         if (!await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct)
             && !await TakeOverFromDeadProcessAsync(leases, destination.Name, holder, ct))
         {
             throw new SyncAlreadyRunningException(destination.Name);
+        }
+
+        // An import and a sync never run at once (see ImportGate): having taken the lease, look for an import's.
+        if ((await leases.LiveLeasesAsync(ct)).Any(l => l.Destination == DestinationLeaseStore.ImportLease))
+        {
+            await leases.ReleaseLeaseAsync(destination.Name, holder, CancellationToken.None);
+            throw new SyncAlreadyRunningException(
+                $"An import of the clinic export is running; the sync of '{destination.Name}' did not start (try again when the import has finished).",
+                innerException: null);
         }
 
         try
@@ -60,8 +69,7 @@ public sealed class SyncRunner(
     private async Task<bool> TakeOverFromDeadProcessAsync(DestinationLeaseStore leases, string destination, string holder, CancellationToken ct)
     {
         var current = await leases.HolderAsync(destination, ct);
-        var parts = current?.Split(':');
-        if (parts is not { Length: 3 } || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid) || IsAlive(pid))
+        if (LeaseHolder.DeadLocalProcess(current) is not { } pid)
         {
             return false;
         }
@@ -73,19 +81,6 @@ public sealed class SyncRunner(
         }
 
         return taken;
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 
     private async Task<SyncRunSummary> RunLeasedAsync(

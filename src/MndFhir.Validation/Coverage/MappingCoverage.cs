@@ -22,7 +22,8 @@ public static class MappingCoverage
         var byKey = rows.ToDictionary(r => (r.Kind, r.Code));
         var produced = new List<(CoverageRow Row, MappedResource Mapped)>();
         var parser = new ClinicExportParser();
-        var context = new IntakeContext(rules, _ => true, _ => true);
+        var births = new Dictionary<string, ClinicDate>(StringComparer.Ordinal);
+        var context = new IntakeContext(rules, DateOnly.FromDateTime(DateTime.UtcNow), id => births.TryGetValue(id, out var birth) ? birth : null, _ => true);
         var rejected = 0;
 
         void Use(string kind, string? code, MappedResource? mapped = null)
@@ -49,6 +50,7 @@ public static class MappingCoverage
                 }
 
                 patients.Add(p);
+                births[p.PatientId] = p.BirthDate;
                 Use(Kinds.Resource, "Patient", mapper.MapPatient(p, mrnSystem: null));
                 Use(Kinds.Diagnosis, p.Diagnosis.ToString(), mapper.MapCondition(p, resolver));
                 Use(Kinds.OnsetRegion, p.OnsetRegion?.ToString().ToLowerInvariant());

@@ -14,8 +14,8 @@ public sealed class ClinicExportParserTests
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "bad-export");
         var parser = new ClinicExportParser();
-        var patientIds = new HashSet<string>();
-        var context = new IntakeContext(Rules, patientIds.Contains, _ => true);
+        var patientIds = new Dictionary<string, ClinicDate>();
+        var context = Context(patientIds, _ => true);
         var rejections = new List<RowRejection>();
         var accepted = 0;
         using (var reader = new StreamReader(Path.Combine(folder, "patients.csv")))
@@ -24,7 +24,7 @@ public sealed class ClinicExportParserTests
             {
                 if (row.Record is { } p)
                 {
-                    patientIds.Add(p.PatientId);
+                    patientIds[p.PatientId] = p.BirthDate;
                     accepted++;
                 }
                 else
@@ -229,15 +229,15 @@ public sealed class ClinicExportParserTests
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");
         var parser = new ClinicExportParser();
-        var patients = new HashSet<string>();
+        var patients = new Dictionary<string, ClinicDate>();
         var treatments = new HashSet<string>();
-        var context = new IntakeContext(Rules, patients.Contains, treatments.Contains);
+        var context = Context(patients, treatments.Contains);
         var rejections = new List<RowRejection>();
         using (var r = new StreamReader(Path.Combine(folder, "patients.csv")))
         {
             await foreach (var row in parser.ReadPatientsAsync(r, context, CancellationToken.None))
             {
-                if (row.Record is { } p) { patients.Add(p.PatientId); } else { rejections.Add(row.Rejection!); }
+                if (row.Record is { } p) { patients[p.PatientId] = p.BirthDate; } else { rejections.Add(row.Rejection!); }
             }
         }
 

@@ -9,8 +9,18 @@ internal static class ParserHarness
 {
     public static readonly MappingSet Rules = MappingSetLoader.Load(RepositoryPaths.Mappings);
 
+    /// <summary>The day the tests pretend it is: dates after tomorrow are rejected.</summary>
+    public static readonly DateOnly Today = new(2026, 11, 26);
+
+    /// <summary>The birth date of every known patient of <see cref="Context"/>.</summary>
+    public static readonly ClinicDate BirthDate = ClinicDate.Parse("1950-06-15");
+
     public static IntakeContext Context(params string[] knownPatients) =>
-        new(Rules, knownPatients.Contains, id => id.StartsWith("T-", StringComparison.Ordinal));
+        new(Rules, Today, id => knownPatients.Contains(id) ? BirthDate : null, id => id.StartsWith("T-", StringComparison.Ordinal));
+
+    /// <summary>A context whose patients are the ones in <paramref name="births"/> (filled as patients.csv is read).</summary>
+    public static IntakeContext Context(Dictionary<string, ClinicDate> births, Func<string, bool> treatmentExists) =>
+        new(Rules, Today, id => births.TryGetValue(id, out var b) ? b : null, treatmentExists);
 
     public static async Task<List<ParsedRow<PatientRecord>>> PatientsAsync(string csv, IntakeContext? context = null) =>
         await new ClinicExportParser().ReadPatientsAsync(new StringReader(csv), context ?? Context(), CancellationToken.None).ToListAsync();

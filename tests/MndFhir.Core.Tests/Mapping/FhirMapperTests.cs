@@ -121,7 +121,7 @@ public sealed class FhirMapperTests
         var mapped = Mapper.MapDerived(Rules.Derived["ALSFRSR_DFS"], total, ClinicDate.Parse("2022-09"), Resolver);
         var observation = Assert.IsType<Observation>(mapped.Resource);
 
-        Assert.Equal(new ResourceKey("Observation", "derived-ALSFRSR_DFS-A-000001"), mapped.Key);
+        Assert.Equal(new ResourceKey("Observation", "derived:ALSFRSR_DFS:A-000001"), mapped.Key);
         var value = Assert.IsType<Quantity>(observation.Value);
         Assert.Equal(1.41m, value.Value);
         Assert.Equal("{score}/mo", value.Code);

@@ -26,7 +26,7 @@ public sealed class GoldenFileTests
         var resolver = new ConditionalReferenceResolver(identity);
         var examples = new SortedDictionary<string, MappedResource>(StringComparer.Ordinal);
         var parser = new ClinicExportParser();
-        var context = new IntakeContext(rules, _ => true, _ => true);
+        var context = new IntakeContext(rules, DateOnly.FromDateTime(DateTime.UtcNow), _ => ClinicDate.Parse("1900-01-01"), _ => true);
         var export = Path.Combine(RepositoryPaths.Samples, "clinic-export");
 
         var onsets = new Dictionary<string, ClinicDate?>(StringComparer.Ordinal);

@@ -52,7 +52,8 @@ public sealed class ServiceHostTests : IDisposable
         using var http = new HttpClient { BaseAddress = address };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health", UriKind.Relative), cts.Token)).StatusCode);
         var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative), cts.Token));
-        Assert.Equal(2, status.RootElement.GetArrayLength());
+        Assert.Equal(2, status.RootElement.GetProperty("destinations").GetArrayLength());
+        Assert.Equal(0, status.RootElement.GetProperty("intake").GetProperty("openQuarantine").GetArrayLength());
 
         var enqueue = await http.PostAsync(new Uri("/api/destinations/manual-only/sync", UriKind.Relative), null, cts.Token);
         Assert.Equal(HttpStatusCode.Accepted, enqueue.StatusCode);

@@ -64,15 +64,14 @@ internal sealed record SampleExport(
 
     private static async Task<(List<string> Header, List<List<string>> Rows)> LoadAsync(string path)
     {
-        using var reader = new StreamReader(path);
-        var csv = new CsvRecordReader(reader);
-        var header = await csv.ReadAsync(CancellationToken.None) ?? throw new InvalidDataException(path + " is empty");
+        await using var csv = await Sylvan.Data.Csv.CsvDataReader.CreateAsync(path, new Sylvan.Data.Csv.CsvDataReaderOptions { Delimiter = ',' });
+        var header = Enumerable.Range(0, csv.FieldCount).Select(csv.GetName).ToList();
         var rows = new List<List<string>>();
-        while (await csv.ReadAsync(CancellationToken.None) is { } fields)
+        while (await csv.ReadAsync(CancellationToken.None))
         {
-            if (fields.Count == header.Count)
+            if (csv.RowFieldCount == header.Count)
             {
-                rows.Add(fields);
+                rows.Add(Enumerable.Range(0, header.Count).Select(csv.GetString).ToList());
             }
         }
 

@@ -140,15 +140,18 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         var export = Path.Combine(_folder, "export");
         var rows = string.Concat(Enumerable.Range(10, 12).Select(i => $"A-{i},P-1,FVC,3.0,L,2024-03-{i:00}\n"));
         await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), "assessment_id,patient_id,code,value,unit,effective\n" + rows);
-        await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+
+        // The two earlier rows are all of what was stored: removing all of a file is refused too.
+        var replaced = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        Assert.Equal((0, 2), (replaced.Files[2].Removed, replaced.Files[2].RemovalsRefused));
         await File.WriteAllTextAsync(Path.Combine(export, "assessments.csv"), "assessment_id,patient_id,code,value,unit,effective\n");
 
         var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
 
         Assert.Equal(0, import.Files.Single(f => f.File == "assessments.csv").Removed);
         Assert.Contains(import.Warnings, w => w.Contains("looks like a partial export", StringComparison.Ordinal));
-        var forced = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None, allowMassRemoval: true);
-        Assert.Equal(12, forced.Files.Single(f => f.File == "assessments.csv").Removed);
+        var forced = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, new ImportOptions { AllowRemovals = true }, CancellationToken.None);
+        Assert.Equal(14, forced.Files.Single(f => f.File == "assessments.csv").Removed);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,473 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using MndFhir.Data;
+using MndFhir.Intake;
+using MndFhir.Mapping;
+using MndFhir.Records;
+using MndFhir.Serialization;
+
+namespace MndFhir.Sync.Intake;
+
+/// <summary>
+/// The state and the steps of one import, inside its one transaction: patients, then treatments, then assessments, so
+/// that every reference can be checked against what is already known. Each file runs under a savepoint: a file rule
+/// broken anywhere in it rolls back everything that file wrote (rows and quarantine alike) and records the file
+/// problem instead. Rows are processed in batches and the change tracker is cleared after each, so memory does not grow
+/// with the export.
+/// </summary>
+internal sealed class ExportImport
+{
+    private const int BatchSize = 500;
+
+    // Throws on invalid UTF-8 instead of replacing it with U+FFFD; a UTF-8 byte order mark is skipped.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
+
+    private static readonly HashSet<string> FileRuleIds = typeof(FileRules).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet(StringComparer.Ordinal);
+
+    private readonly MndFhirDbContext _db;
+    private readonly IDbContextTransaction _transaction;
+    private readonly MappingSet _rules;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly DateTimeOffset _startedAt;
+    private readonly List<string> _fingerprints = [];
+    private Dictionary<string, ClinicDate> _patients = new(StringComparer.Ordinal);
+    private HashSet<string> _treatments = new(StringComparer.Ordinal);
+
+    public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt)
+    {
+        _db = db;
+        _transaction = transaction;
+        _rules = rules;
+        _clock = clock;
+        _logger = logger;
+        _startedAt = startedAt;
+        _db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.TrackAll;
+    }
+
+    public List<string> Warnings { get; } = [];
+
+    /// <summary>SHA-256 over the three files' own SHA-256s (in file order), or null when a file could not be read.</summary>
+    public string? Fingerprint => _fingerprints.Count == 3 ? FhirJson.Hash(string.Join('\n', _fingerprints)) : null;
+
+    public async Task<List<FileImportSummary>> RunAsync(string folder, bool allowRemovals, CancellationToken ct)
+    {
+        _patients = await _db.Patients.AsNoTracking().Select(p => new { p.PatientId, p.BirthDate }).ToDictionaryAsync(p => p.PatientId, p => p.BirthDate, StringComparer.Ordinal, ct);
+        _treatments = (await _db.Treatments.AsNoTracking().Select(t => t.TreatmentId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
+        var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.Contains);
+        var parser = new ClinicExportParser();
+
+        var patientIds = new HashSet<string>(StringComparer.Ordinal);
+        var addedPatients = new List<(string Id, ClinicDate? Before)>();
+        var patients = await ImportFileAsync(
+            folder,
+            ClinicFile.Patients,
+            r => parser.ReadPatientsAsync(r, context, ct),
+            patientIds,
+            p =>
+            {
+                addedPatients.Add((p.PatientId, _patients.TryGetValue(p.PatientId, out var before) ? before : null));
+                _patients[p.PatientId] = p.BirthDate;
+            },
+            () => Undo(addedPatients),
+            ct);
+        context.PatientsFileRejected = patients.Problem is not null;
+
+        var treatmentIds = new HashSet<string>(StringComparer.Ordinal);
+        var addedTreatments = new List<string>();
+        var treatments = await ImportFileAsync(
+            folder,
+            ClinicFile.Treatments,
+            r => parser.ReadTreatmentsAsync(r, context, ct),
+            treatmentIds,
+            t =>
+            {
+                if (_treatments.Add(t.TreatmentId))
+                {
+                    addedTreatments.Add(t.TreatmentId);
+                }
+            },
+            () => _treatments.ExceptWith(addedTreatments),
+            ct);
+
+        var assessmentIds = new HashSet<string>(StringComparer.Ordinal);
+        var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, ct);
+        Warnings.AddRange(context.Warnings.Select(w => w.ToString()));
+
+        List<FileImportSummary> files = [patients, treatments, assessments];
+        if (files.Any(f => f.Problem is not null))
+        {
+            // Removals need a complete, valid export: a rejected or missing file says nothing about what is gone.
+            Warnings.Add("nothing was marked removed: removals need a complete export in which every file was read");
+        }
+        else
+        {
+            await MarkRemovedAsync<PatientRecord>(patients, nameof(PatientRecord.PatientId), patientIds, allowRemovals, ct);
+            await MarkRemovedAsync<TreatmentRecord>(treatments, nameof(TreatmentRecord.TreatmentId), treatmentIds, allowRemovals, ct);
+            await MarkRemovedAsync<AssessmentRecord>(assessments, nameof(AssessmentRecord.AssessmentId), assessmentIds, allowRemovals, ct);
+        }
+
+        return files;
+    }
+
+    private void Undo(List<(string Id, ClinicDate? Before)> added)
+    {
+        foreach (var (id, before) in Enumerable.Reverse(added))
+        {
+            if (before is { } date)
+            {
+                _patients[id] = date;
+            }
+            else
+            {
+                _patients.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Imports one file under a savepoint. <paramref name="accepted"/> sees every accepted record as it streams (so
+    /// later rows and files can refer to it), <paramref name="undo"/> forgets them when the file is rejected whole.
+    /// <paramref name="hold"/> may keep a row back from the batches (the caller stores it after the stream).
+    /// </summary>
+    private async Task<FileImportSummary> ImportFileAsync<T>(
+        string folder,
+        ClinicFile file,
+        Func<TextReader, IAsyncEnumerable<ParsedRow<T>>> read,
+        HashSet<string> seen,
+        Action<T> accepted,
+        Action undo,
+        CancellationToken ct,
+        Func<ParsedRow<T>, bool>? hold = null)
+        where T : ClinicRecord
+    {
+        var name = file.FileName();
+        var summary = new FileImportSummary(name);
+        var path = Path.Combine(folder, name);
+        if (!File.Exists(path))
+        {
+            return await RejectFileAsync(summary, new FileProblem(name, null, FileRules.MissingFile, "the file is not in the export folder"), ct);
+        }
+
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var scan = await ExportFileScan.ScanAsync(stream, name, ct);
+        _fingerprints.Add(scan.Sha256);
+        if (scan.Problem is { } found)
+        {
+            return await RejectFileAsync(summary, found, ct);
+        }
+
+        stream.Position = 0;
+        using var reader = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
+        var savepoint = "import_" + file.ToString().ToLowerInvariant();
+        await _transaction.CreateSavepointAsync(savepoint, ct);
+        var batch = new List<ParsedRow<T>>(BatchSize);
+        var rejections = new List<RowRejection>();
+        await foreach (var row in read(reader).WithCancellation(ct))
+        {
+            if (row.FileProblem is { } problem)
+            {
+                await _transaction.RollbackToSavepointAsync(savepoint, ct);
+                _db.ChangeTracker.Clear();
+                undo();
+                return await RejectFileAsync(new FileImportSummary(name) { Rows = summary.Rows }, problem, ct);
+            }
+
+            summary.Rows++;
+            if ((row.Record?.RecordId ?? row.Rejection?.RecordId) is { } id)
+            {
+                // A row that is present but broken is not a removal: its record stays as it was.
+                seen.Add(id);
+            }
+
+            if (row.Rejection is { } rejection)
+            {
+                summary.Rejected++;
+                rejections.Add(rejection);
+            }
+            else
+            {
+                accepted(row.Record!);
+                if (hold?.Invoke(row) != true)
+                {
+                    batch.Add(row);
+                }
+            }
+
+            if (batch.Count + rejections.Count >= BatchSize)
+            {
+                await FlushAsync(name, batch, rejections, summary, ct);
+            }
+        }
+
+        await FlushAsync(name, batch, rejections, summary, ct);
+
+        // The file was read whole: whatever file problem it had before is gone.
+        var now = _clock.GetUtcNow();
+        await _db.Quarantine
+            .Where(q => q.File == name && q.ResolvedAt == null && q.RecordId == null && FileRuleIds.Contains(q.Rule))
+            .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a later import read the file whole"), ct);
+        return summary;
+    }
+
+    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, HashSet<string> seen, CancellationToken ct)
+    {
+        // A panel total can only be checked once all of its panel's items were read: totals wait until the end of the
+        // file (they are one row in thirteen of a panel), everything else is stored as it streams.
+        var totals = _rules.Panels.Values.Select(p => p.Total).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var panels = new PanelConsistencyCheck(_rules);
+        var held = new List<ParsedRow<AssessmentRecord>>();
+        var summary = await ImportFileAsync(
+            folder,
+            ClinicFile.Assessments,
+            r => parser.ReadAssessmentsAsync(r, context, ct),
+            seen,
+            _ => { },
+            () => held.Clear(),
+            ct,
+            row =>
+            {
+                panels.Add(row.Record!, row.Line);
+                if (totals.Contains(row.Record!.Code) && row.Record.PanelId is not null)
+                {
+                    held.Add(row);
+                    return true;
+                }
+
+                return false;
+            });
+        if (summary.Problem is not null)
+        {
+            return summary;
+        }
+
+        var rejected = panels.Complete().ToList();
+        summary.Rejected += rejected.Count;
+        var rejectedIds = rejected.Select(r => r.RecordId).ToHashSet(StringComparer.Ordinal);
+        await FlushAsync<AssessmentRecord>(summary.File, [], rejected, summary, ct);
+        foreach (var chunk in held.Where(t => !rejectedIds.Contains(t.Record!.AssessmentId)).Chunk(BatchSize))
+        {
+            await FlushAsync(summary.File, chunk.ToList(), [], summary, ct);
+        }
+
+        return summary;
+    }
+
+    private async Task<FileImportSummary> RejectFileAsync(FileImportSummary summary, FileProblem problem, CancellationToken ct)
+    {
+        summary.Problem = problem;
+        _logger.LogWarning("{File} was rejected whole: rule {Rule} at line {Line}; nothing of it was imported", problem.File, problem.Rule, problem.Line);
+        await QuarantineAsync([new RowRejection(problem.File, problem.Line ?? 0, null, problem.Rule, problem.ToString(), null, new Dictionary<string, string>())], ct);
+        return summary;
+    }
+
+    /// <summary>Stores a batch: new rows added, changed rows updated, retractions applied, rejections quarantined.</summary>
+    private async Task FlushAsync<T>(string file, List<ParsedRow<T>> batch, List<RowRejection> rejections, FileImportSummary summary, CancellationToken ct)
+        where T : ClinicRecord
+    {
+        if (batch.Count > 0)
+        {
+            var now = _clock.GetUtcNow();
+            var set = _db.Set<T>();
+            var existing = await ExistingAsync(set, batch.Select(r => r.Record!.RecordId).ToList(), ct);
+            var stored = new List<string>(batch.Count);
+            foreach (var row in batch)
+            {
+                var record = row.Record!;
+                var held = existing.GetValueOrDefault(record.RecordId);
+                if (IsRetraction(record))
+                {
+                    if (Retract(record, held, row.Line, file, summary, now) is { } mismatch)
+                    {
+                        rejections.Add(mismatch);
+                        summary.Rejected++;
+                        continue;
+                    }
+                }
+                else if (held is null)
+                {
+                    record.FirstImportedAt = now;
+                    record.UpdatedAt = now;
+                    set.Add(record);
+                    summary.Created++;
+                }
+                else if (held.ContentHash != record.ContentHash || held.IsRemoved)
+                {
+                    var firstImported = held.FirstImportedAt;
+                    _db.Entry(held).CurrentValues.SetValues(record);
+                    held.FirstImportedAt = firstImported;
+                    held.UpdatedAt = now;
+                    summary.Updated++;
+                }
+                else
+                {
+                    summary.Unchanged++;
+                }
+
+                stored.Add(record.RecordId);
+            }
+
+            // A row that is valid now resolves what was quarantined for the same record of the same file.
+            await _db.Quarantine
+                .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt && q.RecordId != null && stored.Contains(q.RecordId))
+                .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
+            batch.Clear();
+        }
+
+        await QuarantineAsync(rejections, ct);
+        rejections.Clear();
+        await _db.SaveChangesAsync(ct);
+        _db.ChangeTracker.Clear();
+    }
+
+    private static bool IsRetraction(ClinicRecord record) =>
+        record is TreatmentRecord { Status: TreatmentStatus.EnteredInError } or AssessmentRecord { Status: AssessmentStatus.EnteredInError };
+
+    /// <summary>
+    /// Applies an entered-in-error row to the record it withdraws: the stored content is kept (the row needs only ids,
+    /// patient, code and status) and its status becomes entered-in-error, so every destination that received the record
+    /// receives its withdrawal. A record never imported has nothing to withdraw. A row whose patient or code differs from
+    /// the stored record's is rejected: withdrawing the wrong record is worse than withdrawing none.
+    /// </summary>
+    private static RowRejection? Retract(ClinicRecord retraction, ClinicRecord? held, long line, string file, FileImportSummary summary, DateTimeOffset now)
+    {
+        if (held is null)
+        {
+            summary.Unchanged++;
+            return null;
+        }
+
+        var (patient, code, idColumn) = retraction switch
+        {
+            TreatmentRecord t => (t.PatientId, t.Code, "treatment_id"),
+            AssessmentRecord a => (a.PatientId, a.Code, "assessment_id"),
+            _ => throw new ArgumentException("only treatments and assessments have a status", nameof(retraction)),
+        };
+        var (heldPatient, heldCode) = held switch
+        {
+            TreatmentRecord t => (t.PatientId, t.Code),
+            AssessmentRecord a => (a.PatientId, a.Code),
+            _ => throw new ArgumentException("only treatments and assessments have a status", nameof(held)),
+        };
+        if (patient != heldPatient || code != heldCode)
+        {
+            var column = patient != heldPatient ? "patient_id" : "code";
+            return new RowRejection(
+                file,
+                line,
+                column,
+                IntakeRules.RetractionMismatch,
+                $"{file} line {line}, column {column}: the entered-in-error row names another {(column == "code" ? "code" : "patient")} than the stored record {retraction.RecordId}; nothing was withdrawn",
+                retraction.RecordId,
+                new Dictionary<string, string> { [idColumn] = retraction.RecordId, ["patient_id"] = patient, ["code"] = code, ["status"] = "entered-in-error" });
+        }
+
+        switch (held)
+        {
+            case TreatmentRecord { Status: TreatmentStatus.EnteredInError, IsRemoved: false }:
+            case AssessmentRecord { Status: AssessmentStatus.EnteredInError, IsRemoved: false }:
+                summary.Unchanged++;
+                return null;
+            case TreatmentRecord t:
+                t.Status = TreatmentStatus.EnteredInError;
+                break;
+            case AssessmentRecord a:
+                a.Status = AssessmentStatus.EnteredInError;
+                break;
+        }
+
+        held.RemovedFromExportAt = null;
+        held.ContentHash = RecordHasher.Hash(held);
+        held.UpdatedAt = now;
+        summary.Retracted++;
+        return null;
+    }
+
+    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, HashSet<string> seen, bool allowRemovals, CancellationToken ct)
+        where T : ClinicRecord
+    {
+        var set = _db.Set<T>();
+        var stored = await set.Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).ToListAsync(ct);
+        var gone = stored.Where(id => !seen.Contains(id)).ToList();
+        if (gone.Count == 0)
+        {
+            return;
+        }
+
+        // One record gone is an ordinary correction; more than a tenth of a file (or all of a small one) looks like a
+        // truncated or partial export.
+        if (!allowRemovals && gone.Count > Math.Max(1, stored.Count / 10))
+        {
+            summary.RemovalsRefused = gone.Count;
+            Warnings.Add($"{summary.File}: {gone.Count} of {stored.Count} stored records are not in this export; that looks like a partial export, so none was marked removed (import with --allow-removals to remove them)");
+            _logger.LogWarning("{File}: refused to mark {Count} of {Stored} records removed", summary.File, gone.Count, stored.Count);
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        foreach (var chunk in gone.Chunk(BatchSize))
+        {
+            await set.Where(r => chunk.Contains(EF.Property<string>(r, key)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemovedFromExportAt, now).SetProperty(r => r.UpdatedAt, now), ct);
+        }
+
+        summary.Removed = gone.Count;
+        _logger.LogInformation("{File}: {Count} records no longer in the export were marked removed", summary.File, gone.Count);
+    }
+
+    private static async Task<Dictionary<string, T>> ExistingAsync<T>(DbSet<T> set, List<string> ids, CancellationToken ct)
+        where T : ClinicRecord
+    {
+        IQueryable<ClinicRecord> query = set switch
+        {
+            DbSet<PatientRecord> p => p.Where(x => ids.Contains(x.PatientId)),
+            DbSet<TreatmentRecord> t => t.Where(x => ids.Contains(x.TreatmentId)),
+            DbSet<AssessmentRecord> a => a.Where(x => ids.Contains(x.AssessmentId)),
+            _ => throw new ArgumentException($"{typeof(T).Name} is not a clinic record set", nameof(set)),
+        };
+        return (await query.ToListAsync(ct)).Cast<T>().ToDictionary(r => r.RecordId, StringComparer.Ordinal);
+    }
+
+    private async Task QuarantineAsync(IReadOnlyList<RowRejection> rejections, CancellationToken ct)
+    {
+        if (rejections.Count == 0)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        foreach (var rejection in rejections)
+        {
+            var rowJson = JsonSerializer.Serialize(rejection.Row);
+            var rowHash = FhirJson.Hash(rejection.File + "\n" + rejection.Rule + "\n" + rowJson + (rejection.RecordId is null && rejection.Column is null ? "\n" + rejection.Message : string.Empty));
+            var open = await _db.Quarantine.FirstOrDefaultAsync(q => q.RowHash == rowHash && q.ResolvedAt == null, ct);
+            if (open is not null)
+            {
+                open.LastSeenAt = now;
+                open.Line = rejection.Line;
+                continue;
+            }
+
+            _db.Quarantine.Add(new QuarantinedRow
+            {
+                File = rejection.File,
+                Line = rejection.Line,
+                Column = rejection.Column,
+                Rule = rejection.Rule,
+                Message = rejection.Message.Length > 4000 ? rejection.Message[..4000] : rejection.Message,
+                RecordId = rejection.RecordId,
+                RowJson = rowJson,
+                RowHash = rowHash,
+                FirstSeenAt = now,
+                LastSeenAt = now,
+            });
+            _logger.LogInformation("Quarantined {File} line {Line} record {RecordId}: rule {Rule}", rejection.File, rejection.Line, rejection.RecordId, rejection.Rule);
+        }
+
+        await _db.SaveChangesAsync(ct);
+    }
+}

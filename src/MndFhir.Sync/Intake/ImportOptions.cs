@@ -1,0 +1,13 @@
+namespace MndFhir.Sync.Intake;
+
+/// <summary>How one import runs.</summary>
+public sealed record ImportOptions
+{
+    public static readonly ImportOptions Default = new();
+
+    /// <summary>Mark records removed even when so many are gone that the export looks partial (normally refused).</summary>
+    public bool AllowRemovals { get; init; }
+
+    /// <summary>manual, scheduled or api: recorded with the import run.</summary>
+    public string Trigger { get; init; } = "manual";
+}

@@ -1,0 +1,333 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Intake;
+using MndFhir.Records;
+using MndFhir.Sync.Intake;
+using MndFhir.Sync.Runs;
+using static MndFhir.Sync.Tests.Intake.ImportHarness;
+
+namespace MndFhir.Sync.Tests.Intake;
+
+/// <summary>
+/// Bad input never corrupts, never loses: a file that breaks a file rule is rejected whole and nothing of it is kept or
+/// removed; everything else goes through; the import is one unit.
+/// </summary>
+public sealed class ClinicImporterTests : IAsyncLifetime
+{
+    private ImportHarness _h = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await StartAsync();
+        await _h.WriteAsync("patients.csv", PatientHeader,
+            "P-1,MRN-1,Doe,Jane,female,1960-02-03,ALS,2022-05,spinal,2023-01-10,yes,",
+            "P-2,,Roe,John,male,1955,PBP,,,,no,",
+            "P-3,,Poe,Ann,female,1970-07-07,PLS,,,,yes,");
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.2e8,lumbar,1/4,S-1,,",
+            "T-2,P-2,NEUROREHAB,,2024-02-01,2024-03-01,,,,,,,,");
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,",
+            "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,",
+            "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,",
+            "A-5,P-3,HADS_A,7,,2024-02-01,,,,,");
+        var first = await _h.ImportAsync();
+        Assert.True(first.IsClean, string.Join("; ", first.Warnings));
+    }
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    public static TheoryData<string, string, long?> BrokenAssessmentFiles => new()
+    {
+        { "unterminated-quote", FileRules.UnterminatedQuote, 4 },
+        { "malformed-quote", FileRules.MalformedQuote, 4 },
+        { "too-many-cells", FileRules.TooManyCells, 4 },
+        { "field-too-long", FileRules.FieldTooLong, 4 },
+        { "nul-byte", FileRules.NulByte, 4 },
+        { "latin1", FileRules.InvalidEncoding, 4 },
+        { "duplicate-column", FileRules.DuplicateColumn, 1 },
+        { "missing-column", FileRules.MissingColumn, 1 },
+        { "empty", FileRules.EmptyFile, null },
+        { "missing", FileRules.MissingFile, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenAssessmentFiles))]
+    public async Task A_file_breaking_a_file_rule_is_rejected_whole_with_its_line_and_rule_while_the_other_files_are_imported_and_nothing_is_removed(
+        string breakage, string rule, long? line)
+    {
+        var before = await _h.RecordsAsync();
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.5e8,lumbar,1/4,S-1,,");   // T-1 changed, T-2 gone
+        await BreakAssessmentsAsync(breakage);
+
+        var summary = await _h.ImportAsync();
+
+        var assessments = summary.Files.Single(f => f.File == "assessments.csv");
+        Assert.Equal((line, rule), (assessments.Problem?.Line, assessments.Problem?.Rule));
+        Assert.Equal((0, 0, 0), (assessments.Created, assessments.Updated, assessments.Removed));
+        Assert.False(summary.IsClean);
+        Assert.Equal(1, summary.Files.Single(f => f.File == "treatments.csv").Updated);
+
+        // Nothing of the broken file was kept (A-6 is new in it, A-1 changed in it) and nothing at all was removed (T-2 is gone
+        // from a complete-looking treatments.csv, but removals need a complete, valid export).
+        var after = await _h.RecordsAsync();
+        Assert.Equal(before.Where(r => r.StartsWith("A ", StringComparison.Ordinal)), after.Where(r => r.StartsWith("A ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(after, r => r.EndsWith(" removed", StringComparison.Ordinal));
+        Assert.NotEqual(before.Single(r => r.StartsWith("T T-1 ", StringComparison.Ordinal)), after.Single(r => r.StartsWith("T T-1 ", StringComparison.Ordinal)));
+
+        // The file problem waits in the quarantine, once, however often the same broken file is imported.
+        var open = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("assessments.csv", rule, line ?? 0, (string?)null), (open.File, open.Rule, open.Line, open.RecordId));
+        await _h.ImportAsync();
+        Assert.Single(await _h.OpenQuarantineAsync());
+
+        // Fixed, the file is imported and its problem resolved.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            "A-1,P-1,FVC,3.2,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,", "A-6,P-3,HADS_D,5,,2024-02-01,,,,,");
+        var fixedImport = await _h.ImportAsync();
+        Assert.True(fixedImport.IsClean, string.Join("; ", fixedImport.Warnings));
+        Assert.Equal((1, 1), (fixedImport.Files[2].Created, fixedImport.Files[2].Updated));
+        Assert.Equal(1, fixedImport.Files[1].Removed);
+        Assert.Empty(await _h.OpenQuarantineAsync());
+    }
+
+    private async Task BreakAssessmentsAsync(string breakage)
+    {
+        string[] good = ["A-1,P-1,FVC,3.2,L,2024-02-01,,,T-1,,", "A-6,P-3,HADS_D,5,,2024-02-01,,,,,"];
+        const string tail = "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,";
+        switch (breakage)
+        {
+            case "unterminated-quote":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,\"never closed", tail]);
+                break;
+            case "malformed-quote":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,\"note\" more", tail]);
+                break;
+            case "too-many-cells":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,note,P-1", tail]);
+                break;
+            case "field-too-long":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,," + new string('n', 10_001), tail]);
+                break;
+            case "nul-byte":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,a\0b", tail]);
+                break;
+            case "latin1":
+                var text = Encoding.UTF8.GetBytes(AssessmentHeader + "\n" + string.Concat(good.Select(g => g + "\n")));
+                await _h.WriteBytesAsync("assessments.csv", [.. text, .. "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,Jos"u8.ToArray(), 0xE9, (byte)'\n']);
+                break;
+            case "duplicate-column":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader + ",value", [.. good.Select(g => g + ",9")]);
+                break;
+            case "missing-column":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader.Replace("effective", "efective", StringComparison.Ordinal), good);
+                break;
+            case "empty":
+                await _h.WriteBytesAsync("assessments.csv", []);
+                break;
+            case "missing":
+                File.Delete(Path.Combine(_h.Export, "assessments.csv"));
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task When_patients_csv_is_rejected_rows_of_its_new_patients_are_quarantined_with_that_reason_and_the_rest_go_through()
+    {
+        await _h.WriteAsync("patients.csv", PatientHeader,
+            "P-1,MRN-1,Doe,Jane,female,1960-02-03,ALS,2022-05,spinal,2023-01-10,yes,",
+            "P-9,,New,Pat,female,1980-01-01,ALS,,,,yes,,extra");
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.2e8,lumbar,1/4,S-1,,",
+            "T-2,P-2,NEUROREHAB,,2024-02-01,2024-03-01,,,,,,,,",
+            "T-9,P-9,NEUROREHAB,,2024-02-01,,,,,,,,,");
+
+        var summary = await _h.ImportAsync();
+
+        Assert.Equal(FileRules.TooManyCells, summary.Files[0].Problem!.Rule);
+        var quarantined = (await _h.OpenQuarantineAsync()).Single(q => q.File == "treatments.csv");
+        Assert.Equal(("T-9", IntakeRules.UnknownPatient), (quarantined.RecordId, quarantined.Rule));
+        Assert.Contains("patients.csv was rejected", quarantined.Message, StringComparison.Ordinal);
+        Assert.Equal(2, summary.Files[1].Unchanged);
+        Assert.Equal(3, (await _h.RecordsAsync()).Count(r => r.StartsWith("P ", StringComparison.Ordinal) && r.EndsWith(" kept", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Removing_all_of_a_small_file_is_refused_but_one_record_is_an_ordinary_removal()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader);
+        var all = await _h.ImportAsync();
+        var file = all.Files.Single(f => f.File == "assessments.csv");
+        Assert.Equal((0, 5), (file.Removed, file.RemovalsRefused));
+        Assert.False(all.IsClean);
+        Assert.Contains(all.Warnings, w => w.Contains("5 of 5 stored records", StringComparison.Ordinal));
+
+        await _h.WriteAsync("patients.csv", PatientHeader,
+            "P-1,MRN-1,Doe,Jane,female,1960-02-03,ALS,2022-05,spinal,2023-01-10,yes,",
+            "P-2,,Roe,John,male,1955,PBP,,,,no,");
+        var one = await _h.ImportAsync();
+        Assert.Equal(1, one.Files[0].Removed);
+        Assert.Equal(5, one.Files[2].RemovalsRefused);
+
+        var forced = await _h.ImportAsync(allowRemovals: true);
+        Assert.Equal(5, forced.Files[2].Removed);
+    }
+
+    [Fact]
+    public async Task A_missing_export_folder_is_an_error_not_an_empty_export()
+    {
+        Directory.Delete(_h.Export, recursive: true);
+
+        await Assert.ThrowsAsync<ExportFolderNotFoundException>(() => _h.ImportAsync());
+        Assert.Equal(10, (await _h.RecordsAsync()).Count(r => r.EndsWith(" kept", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_sparse_retraction_of_a_delivered_stem_cell_treatment_reaches_the_destination_with_its_cell_product()
+    {
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,entered-in-error,,,,,,,,,,",
+            "T-2,P-2,NEUROREHAB,,2024-02-01,2024-03-01,,,,,,,,");
+
+        var import = await _h.ImportAsync();
+
+        Assert.True(import.IsClean, string.Join("; ", import.Warnings));
+        Assert.Equal(1, import.Files[1].Retracted);
+        await using (var db = await _h.DbAsync())
+        {
+            var stored = await db.Treatments.SingleAsync(t => t.TreatmentId == "T-1");
+            Assert.Equal((TreatmentStatus.EnteredInError, "BM-MNC", 1.2e8), (stored.Status, stored.CellType, stored.CellCount));
+        }
+
+        var sync = await _h.SyncAsync();
+        Assert.Equal((0, 1, 0), (sync.Created, sync.Updated, sync.Failed));
+        var procedure = _h.Written().Last(l => l.Contains("\"resourceType\":\"Procedure\"", StringComparison.Ordinal) && l.Contains("T-1", StringComparison.Ordinal));
+        Assert.Contains("\"status\":\"entered-in-error\"", procedure, StringComparison.Ordinal);
+        Assert.Contains("BiologicallyDerivedProduct", procedure, StringComparison.Ordinal);
+
+        var again = await _h.ImportAsync();
+        Assert.Equal(0, again.Files[1].Retracted);
+        Assert.Equal(0, (await _h.SyncAsync()).Updated);
+    }
+
+    [Fact]
+    public async Task A_retraction_of_a_record_no_destination_received_sends_nothing_and_one_naming_another_patient_is_quarantined()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,entered-in-error,", "A-5,P-2,HADS_A,,,,,,,entered-in-error,", "A-8,P-3,FVC,,,,,,,entered-in-error,");
+
+        var import = await _h.ImportAsync();
+
+        Assert.Equal(1, import.Files[2].Retracted);
+        var mismatch = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("A-5", IntakeRules.RetractionMismatch, "patient_id"), (mismatch.RecordId, mismatch.Rule, mismatch.Column));
+        await using (var db = await _h.DbAsync())
+        {
+            Assert.Equal(AssessmentStatus.Final, (await db.Assessments.SingleAsync(a => a.AssessmentId == "A-5")).Status);
+            Assert.False(await db.Assessments.AnyAsync(a => a.AssessmentId == "A-8"));
+        }
+
+        var sync = await _h.SyncAsync();
+        Assert.DoesNotContain(_h.Written(), l => l.Contains("entered-in-error", StringComparison.Ordinal));
+        Assert.Equal(0, sync.Failed);
+    }
+
+    [Fact]
+    public async Task An_assessment_called_like_a_panel_never_meets_the_panel_the_adapter_makes_and_nothing_flips_between_syncs()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            "I-1,P-1,ALSFRSR_01,4,,2024-02-01,AP1,,,,", "I-2,P-1,ALSFRSR_TOTAL,40,,2024-02-01,AP1,,,,",
+            "panel-AP1,P-1,FVC,3.0,L,2024-03-01,,,,,", "panel:ALSFRSR:AP1,P-1,FVC,3.0,L,2024-03-01,,,,,");
+
+        var import = await _h.ImportAsync();
+        var first = await _h.SyncAsync();
+        var second = await _h.SyncAsync();
+
+        var rejected = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("assessment_id", IntakeRules.InvalidId), (rejected.Column, rejected.Rule));
+        Assert.Equal(0, first.Failed);
+        Assert.Equal((0, 0, first.Considered), (second.Created, second.Updated, second.Unchanged));
+        var observations = _h.Written().Where(l => l.Contains("\"resourceType\":\"Observation\"", StringComparison.Ordinal)).ToList();
+        Assert.Single(observations, l => l.Contains("\"value\":\"panel-AP1\"", StringComparison.Ordinal));
+        Assert.Single(observations, l => l.Contains("\"value\":\"panel:ALSFRSR:AP1\"", StringComparison.Ordinal));
+        Assert.False(import.IsClean);
+    }
+
+    [Fact]
+    public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
+    {
+        await using var db = await _h.DbAsync();
+        var leases = new DestinationLeaseStore(db);
+        Assert.True(await leases.TryAcquireLeaseAsync("files", LeaseHolder.New(), TimeSpan.FromMinutes(5), CancellationToken.None));
+
+        var busy = await Assert.ThrowsAsync<ImportBusyException>(() => _h.ImportAsync());
+        Assert.Contains("files", busy.Message, StringComparison.Ordinal);
+        await db.DestinationLeases.ExecuteDeleteAsync();
+
+        Assert.True(await leases.TryAcquireLeaseAsync(DestinationLeaseStore.ImportLease, LeaseHolder.New(), TimeSpan.FromMinutes(5), CancellationToken.None));
+        var blocked = await Assert.ThrowsAsync<SyncAlreadyRunningException>(() => _h.SyncAsync());
+        Assert.Contains("import", blocked.Message, StringComparison.Ordinal);
+        Assert.False(await db.SyncRuns.AnyAsync());
+    }
+
+    [Fact]
+    public async Task The_import_lease_of_a_process_that_died_is_taken_over_and_its_run_marked_failed()
+    {
+        await using (var db = await _h.DbAsync())
+        {
+            var dead = $"{Environment.MachineName}:{int.MaxValue - 7}:{Guid.NewGuid():N}";
+            Assert.True(await new DestinationLeaseStore(db).TryAcquireLeaseAsync(DestinationLeaseStore.ImportLease, dead, TimeSpan.FromHours(2), CancellationToken.None));
+            db.ImportRuns.Add(new ImportRun { Folder = _h.Export, Trigger = "manual", StartedAt = DateTimeOffset.UtcNow, Outcome = ImportOutcome.Running });
+            await db.SaveChangesAsync();
+        }
+
+        Assert.True((await _h.ImportAsync()).IsClean);
+
+        await using var check = await _h.DbAsync();
+        var runs = await check.ImportRuns.OrderBy(r => r.Id).ToListAsync();
+        Assert.Equal([ImportOutcome.Succeeded, ImportOutcome.Failed, ImportOutcome.Succeeded], runs.Select(r => r.Outcome));
+        Assert.Contains("stopped before it finished", runs[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_import_stopped_halfway_keeps_nothing_of_itself_and_is_recorded_failed()
+    {
+        var before = await _h.RecordsAsync();
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            [.. Enumerable.Range(1, 20_000).Select(i => $"N-{i},P-1,FVC,3.{i % 10},L,2024-02-01,,,,,")]);
+        using var cts = new CancellationTokenSource();
+
+        // Cancel shortly after the import has started writing (20,000 rows take seconds, so it is halfway at most).
+        var canceller = Task.Run(async () =>
+        {
+            while (true)
+            {
+                await Task.Delay(5);
+                await using var probe = await _h.DbAsync();
+                if (await probe.ImportRuns.CountAsync(r => r.Outcome == ImportOutcome.Running) == 1)
+                {
+                    await Task.Delay(200);
+                    await cts.CancelAsync();
+                    return;
+                }
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _h.ImportAsync(ct: cts.Token));
+        await canceller;
+
+        Assert.Equal(before, await _h.RecordsAsync());
+        await using var check = await _h.DbAsync();
+        Assert.Equal(ImportOutcome.Failed, (await check.ImportRuns.OrderBy(r => r.Id).LastAsync()).Outcome);
+        Assert.False(await check.DestinationLeases.AnyAsync());
+    }
+}
