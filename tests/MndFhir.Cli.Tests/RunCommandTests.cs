@@ -95,8 +95,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_folder, "hospital")), "a dry run must not deliver anything");
         Assert.Contains($"map: {entries.Count} resources, 0 invalid", error, StringComparison.Ordinal);
         var ids = entries.Select(e => e!["resource"]!["identifier"]![0]!["value"]!.GetValue<string>()).ToList();
-        Assert.Contains(ids, id => id.StartsWith("panel-", StringComparison.Ordinal));
-        Assert.Contains(ids, id => id.StartsWith("derived-ALSFRSR_DFS-", StringComparison.Ordinal));
+        Assert.Contains(ids, id => id.StartsWith("panel:ALSFRSR:", StringComparison.Ordinal));
+        Assert.Contains(ids, id => id.StartsWith("derived:ALSFRSR_DFS:", StringComparison.Ordinal));
     }
 
     [Fact]

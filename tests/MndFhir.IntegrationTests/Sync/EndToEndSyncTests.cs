@@ -55,7 +55,7 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         AssertExactlyOnce(export.Patients.Keys, conditions, system + "/condition");
         AssertExactlyOnce(export.Treatments.Keys, procedures, system + "/procedure");
         AssertExactlyOnce(export.ObservationIds, observations, system + "/observation");
-        var panels = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("panel-", StringComparison.Ordinal)).ToList();
+        var panels = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("panel:", StringComparison.Ordinal)).ToList();
         var observationIds = observations.Select(o => "Observation/" + o.Id).ToHashSet();
         foreach (var panel in panels)
         {
@@ -65,12 +65,12 @@ public sealed class EndToEndSyncTests(FhirTestServer server, ITestOutputHelper o
         }
 
         // Each ALSFRS-R progression rate derives from its own total, on the server.
-        var derived = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("derived-", StringComparison.Ordinal)).ToList();
+        var derived = observations.Where(o => FhirServerContents.BusinessId(o, system + "/observation").StartsWith("derived:", StringComparison.Ordinal)).ToList();
         var businessIdByServerId = observations.ToDictionary(o => "Observation/" + o.Id!, o => FhirServerContents.BusinessId(o, system + "/observation"));
         Assert.Equal(export.DerivedIds.Count, derived.Count);
         foreach (var d in derived)
         {
-            Assert.Equal("derived-ALSFRSR_DFS-" + businessIdByServerId[Assert.Single(d.DerivedFrom).Reference!], FhirServerContents.BusinessId(d, system + "/observation"));
+            Assert.Equal("derived:ALSFRSR_DFS:" + businessIdByServerId[Assert.Single(d.DerivedFrom).Reference!], FhirServerContents.BusinessId(d, system + "/observation"));
             Assert.True(d.Value is Quantity { Code: "{score}/mo" } || d.DataAbsentReason is not null);
         }
 

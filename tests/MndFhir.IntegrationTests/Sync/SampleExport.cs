@@ -12,12 +12,12 @@ internal sealed record SampleExport(
     /// <summary>Business ids of the questionnaire panel Observations (one per ALSFRS-R panel_id).</summary>
     public IReadOnlyList<string> PanelIds { get; } = Assessments.Values
         .Where(a => a.PanelId is not null && a.Code.StartsWith("ALSFRSR_", StringComparison.Ordinal))
-        .Select(a => "panel-" + a.PanelId).Distinct().Order(StringComparer.Ordinal).ToList();
+        .Select(a => "panel:ALSFRSR:" + a.PanelId).Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Business ids of the derived Observations (the ALSFRS-R progression rate, one per ALSFRS-R total).</summary>
     public IReadOnlyList<string> DerivedIds { get; } = Assessments.Values
         .Where(a => a.Code == "ALSFRSR_TOTAL")
-        .Select(a => "derived-ALSFRSR_DFS-" + a.Id).Order(StringComparer.Ordinal).ToList();
+        .Select(a => "derived:ALSFRSR_DFS:" + a.Id).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Business ids of every Observation MndFhir makes from the export.</summary>
     public IEnumerable<string> ObservationIds => Assessments.Keys.Concat(PanelIds).Concat(DerivedIds);

@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace MndFhir.Cli.Tests;
+
+/// <summary>
+/// Every failure of a command is one line on stderr and a documented exit code (README: 0 success, 1 needs attention,
+/// 2 usage or configuration, 3 busy, 4 destination unavailable, 5 local fault, 10 defect), never a stack trace.
+/// </summary>
+public sealed class FailureTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-fail-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public FailureTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "export"));
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Samples, "bad-export"), "*.csv"))
+        {
+            File.Copy(file, Path.Combine(_folder, "export", Path.GetFileName(file)));
+        }
+
+        WriteConfig(_ => { });
+    }
+
+    [Fact]
+    public async Task An_unknown_command_is_a_usage_error()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "frobnicate");
+
+        AssertOneLineFailure(2, exit, output, error, "frobnicate");
+    }
+
+    [Fact]
+    public async Task A_malformed_configuration_file_is_a_usage_error_that_names_the_file()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_folder, "broken.json"), "{ \"Clinic\": { ");
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "broken.json");
+
+        AssertOneLineFailure(2, exit, output, error, "broken.json");
+    }
+
+    [Fact]
+    public async Task A_missing_export_folder_and_an_unknown_destination_are_usage_errors()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--from", "no-such-folder", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "no-such-folder");
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "nowhere", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "nowhere");
+    }
+
+    [Fact]
+    public async Task A_destination_whose_secret_variable_is_not_set_is_a_configuration_error_naming_the_variable()
+    {
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "hospital",
+            ["Kind"] = "FhirRest",
+            ["BaseUrl"] = "http://127.0.0.1:9/fhir/",
+            ["Auth"] = "Bearer",
+            ["TokenVariable"] = "MNDFHIR_TEST_UNSET_" + Guid.NewGuid().ToString("N")[..8],
+        }));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "hospital", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, "MNDFHIR_TEST_UNSET_");
+    }
+
+    [Fact]
+    public async Task An_import_with_rejected_rows_exits_1_and_status_shows_the_open_quarantine_per_file()
+    {
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+
+        Assert.True(exit == 1, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("8 rejected rows or files wait in the quarantine", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+
+        var status = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches(@"patients\.csv\s+1 rows", status.Output);
+        Assert.Matches(@"treatments\.csv\s+3 rows", status.Output);
+        Assert.Matches(@"assessments\.csv\s+4 rows", status.Output);
+    }
+
+    [Fact]
+    public async Task A_file_broken_as_a_whole_is_named_with_its_line_and_rule_and_exits_1()
+    {
+        var path = Path.Combine(_folder, "export", "assessments.csv");
+        var lines = File.ReadAllLines(path).ToList();
+        lines.Insert(3, "A-900,P-0001,FVC,3.1,L,2024-02-01,,,,,\"a note left open");
+        File.WriteAllLines(path, lines);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+
+        Assert.True(exit == 1, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("import assessments.csv: REJECTED, nothing of it imported: assessments.csv line 4: unterminated-quote", output, StringComparison.Ordinal);
+        var status = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.Matches(@"assessments\.csv\s+0 rows, the file itself rejected", status.Output);
+    }
+
+    [Fact]
+    public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line()
+    {
+        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(firstExit == 0, firstError);
+
+        await using (var holder = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))
+        {
+            await holder.OpenAsync();
+            await using var lockIt = holder.CreateCommand();
+            lockIt.CommandText = "BEGIN EXCLUSIVE;";
+            await lockIt.ExecuteNonQueryAsync();
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+
+            AssertOneLineFailure(5, exit, output, error, "locked");
+        }
+
+        SqliteConnection.ClearAllPools();
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void AssertOneLineFailure(int expectedExit, int exit, string output, string error, string mentions)
+    {
+        Assert.True(exit == expectedExit, $"exit {exit}, expected {expectedExit}\n{output}\n{error}");
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error, StringComparison.Ordinal);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("mndfhir:", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count >= 1, error);
+        Assert.Contains(mentions, error, StringComparison.Ordinal);
+    }
+
+    private void WriteConfig(Action<JsonObject> change)
+    {
+        var config = new JsonObject
+        {
+            ["Clinic"] = new JsonObject { ["MappingsPath"] = RepositoryPaths.Mappings, ["ExportPath"] = "export" },
+            ["Database"] = new JsonObject { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") },
+            ["Logging"] = new JsonObject { ["Folder"] = Path.Combine(_folder, "logs") },
+            ["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "files", ["Kind"] = "NdjsonFolder", ["Folder"] = Path.Combine(_folder, "out") }),
+        };
+        change(config);
+        File.WriteAllText(Path.Combine(_folder, "mndfhir.json"), config.ToJsonString());
+    }
+}
