@@ -3,7 +3,7 @@
 //   dotnet run samples/generate-samples.cs -- --out samples/clinic-export --patients 60 --seed 20261125
 //
 // Writes patients.csv, treatments.csv and assessments.csv (UTF-8 without BOM, LF line endings,
-// RFC 4180 quoting, header row, columns as in shared/clinic-export-format.md) into --out, and a small
+// RFC 4180 quoting, header row, columns as in docs/clinic-export-format.md) into --out, and a small
 // deliberately broken export plus its README into --bad-out (default: a `bad-export` folder beside --out).
 // Output is a pure function of the arguments: the same seed gives byte-identical files.
 // Uses no NuGet packages and no System.Random (its algorithm is not a documented contract).
@@ -1097,7 +1097,7 @@ namespace MndFhirSamples
             readme.Append("# Bad clinic export (generated test input)\n\n");
             readme.Append("Synthetic, invented data. Written by `samples/generate-samples.cs` together with `samples/clinic-export/`.\n");
             readme.Append(string.Create(Fmt.Inv, $"It has {good} good rows and {lines.Count} broken rows; each broken row breaks exactly one rule of the\n"));
-            readme.Append("\"Bad input\" section of `shared/clinic-export-format.md`. An importer must reject each broken row with a message that\n");
+            readme.Append("\"Bad input\" section of `docs/clinic-export-format.md`. An importer must reject each broken row with a message that\n");
             readme.Append("names the file, line, column and rule, keep it in quarantine, and still import every good row.\n");
             readme.Append("Line numbers count the header as line 1.\n\n");
             readme.Append("| file | line | row id | column | rule | detail |\n|---|---|---|---|---|---|\n");

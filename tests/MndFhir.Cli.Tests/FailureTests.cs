@@ -121,6 +121,17 @@ public sealed class FailureTests : IDisposable
         SqliteConnection.ClearAllPools();
     }
 
+    [Fact]
+    public async Task An_unreachable_database_server_is_a_local_fault_with_one_line()
+    {
+        // Port 9 (discard) on loopback: nothing listens there on the test machines.
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = "PostgreSql", ["ConnectionString"] = "Host=127.0.0.1;Port=9;Database=mndfhir;Username=x;Password=y;Timeout=3" });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(5, exit, output, error, "PostgreSQL");
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
