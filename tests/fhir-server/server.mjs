@@ -1,7 +1,9 @@
 // A real FHIR R4 server for MndFhir's integration tests: Medplum's FHIR engine (FhirRouter over a MemoryRepository)
 // behind a thin Node HTTP front, on loopback only. FHIR behaviour (transactions, batches, conditional create and
-// update, search, paging) comes from Medplum. The only addition: every resource written is checked with Medplum's
-// own validator first, and an invalid one is refused with 400 and an OperationOutcome, as production servers do.
+// update, search, paging) comes from Medplum. The front only adds (docs/decisions/0006-test-fhir-server.md):
+// validation with Medplum's own validator on every write (400 with an OperationOutcome, as production servers do),
+// all-or-nothing transactions, `identifier` searches answered from an index by FHIR's escaping and case rules (see
+// ValidatingRepository), and /metadata.
 //
 //   node --experimental-websocket server.mjs [port]     (PORT env or argv; 0 = any free port)
 // prints "LISTENING <port>" once it accepts connections. Base URL: http://127.0.0.1:<port>/fhir/R4/
@@ -26,13 +28,29 @@ indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
 indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
 
 /**
- * Medplum's MemoryRepository, validating every resource before it is stored, with an index of identifiers.
- * The in-memory search evaluates the search parameter's FHIRPath on every stored resource; for `identifier` on
- * clinical resources that expression is a union over thirty resource types, which makes each conditional update
- * O(n) and a sync of 15,000 resources quadratic. An exact `identifier=system|value` search is answered from the
- * index instead (same result: the resources carrying that identifier); every other search goes to Medplum.
+ * Medplum's MemoryRepository, validating every resource before it is stored, with an index of identifiers that
+ * answers `identifier` token searches (operator eq or exact, no sort, no _include) by the FHIR R4 rules; every other
+ * search goes to Medplum.
+ *
+ * Why the front matches identifiers itself rather than leaving it to Medplum (@medplum/core 5.2.13,
+ * src/search/match.ts, `matchesTokenFilter` / `matchesTokenValue`):
+ * - Correctness: Medplum splits alternatives at unescaped commas (`splitSearchOnComma`, which also drops every
+ *   backslash), then splits each alternative at EVERY `|`, escaped or not, and compares system and value with
+ *   `toLowerCase()`. So `sys|a\|b` looks for value `a`, and `P-1` finds `p-1`. But `\|` is a literal `|`
+ *   (http://hl7.org/fhir/R4/search.html#escaping), token matching is case-sensitive unless the system says otherwise,
+ *   and clinic ids are: `P-1` and `p-1` are two patients. A test server that got this wrong would hide an adapter that
+ *   does not escape, or fail one that does.
+ * - Speed: the in-memory search evaluates the search parameter's FHIRPath on every stored resource; for `identifier`
+ *   on clinical resources that expression is a union over thirty resource types, which made each conditional update
+ *   O(n) and a sync of 15,000 resources quadratic.
+ * Conditional updates come here too: FhirRouter's `PUT Type?query` calls `repo.conditionalUpdate`, which searches
+ * through `searchResources` -> `search`, and a transaction resolves each conditional entry with
+ * `repo.searchResources(parseSearchRequest(url))` (fhir-router src/batch.ts, `resolveModificationIdentity`). Not
+ * covered: a conditional create outside a bundle (`POST` with `If-None-Exist`), which Medplum's
+ * `MemoryRepository.conditionalCreate` answers with its private `searchSync`; the adapter never sends one.
  */
 class ValidatingRepository extends MemoryRepository {
+  // resourceType -> system (null: none) -> value (null: none) -> Set of ids
   identifiers = new Map();
 
   async createResource(resource, options, update) {
@@ -68,44 +86,124 @@ class ValidatingRepository extends MemoryRepository {
 
   async search(searchRequest) {
     const filters = searchRequest.filters ?? [];
-    const only = filters.length === 1 ? filters[0] : undefined;
-    const exact = only && only.code === 'identifier' && (!only.operator || only.operator === 'eq' || only.operator === 'exact') &&
-      typeof only.value === 'string' && /^[^|,]+\|[^|,]+$/.test(only.value);
-    if (!exact || searchRequest.sortRules?.length || searchRequest.include || searchRequest.revInclude) {
+    const byIdentifier = filters.length > 0 && filters.every((f) =>
+      f.code === 'identifier' && (!f.operator || f.operator === 'eq' || f.operator === 'exact') && typeof f.value === 'string');
+    if (!byIdentifier || searchRequest.types || searchRequest.sortRules?.length || searchRequest.include || searchRequest.revInclude) {
       return super.search(searchRequest);
     }
-    const ids = [...(this.identifiers.get(`${searchRequest.resourceType}|${only.value}`) ?? [])];
-    const resources = [];
+    // Repeated parameters are ANDed: the resources every filter matches.
+    let ids;
+    for (const filter of filters) {
+      const matches = this.matching(searchRequest.resourceType, filter.value);
+      ids = ids ? new Set([...ids].filter((id) => matches.has(id))) : matches;
+    }
+    let resources = [];
     for (const id of ids) {
       resources.push(await this.readResource(searchRequest.resourceType, id));
+    }
+    const total = resources.length;
+    if (searchRequest.offset !== undefined) {
+      resources = resources.slice(searchRequest.offset);
+    }
+    if (searchRequest.count !== undefined) {
+      resources = resources.slice(0, searchRequest.count);
     }
     return {
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: resources.map((resource) => ({ search: { mode: 'match' }, resource })),
-      total: resources.length,
+      entry: resources.length ? resources.map((resource) => ({ search: { mode: 'match' }, resource })) : undefined,
+      total,
     };
   }
 
-  index(resource) {
-    for (const key of identifierKeys(resource)) {
-      if (!this.identifiers.has(key)) {
-        this.identifiers.set(key, new Set());
+  /** The ids of the resources an `identifier` search value matches: the union of its alternatives. */
+  matching(resourceType, text) {
+    const systems = this.identifiers.get(resourceType) ?? new Map();
+    const ids = new Set();
+    const add = (set) => set?.forEach((id) => ids.add(id));
+    for (const { system, value } of tokenAlternatives(text)) {
+      if (system === undefined) {
+        // [value]: that value in any system, or none
+        if (value) {
+          systems.forEach((values) => add(values.get(value)));
+        }
+      } else if (!system) {
+        // |[value]: that value without a system
+        if (value) {
+          add(systems.get(null)?.get(value));
+        }
+      } else if (!value) {
+        // [system]|: any identifier of that system
+        systems.get(system)?.forEach(add);
+      } else {
+        add(systems.get(system)?.get(value));
       }
-      this.identifiers.get(key).add(resource.id);
+    }
+    return ids;
+  }
+
+  index(resource) {
+    for (const { system, value } of identifiersOf(resource)) {
+      const systems = getOrAdd(this.identifiers, resource.resourceType, () => new Map());
+      getOrAdd(getOrAdd(systems, system, () => new Map()), value, () => new Set()).add(resource.id);
     }
   }
 
   unindex(resource) {
-    for (const key of identifierKeys(resource)) {
-      this.identifiers.get(key)?.delete(resource.id);
+    for (const { system, value } of identifiersOf(resource)) {
+      const values = this.identifiers.get(resource.resourceType)?.get(system);
+      const ids = values?.get(value);
+      ids?.delete(resource.id);
+      if (ids?.size === 0) {
+        values.delete(value);
+      }
     }
   }
 }
 
-function identifierKeys(resource) {
+/**
+ * A token search value read by FHIR R4 (search.html#escaping, and token search): alternatives split at unescaped
+ * `,`; each split at its first unescaped `|` into system and value (no `|`: system undefined, any system matches);
+ * `\x` read as `x`. A lone backslash at the end is kept as a backslash.
+ */
+function tokenAlternatives(text) {
+  const alternatives = [];
+  let system;
+  let part = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length) {
+      part += text[++i];
+    } else if (c === ',') {
+      alternatives.push({ system, value: part });
+      system = undefined;
+      part = '';
+    } else if (c === '|' && system === undefined) {
+      system = part;
+      part = '';
+    } else {
+      part += c;
+    }
+  }
+  alternatives.push({ system, value: part });
+  return alternatives;
+}
+
+/** A resource's identifiers as { system, value }, null for an absent (or empty) system or value. */
+function identifiersOf(resource) {
   const list = Array.isArray(resource.identifier) ? resource.identifier : resource.identifier ? [resource.identifier] : [];
-  return list.filter((i) => i.system && i.value).map((i) => `${resource.resourceType}|${i.system}|${i.value}`);
+  return list
+    .filter((i) => i.system || i.value)
+    .map((i) => ({ system: i.system || null, value: i.value || null }));
+}
+
+function getOrAdd(map, key, make) {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }
 
 function check(resource) {

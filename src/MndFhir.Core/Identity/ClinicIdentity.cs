@@ -31,7 +31,10 @@ public sealed class ClinicIdentity
         Use = Identifier.IdentifierUse.Official,
     };
 
-    /// <summary>The FHIR search that finds the resource by its business identifier: <c>Observation?identifier=sys|A-1</c>.</summary>
+    /// <summary>
+    /// The FHIR search that finds the resource by its business identifier, and only it: <c>Observation?identifier=sys|A-1</c>,
+    /// system and value escaped by FHIR's search rules (<see cref="SearchToken"/>), so no clinic id can match another's.
+    /// </summary>
     public string ConditionalUrl(ResourceKey key) =>
-        $"{key.ResourceType}?identifier={Uri.EscapeDataString(SystemFor(key.ResourceType))}|{Uri.EscapeDataString(key.BusinessId)}";
+        $"{key.ResourceType}?identifier={SearchToken.ForQuery(SystemFor(key.ResourceType), key.BusinessId)}";
 }

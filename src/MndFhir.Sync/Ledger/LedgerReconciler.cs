@@ -44,7 +44,7 @@ public sealed class LedgerReconciler(
         var now = clock.GetUtcNow();
         foreach (var chunk in (await KeysInScopeAsync(db, destination, ct)).Chunk(LookupsPerBatch))
         {
-            var found = await LookUpAsync(http, retry, destination.Name, chunk, ct);
+            var found = await LookUpAsync(http, retry, mapper.Identity, destination.Name, chunk, ct);
             for (var i = 0; i < chunk.Length; i++)
             {
                 report.Checked++;
@@ -156,13 +156,17 @@ public sealed class LedgerReconciler(
         return keys;
     }
 
-    /// <summary>One batch of identifier searches; per key, the ids of the server's resources carrying that identifier.</summary>
-    private async Task<List<List<string>>> LookUpAsync(HttpClient http, TransientRetry retry, string destination, ResourceKey[] keys, CancellationToken ct)
+    /// <summary>
+    /// One batch of identifier searches (<see cref="ClinicIdentity.ConditionalUrl"/>, the search delivery updates by);
+    /// per key, the ids of the server's resources carrying that identifier. Internal for the integration tests.
+    /// </summary>
+    internal static async Task<List<List<string>>> LookUpAsync(
+        HttpClient http, TransientRetry retry, ClinicIdentity identity, string destination, IReadOnlyList<ResourceKey> keys, CancellationToken ct)
     {
         var batch = new Bundle { Type = Bundle.BundleType.Batch };
         foreach (var key in keys)
         {
-            batch.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.GET, Url = mapper.Identity.ConditionalUrl(key) } });
+            batch.Entry.Add(new Bundle.EntryComponent { Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.GET, Url = identity.ConditionalUrl(key) } });
         }
 
         var body = FhirJson.Serialize(batch);
@@ -181,9 +185,9 @@ public sealed class LedgerReconciler(
         // (an empty array, an unknown element) does not stop the comparison.
         using var result = JsonDocument.Parse(answer);
         var entries = result.RootElement.TryGetProperty("entry", out var e) ? e.EnumerateArray().ToList() : [];
-        if (entries.Count != keys.Length)
+        if (entries.Count != keys.Count)
         {
-            throw new DestinationUnavailableException($"Destination '{destination}' answered {entries.Count} entries to {keys.Length} searches.");
+            throw new DestinationUnavailableException($"Destination '{destination}' answered {entries.Count} entries to {keys.Count} searches.");
         }
 
         return entries.Select(entry => entry.TryGetProperty("resource", out var found) && found.TryGetProperty("resourceType", out var type) && type.GetString() == "Bundle"
