@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Mapping;
+using MndFhir.Planning;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.DeadLetters;
 using MndFhir.Sync.Delivery;
@@ -54,6 +55,7 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
+        services.AddSingleton<ResourcePlan>();
         services.AddSingleton<IResourceValidator>(sp =>
             new CachingResourceValidator(FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath)));
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();

@@ -6,7 +6,8 @@ using MndFhir.Cli.Hosting;
 using MndFhir.Data;
 using MndFhir.Mapping;
 using MndFhir.Identity;
-using MndFhir.Records;
+using MndFhir.Planning;
+using MndFhir.Sync.Records;
 using MndFhir.Serialization;
 using MndFhir.Validation;
 using Task = System.Threading.Tasks.Task;
@@ -113,72 +114,31 @@ internal static class MapCommand
     }
 
     /// <summary>
-    /// The resources of the named records: for a patient, the Patient, its Condition, every treatment and assessment,
-    /// the questionnaire panels and the derived measures; for a single record, that record's resource (and what is
-    /// derived from it).
+    /// The resources of the named records, as the resource plan makes them for a sync: for a patient, the Patient, its
+    /// Condition, every treatment and assessment, the questionnaire panels and the derived measures; for a single
+    /// record, that record's resource and what is derived from it.
     /// </summary>
     public static async Task<(List<MappedResource> Mapped, List<string> Missing)> MapAsync(
         IServiceProvider services, FhirMapper mapper, string[] patientIds, string[] recordIds, CancellationToken ct)
     {
+        var plan = new ResourcePlan(mapper);
         var resolver = new ConditionalReferenceResolver(mapper.Identity);
-        var rules = mapper.Rules;
         await using var db = await services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
         var mapped = new List<MappedResource>();
-        var missing = new List<string>();
-        var panelOf = rules.PanelOfMeasure;
-
-        async Task<ClinicDate?> OnsetAsync(string patientId) =>
-            (await db.Patients.AsNoTracking().Where(p => p.PatientId == patientId).Select(p => new { p.OnsetDate }).FirstOrDefaultAsync(ct))?.OnsetDate;
-
-        void Derived(AssessmentRecord a, ClinicDate? onset) =>
-            mapped.AddRange(rules.DerivedFrom(a.Code).Select(d => mapper.MapDerived(d, a, onset, resolver)));
-
-        foreach (var id in patientIds)
+        if (patientIds.Length > 0)
         {
-            var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.PatientId == id, ct);
-            if (patient is null)
-            {
-                missing.Add(id);
-                continue;
-            }
-
-            mapped.Add(mapper.MapPatient(patient, mrnSystem: null));
-            mapped.Add(mapper.MapCondition(patient, resolver));
-            await foreach (var t in db.Treatments.AsNoTracking().Where(t => t.PatientId == id).OrderBy(t => t.TreatmentId).AsAsyncEnumerable().WithCancellation(ct))
-            {
-                mapped.Add(mapper.MapProcedure(t, resolver));
-            }
-
-            var assessments = await db.Assessments.AsNoTracking().Where(a => a.PatientId == id).OrderBy(a => a.AssessmentId).ToListAsync(ct);
-            mapped.AddRange(assessments.Select(a => mapper.MapObservation(a, resolver)));
-            foreach (var panel in assessments.Where(a => a.PanelId is not null && panelOf.ContainsKey(a.Code)).GroupBy(a => (panelOf[a.Code].Code, a.PanelId!)).OrderBy(g => g.Key.Item2, StringComparer.Ordinal))
-            {
-                mapped.Add(mapper.MapPanel(rules.Panels[panel.Key.Code], panel.Key.Item2, panel.ToList(), resolver));
-            }
-
-            foreach (var a in assessments)
-            {
-                Derived(a, patient.OnsetDate);
-            }
+            var source = new DatabaseRecordSource(db, new RecordScope { PatientIds = patientIds });
+            mapped.AddRange(await plan.AllAsync(source, resolver, mrnSystem: null, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
-        foreach (var id in recordIds)
+        if (recordIds.Length > 0)
         {
-            if (await db.Treatments.AsNoTracking().FirstOrDefaultAsync(t => t.TreatmentId == id, ct) is { } t)
-            {
-                mapped.Add(mapper.MapProcedure(t, resolver));
-            }
-            else if (await db.Assessments.AsNoTracking().FirstOrDefaultAsync(a => a.AssessmentId == id, ct) is { } a)
-            {
-                mapped.Add(mapper.MapObservation(a, resolver));
-                Derived(a, await OnsetAsync(a.PatientId));
-            }
-            else
-            {
-                missing.Add(id);
-            }
+            var source = new DatabaseRecordSource(db, new RecordScope { RecordIds = recordIds });
+            mapped.AddRange(await plan.AllAsync(source, resolver, mrnSystem: null, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
+        var found = mapped.Select(m => m.Key.ResourceType == "Patient" ? m.Key.BusinessId : m.RecordId).ToHashSet(StringComparer.Ordinal);
+        var missing = patientIds.Concat(recordIds).Where(id => !found.Contains(id)).ToList();
         return (mapped, missing);
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Mapping;
+using MndFhir.Planning;
+using MndFhir.Sync.Records;
 using MndFhir.Serialization;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
@@ -20,7 +22,7 @@ namespace MndFhir.Sync.Ledger;
 /// </summary>
 public sealed class LedgerReconciler(
     IDbContextFactory<MndFhirDbContext> contexts,
-    FhirMapper mapper,
+    ResourcePlan plan,
     IOptions<SyncSettings> settings,
     TimeProvider clock,
     ILoggerFactory loggers)
@@ -44,7 +46,7 @@ public sealed class LedgerReconciler(
         var now = clock.GetUtcNow();
         foreach (var chunk in (await KeysInScopeAsync(db, destination, ct)).Chunk(LookupsPerBatch))
         {
-            var found = await LookUpAsync(http, retry, mapper.Identity, destination.Name, chunk, ct);
+            var found = await LookUpAsync(http, retry, plan.Mapper.Identity, destination.Name, chunk, ct);
             for (var i = 0; i < chunk.Length; i++)
             {
                 report.Checked++;
@@ -117,43 +119,12 @@ public sealed class LedgerReconciler(
         entry.UpdatedAt = now;
     }
 
+    /// <summary>The keys of every resource the plan makes of the destination's records (mapping is cheap beside the searches).</summary>
     private async Task<List<ResourceKey>> KeysInScopeAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)
     {
-        var patients = await db.Patients.AsNoTracking()
-            .Where(p => !destination.RequiresRegistryConsent || p.RegistryConsent)
-            .Select(p => p.PatientId).OrderBy(id => id).ToListAsync(ct);
-        var inScope = patients.ToHashSet(StringComparer.Ordinal);
-        var keys = patients.Select(id => new ResourceKey("Patient", id))
-            .Concat(patients.Select(id => new ResourceKey("Condition", id)))
-            .ToList();
-        await foreach (var t in db.Treatments.AsNoTracking().OrderBy(t => t.TreatmentId).Select(t => new { t.TreatmentId, t.PatientId }).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (inScope.Contains(t.PatientId))
-            {
-                keys.Add(new ResourceKey("Procedure", t.TreatmentId));
-            }
-        }
-
-        var panels = new SortedSet<ResourceKey>(Comparer<ResourceKey>.Create((x, y) => string.CompareOrdinal(x.BusinessId, y.BusinessId)));
-        var derived = new List<ResourceKey>();
-        await foreach (var a in db.Assessments.AsNoTracking().OrderBy(a => a.AssessmentId).Select(a => new { a.AssessmentId, a.PatientId, a.PanelId, a.Code }).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (inScope.Contains(a.PatientId))
-            {
-                keys.Add(new ResourceKey("Observation", a.AssessmentId));
-                if (a.PanelId is not null && mapper.Rules.PanelOfMeasure.TryGetValue(a.Code, out var panel))
-                {
-                    panels.Add(FhirMapper.PanelKey(panel, a.PanelId));
-                }
-
-                derived.AddRange(mapper.Rules.DerivedFrom(a.Code).Select(d => FhirMapper.DerivedKey(d, a.AssessmentId)));
-            }
-        }
-
-        keys.AddRange(panels);
-        keys.AddRange(derived);
-
-        return keys;
+        var source = new DatabaseRecordSource(db, RecordScope.For(destination));
+        var resolver = new ConditionalReferenceResolver(plan.Mapper.Identity);
+        return await plan.AllAsync(source, resolver, destination.HospitalMrnSystem, ct).Select(r => r.Key).ToListAsync(ct);
     }
 
     /// <summary>

@@ -3,7 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
-using MndFhir.Mapping;
+using MndFhir.Planning;
+using MndFhir.Sync.Records;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
@@ -21,7 +22,7 @@ namespace MndFhir.Sync.Runs;
 /// </summary>
 public sealed class SyncRunner(
     IDbContextFactory<MndFhirDbContext> contexts,
-    FhirMapper mapper,
+    ResourcePlan plan,
     DeliveryLedger ledger,
     IDestinationWriterFactory writers,
     IResourceValidator validator,
@@ -105,15 +106,15 @@ public sealed class SyncRunner(
         logger.LogInformation("Sync {RunId} of {Destination} started ({Trigger})", run.Id, destination.Name, trigger);
 
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        var resolver = new LedgerReferenceResolver(snapshot, mapper.Identity);
+        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
         var writer = writers.Create(destination, run.Id, run.StartedAt);
         try
         {
             await using (writer)
             {
                 await using var reader = await contexts.CreateDbContextAsync(ct);
-                var changes = new ChangeSetBuilder(reader, mapper, destination, snapshot);
-                foreach (var tier in Enum.GetValues<DeliveryTier>())
+                var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(reader, RecordScope.For(destination)), destination, snapshot);
+                foreach (var tier in ResourcePlan.Tiers)
                 {
                     var batch = new List<ChangeSetItem>(destination.BatchSize);
                     await foreach (var item in changes.TierAsync(tier, resolver, ct))

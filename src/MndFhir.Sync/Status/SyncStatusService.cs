@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
-using MndFhir.Mapping;
+using MndFhir.Planning;
+using MndFhir.Sync.Records;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Ledger;
@@ -12,7 +13,7 @@ namespace MndFhir.Sync.Status;
 /// Counts per destination. Pending is computed, not stored: the records are mapped and compared with the ledger
 /// exactly as a sync would (without sending), so the figure cannot drift from what the next sync will do.
 /// </summary>
-public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, FhirMapper mapper, DeliveryLedger ledger, IOptions<SyncSettings> settings)
+public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, ResourcePlan plan, DeliveryLedger ledger, IOptions<SyncSettings> settings)
 {
     public async Task<IReadOnlyList<DestinationStatus>> GetAsync(CancellationToken ct)
     {
@@ -29,10 +30,10 @@ public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contex
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        var resolver = new LedgerReferenceResolver(snapshot, mapper.Identity);
-        var changes = new ChangeSetBuilder(db, mapper, destination, snapshot);
+        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
+        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, RecordScope.For(destination)), destination, snapshot);
         int pending = 0, failed = 0;
-        foreach (var tier in Enum.GetValues<DeliveryTier>())
+        foreach (var tier in ResourcePlan.Tiers)
         {
             await foreach (var item in changes.TierAsync(tier, resolver, ct))
             {

@@ -1,6 +1,7 @@
 using MndFhir.Identity;
 using MndFhir.Intake;
 using MndFhir.Mapping;
+using MndFhir.Planning;
 using MndFhir.Records;
 
 namespace MndFhir.Validation.Coverage;
@@ -16,102 +17,67 @@ public static class MappingCoverage
     public static async Task<CoverageReport> BuildAsync(
         MappingSet rules, ClinicIdentity identity, IResourceValidator validator, string exportFolder, string exportName, CancellationToken ct)
     {
-        var mapper = new FhirMapper(rules, identity);
-        var resolver = new ConditionalReferenceResolver(identity);
         var rows = Rows(rules);
         var byKey = rows.ToDictionary(r => (r.Kind, r.Code));
-        var produced = new List<(CoverageRow Row, MappedResource Mapped)>();
         var parser = new ClinicExportParser();
         var births = new Dictionary<string, ClinicDate>(StringComparer.Ordinal);
         var context = new IntakeContext(rules, DateOnly.FromDateTime(DateTime.UtcNow), id => births.TryGetValue(id, out var birth) ? birth : null, _ => true);
         var rejected = 0;
 
-        void Use(string kind, string? code, MappedResource? mapped = null)
+        CoverageRow? Row(string kind, string? code) => code is not null && byKey.TryGetValue((kind, code), out var row) ? row : null;
+
+        void Count(string kind, string? code)
         {
-            if (code is not null && byKey.TryGetValue((kind, code), out var row))
+            if (Row(kind, code) is { } row)
             {
                 row.Rows++;
-                if (mapped is not null)
-                {
-                    produced.Add((row, mapped));
-                }
             }
         }
 
-        var patients = new List<PatientRecord>();
-        using (var reader = new StreamReader(Path.Combine(exportFolder, "patients.csv")))
+        async Task<List<T>> ReadAsync<T>(string file, Func<TextReader, IAsyncEnumerable<ParsedRow<T>>> read, Action<T> seen)
+            where T : class
         {
-            await foreach (var row in parser.ReadPatientsAsync(reader, context, ct))
+            var records = new List<T>();
+            using var reader = new StreamReader(Path.Combine(exportFolder, file));
+            await foreach (var row in read(reader))
             {
-                if (row.Record is not { } p)
+                if (row.Record is { } record)
+                {
+                    records.Add(record);
+                    seen(record);
+                }
+                else
                 {
                     rejected++;
-                    continue;
                 }
-
-                patients.Add(p);
-                births[p.PatientId] = p.BirthDate;
-                Use(Kinds.Resource, "Patient", mapper.MapPatient(p, mrnSystem: null));
-                Use(Kinds.Diagnosis, p.Diagnosis.ToString(), mapper.MapCondition(p, resolver));
-                Use(Kinds.OnsetRegion, p.OnsetRegion?.ToString().ToLowerInvariant());
             }
+
+            return records;
         }
 
-        var treatments = 0;
-        using (var reader = new StreamReader(Path.Combine(exportFolder, "treatments.csv")))
+        var patients = await ReadAsync<PatientRecord>("patients.csv", r => parser.ReadPatientsAsync(r, context, ct), p =>
         {
-            await foreach (var row in parser.ReadTreatmentsAsync(reader, context, ct))
+            births[p.PatientId] = p.BirthDate;
+            Count(Kinds.OnsetRegion, p.OnsetRegion?.ToString().ToLowerInvariant());
+        });
+        var treatments = await ReadAsync<TreatmentRecord>("treatments.csv", r => parser.ReadTreatmentsAsync(r, context, ct), t =>
+        {
+            Count(Kinds.BodySite, t.BodySite ?? rules.Treatments.GetValueOrDefault(t.Code)?.DefaultBodySite);
+            Count(Kinds.CellType, t.CellType);
+        });
+        var assessments = await ReadAsync<AssessmentRecord>("assessments.csv", r => parser.ReadAssessmentsAsync(r, context, ct), a => Count(Kinds.BodySite, a.BodySite));
+
+        // The resources: exactly what the resource plan makes of these records for a sync.
+        var plan = new ResourcePlan(new FhirMapper(rules, identity));
+        var source = new InMemoryRecordSource(patients, treatments, assessments);
+        var produced = new List<(CoverageRow Row, MappedResource Mapped)>();
+        await foreach (var planned in plan.AllAsync(source, new ConditionalReferenceResolver(identity), mrnSystem: null, ct))
+        {
+            if (Row(Kind(planned.Kind), planned.Code) is { } row)
             {
-                if (row.Record is not { } t)
-                {
-                    rejected++;
-                    continue;
-                }
-
-                treatments++;
-                Use(Kinds.Treatment, t.Code, mapper.MapProcedure(t, resolver));
-                Use(Kinds.BodySite, t.BodySite ?? rules.Treatments.GetValueOrDefault(t.Code)?.DefaultBodySite);
-                Use(Kinds.CellType, t.CellType);
+                row.Rows++;
+                produced.Add((row, planned.Mapped));
             }
-        }
-
-        var onsets = patients.ToDictionary(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal);
-        var panels = new Dictionary<(string Panel, string PanelId), List<AssessmentRecord>>();
-        var assessments = 0;
-        using (var reader = new StreamReader(Path.Combine(exportFolder, "assessments.csv")))
-        {
-            await foreach (var row in parser.ReadAssessmentsAsync(reader, context, ct))
-            {
-                if (row.Record is not { } a)
-                {
-                    rejected++;
-                    continue;
-                }
-
-                assessments++;
-                Use(Kinds.Measure, a.Code, mapper.MapObservation(a, resolver));
-                Use(Kinds.BodySite, a.BodySite);
-                foreach (var derived in rules.DerivedFrom(a.Code))
-                {
-                    Use(Kinds.Derived, derived.Code, mapper.MapDerived(derived, a, onsets.GetValueOrDefault(a.PatientId), resolver));
-                }
-
-                if (a.PanelId is { } panelId && rules.PanelOfMeasure.TryGetValue(a.Code, out var panel))
-                {
-                    var key = (panel.Code, panelId);
-                    if (!panels.TryGetValue(key, out var members))
-                    {
-                        panels[key] = members = [];
-                    }
-
-                    members.Add(a);
-                }
-            }
-        }
-
-        foreach (var ((panel, panelId), members) in panels)
-        {
-            Use(Kinds.Panel, panel, mapper.MapPanel(rules.Panels[panel], panelId, members, resolver));
         }
 
         var verdicts = produced.Select(p => validator.Validate(p.Mapped.Resource)).ToList();
@@ -130,13 +96,24 @@ public static class MappingCoverage
             Export = exportName.Replace('\\', '/'),
             Rows = rows,
             Patients = patients.Count,
-            Treatments = treatments,
-            Assessments = assessments,
+            Treatments = treatments.Count,
+            Assessments = assessments.Count,
             Rejected = rejected,
             Resources = produced.Count,
             Invalid = verdicts.Count(v => !v.IsValid),
         };
     }
+
+    private static string Kind(ResourceKind kind) => kind switch
+    {
+        ResourceKind.Patient => Kinds.Resource,
+        ResourceKind.Condition => Kinds.Diagnosis,
+        ResourceKind.Procedure => Kinds.Treatment,
+        ResourceKind.Observation => Kinds.Measure,
+        ResourceKind.Panel => Kinds.Panel,
+        ResourceKind.Derived => Kinds.Derived,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown resource kind"),
+    };
 
     private static List<CoverageRow> Rows(MappingSet rules)
     {

@@ -1,10 +1,11 @@
-namespace MndFhir.Sync.ChangeSets;
+namespace MndFhir.Planning;
 
 /// <summary>
-/// Resources are delivered in tiers so that every reference points at a resource the destination already holds:
-/// patients first, then what refers to patients only, then observations, then the panels grouping observations.
+/// The order in which resources are made and delivered, so that every reference points at a resource the destination
+/// already holds: patients first, then what refers to patients only, then observations, then the resources made from
+/// observations.
 /// </summary>
-public enum DeliveryTier
+public enum ResourceTier
 {
     Patients = 0,
     ConditionsAndProcedures = 1,

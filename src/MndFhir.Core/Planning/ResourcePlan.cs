@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using MndFhir.Mapping;
+using MndFhir.Records;
+
+namespace MndFhir.Planning;
+
+/// <summary>
+/// The one place that says which FHIR resources the clinic records become: per patient a Patient and a Condition, per
+/// treatment a Procedure, per assessment an Observation, per questionnaire administration a panel Observation, per
+/// source row of a derived measure a derived Observation; each with its key, in tiers. Syncs (change sets and NDJSON
+/// files), reconcile, the dry run and the coverage report all take their resources from here, so a new kind of resource
+/// is added here and in the mapping only. Pure: the records come from an <see cref="IClinicRecordSource"/>.
+/// </summary>
+public sealed class ResourcePlan(FhirMapper mapper)
+{
+    public static IReadOnlyList<ResourceTier> Tiers { get; } = Enum.GetValues<ResourceTier>();
+
+    public FhirMapper Mapper => mapper;
+
+    /// <summary>Every resource of every tier, in tier order.</summary>
+    /// <param name="mrnSystem">The destination's identifier system for the hospital MRN; without one the MRN is not sent.</param>
+    public async IAsyncEnumerable<PlannedResource> AllAsync(
+        IClinicRecordSource source, IReferenceResolver resolver, string? mrnSystem, [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var tier in Tiers)
+        {
+            await foreach (var resource in TierAsync(source, tier, resolver, mrnSystem, ct))
+            {
+                yield return resource;
+            }
+        }
+    }
+
+    public IAsyncEnumerable<PlannedResource> TierAsync(IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, string? mrnSystem, CancellationToken ct) => tier switch
+    {
+        ResourceTier.Patients => PatientsAsync(source, mrnSystem, ct),
+        ResourceTier.ConditionsAndProcedures => ConditionsAndProceduresAsync(source, resolver, ct),
+        ResourceTier.Observations => ObservationsAsync(source, resolver, ct),
+        ResourceTier.Panels => PanelsAsync(source, resolver, ct),
+        ResourceTier.Derived => DerivedAsync(source, resolver, ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown resource tier"),
+    };
+
+    private async IAsyncEnumerable<PlannedResource> PatientsAsync(IClinicRecordSource source, string? mrnSystem, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var p in source.PatientsAsync(ct))
+        {
+            yield return new(ResourceTier.Patients, ResourceKind.Patient, "Patient", mapper.MapPatient(p, mrnSystem));
+        }
+    }
+
+    private async IAsyncEnumerable<PlannedResource> ConditionsAndProceduresAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var p in source.PatientsAsync(ct))
+        {
+            yield return new(ResourceTier.ConditionsAndProcedures, ResourceKind.Condition, p.Diagnosis.ToString(), mapper.MapCondition(p, resolver));
+        }
+
+        await foreach (var t in source.TreatmentsAsync(ct))
+        {
+            yield return new(ResourceTier.ConditionsAndProcedures, ResourceKind.Procedure, t.Code, mapper.MapProcedure(t, resolver));
+        }
+    }
+
+    private async IAsyncEnumerable<PlannedResource> ObservationsAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var a in source.AssessmentsAsync(ct))
+        {
+            yield return new(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver));
+        }
+    }
+
+    /// <summary>
+    /// Rows of one panel_id arrive together, so only one administration is held at a time; should one panel_id hold
+    /// items of two instruments, each instrument gets its own panel (its key has the panel code).
+    /// </summary>
+    private async IAsyncEnumerable<PlannedResource> PanelsAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var panelOf = mapper.Rules.PanelOfMeasure;
+        if (panelOf.Count == 0)
+        {
+            yield break;
+        }
+
+        var members = new List<AssessmentRecord>();
+        await foreach (var a in source.PanelMembersAsync(panelOf.Keys.ToList(), ct))
+        {
+            if (members.Count > 0 && members[0].PanelId != a.PanelId)
+            {
+                foreach (var panel in Panels(members, resolver))
+                {
+                    yield return panel;
+                }
+
+                members = [];
+            }
+
+            members.Add(a);
+        }
+
+        foreach (var panel in Panels(members, resolver))
+        {
+            yield return panel;
+        }
+    }
+
+    private IEnumerable<PlannedResource> Panels(List<AssessmentRecord> members, IReferenceResolver resolver) =>
+        members.GroupBy(m => mapper.Rules.PanelOfMeasure[m.Code])
+            .OrderBy(g => g.Key.Code, StringComparer.Ordinal)
+            .Select(g => new PlannedResource(ResourceTier.Panels, ResourceKind.Panel, g.Key.Code, mapper.MapPanel(g.Key, members[0].PanelId!, g.ToList(), resolver)));
+
+    private async IAsyncEnumerable<PlannedResource> DerivedAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (mapper.Rules.Derived.Count == 0)
+        {
+            yield break;
+        }
+
+        var onsets = await source.OnsetsAsync(ct);
+        foreach (var rule in mapper.Rules.Derived.Values.OrderBy(d => d.Code, StringComparer.Ordinal))
+        {
+            await foreach (var a in source.AssessmentsWithCodeAsync(rule.From, ct))
+            {
+                yield return new(ResourceTier.Derived, ResourceKind.Derived, rule.Code, mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver));
+            }
+        }
+    }
+}

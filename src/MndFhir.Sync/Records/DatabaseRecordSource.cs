@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using MndFhir.Data;
+using MndFhir.Planning;
+using MndFhir.Records;
+
+namespace MndFhir.Sync.Records;
+
+/// <summary>
+/// The stored records of a <see cref="RecordScope"/>, streamed with no tracking and one at a time, so memory does not
+/// grow with the number of records.
+/// </summary>
+public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope) : IClinicRecordSource
+{
+    public IAsyncEnumerable<PatientRecord> PatientsAsync(CancellationToken ct) =>
+        StreamAsync(Patients().OrderBy(p => p.PatientId), ct);
+
+    public IAsyncEnumerable<TreatmentRecord> TreatmentsAsync(CancellationToken ct) =>
+        StreamAsync(Treatments().OrderBy(t => t.TreatmentId), ct);
+
+    public IAsyncEnumerable<AssessmentRecord> AssessmentsAsync(CancellationToken ct) =>
+        StreamAsync(Assessments().OrderBy(a => a.AssessmentId), ct);
+
+    public IAsyncEnumerable<AssessmentRecord> PanelMembersAsync(IReadOnlyCollection<string> codes, CancellationToken ct) =>
+        StreamAsync(Assessments().Where(a => a.PanelId != null && codes.Contains(a.Code)).OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId), ct);
+
+    public IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct) =>
+        StreamAsync(Assessments().Where(a => a.Code == code).OrderBy(a => a.AssessmentId), ct);
+
+    public async Task<IReadOnlyDictionary<string, ClinicDate?>> OnsetsAsync(CancellationToken ct)
+    {
+        var patients = scope.RecordIds is { } records && scope.PatientIds is null
+            ? db.Patients.AsNoTracking().Where(p => db.Assessments.Any(a => records.Contains(a.AssessmentId) && a.PatientId == p.PatientId)
+                || db.Treatments.Any(t => records.Contains(t.TreatmentId) && t.PatientId == p.PatientId))
+            : Patients();
+        return await patients.Select(p => new { p.PatientId, p.OnsetDate }).ToDictionaryAsync(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal, ct);
+    }
+
+    private static async IAsyncEnumerable<T> StreamAsync<T>(IQueryable<T> query, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in query.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>The patient ids in scope, or null when every patient is.</summary>
+    private IQueryable<string>? PatientIdsInScope()
+    {
+        if (!scope.ConsentingOnly && scope.PatientIds is null)
+        {
+            return null;
+        }
+
+        var patients = db.Patients.AsNoTracking();
+        if (scope.ConsentingOnly)
+        {
+            patients = patients.Where(p => p.RegistryConsent);
+        }
+
+        if (scope.PatientIds is { } ids)
+        {
+            patients = patients.Where(p => ids.Contains(p.PatientId));
+        }
+
+        return patients.Select(p => p.PatientId);
+    }
+
+    private IQueryable<PatientRecord> Patients()
+    {
+        if (scope.RecordIds is not null && scope.PatientIds is null)
+        {
+            return db.Patients.AsNoTracking().Where(_ => false);
+        }
+
+        var inScope = PatientIdsInScope();
+        return inScope is null ? db.Patients.AsNoTracking() : db.Patients.AsNoTracking().Where(p => inScope.Contains(p.PatientId));
+    }
+
+    private IQueryable<TreatmentRecord> Treatments()
+    {
+        var inScope = PatientIdsInScope();
+        var treatments = inScope is null ? db.Treatments.AsNoTracking() : db.Treatments.AsNoTracking().Where(t => inScope.Contains(t.PatientId));
+        return scope.RecordIds is { } records && scope.PatientIds is null ? treatments.Where(t => records.Contains(t.TreatmentId)) : treatments;
+    }
+
+    private IQueryable<AssessmentRecord> Assessments()
+    {
+        var inScope = PatientIdsInScope();
+        var assessments = inScope is null ? db.Assessments.AsNoTracking() : db.Assessments.AsNoTracking().Where(a => inScope.Contains(a.PatientId));
+        return scope.RecordIds is { } records && scope.PatientIds is null ? assessments.Where(a => records.Contains(a.AssessmentId)) : assessments;
+    }
+}
