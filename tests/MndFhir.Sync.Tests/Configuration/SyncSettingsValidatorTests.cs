@@ -72,4 +72,26 @@ public sealed class SyncSettingsValidatorTests
             Assert.Contains($"BatchSize must be between 1 and {(kind == "FhirRest" ? 1000 : 50_000)} for {kind} (it is {configured})", error.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Two_ndjson_destinations_cannot_share_a_folder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "shared-out");
+        var values = new Dictionary<string, string?>
+        {
+            ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
+            ["Destinations:0:Name"] = "hospital-files",
+            ["Destinations:0:Kind"] = "NdjsonFolder",
+            ["Destinations:0:Folder"] = folder,
+            ["Destinations:1:Name"] = "registry-files",
+            ["Destinations:1:Kind"] = "NdjsonFolder",
+            ["Destinations:1:Folder"] = folder + Path.DirectorySeparatorChar,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        using var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, Path.GetTempPath()).BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SyncSettings>>().Value);
+
+        Assert.Contains($"Destinations 'hospital-files', 'registry-files' share the folder {folder}", error.Message, StringComparison.Ordinal);
+    }
 }
