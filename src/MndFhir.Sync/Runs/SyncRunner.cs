@@ -191,7 +191,16 @@ public sealed class SyncRunner(
     {
         var reason = stop.Message.ReplaceLineEndings(" ");
         reason = reason.Length > 1000 ? reason[..1000] : reason;
-        logger.LogError(stop, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+        if (stop is DestinationWriteException)
+        {
+            // An operational fault (disk full, permissions) that its message says in full: no stack trace on the console.
+            logger.LogError("Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+        }
+        else
+        {
+            logger.LogError(stop, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+        }
+
         try
         {
             var now = clock.GetUtcNow();
