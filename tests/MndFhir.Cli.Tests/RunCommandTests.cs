@@ -30,16 +30,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
         Assert.Contains("import patients.csv: 60 rows, 60 new", output, StringComparison.Ordinal);
         Assert.Contains("0 rejected", output, StringComparison.Ordinal);
-        var patients = File.ReadAllLines(Single(Path.Combine(_folder, "hospital"), "Patient.ndjson"));
+        var patients = Lines(Path.Combine(_folder, "hospital"), "Patient");
         Assert.Equal(60, patients.Length);
         Assert.Equal(60, patients.Select(l => JsonNode.Parse(l)!["id"]!.GetValue<string>()).Distinct().Count());
         var treatments = File.ReadAllLines(Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export", "treatments.csv")).Length - 1;
-        Assert.Equal(treatments, File.ReadAllLines(Single(Path.Combine(_folder, "hospital"), "Procedure.ndjson")).Length);
+        Assert.Equal(treatments, Lines(Path.Combine(_folder, "hospital"), "Procedure").Length);
 
         // The registry receives only the patients who consented.
         var consenting = File.ReadAllLines(Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export", "patients.csv"))
             .Skip(1).Count(l => l.Contains(",yes,", StringComparison.Ordinal) || l.EndsWith(",yes", StringComparison.Ordinal));
-        Assert.Equal(consenting, File.ReadAllLines(Single(Path.Combine(_folder, "registry"), "Patient.ndjson")).Length);
+        Assert.Equal(consenting, Lines(Path.Combine(_folder, "registry"), "Patient").Length);
 
         // The logs carry no names.
         var firstNames = patients.Select(l => JsonNode.Parse(l)!["name"]?[0]?["family"]?.GetValue<string>()).OfType<string>().ToList();
@@ -129,6 +129,7 @@ public sealed class RunCommandTests : IDisposable
         }
     }
 
-    private static string Single(string folder, string file) =>
-        Directory.GetFiles(folder, file, SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).First();
+    /// <summary>The lines of every part file of <paramref name="type"/> (<c>{Type}.{part}.ndjson</c>) under <paramref name="folder"/>.</summary>
+    private static string[] Lines(string folder, string type) =>
+        Directory.GetFiles(folder, type + ".*.ndjson", SearchOption.AllDirectories).Order(StringComparer.Ordinal).SelectMany(File.ReadAllLines).ToArray();
 }

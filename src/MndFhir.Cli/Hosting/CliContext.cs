@@ -104,8 +104,10 @@ internal sealed class CliContext : IAsyncDisposable
             .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31);
         if (console)
         {
+            // No {Exception} in the console template: a stack trace never reaches the terminal (the JSON file keeps it).
             logger.WriteTo.Console(
                 restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
+                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",
                 standardErrorFromLevel: LogEventLevel.Verbose,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture);
         }

@@ -28,6 +28,7 @@ internal static class FailureReport
                 or FileNotFoundException or DirectoryNotFoundException or UnguardedApiException => (ExitCodes.Usage, ex.Message),
             SyncAlreadyRunningException or ImportBusyException => (ExitCodes.Busy, ex.Message),
             DestinationUnavailableException => (ExitCodes.DestinationUnavailable, ex.Message),
+            DestinationWriteException => (ExitCodes.LocalFault, ex.Message),
             SqliteException sqlite => (ExitCodes.LocalFault, Sqlite(sqlite)),
             NpgsqlException npgsql => (ExitCodes.LocalFault, $"The PostgreSQL database could not be used: {FirstLine(npgsql.InnerException is SocketException s ? s.Message : npgsql.Message)}"),
             Microsoft.Data.SqlClient.SqlException sql => (ExitCodes.LocalFault, $"The SQL Server database could not be used: {FirstLine(sql.Message)}"),

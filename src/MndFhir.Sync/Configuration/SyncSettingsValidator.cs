@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 namespace MndFhir.Sync.Configuration;
 
 /// <summary>
-/// Checks every destination's data annotations and cross-field rules at start-up, naming the destination; and refuses
+/// Checks every destination's data annotations and cross-field rules at start-up, naming the destination; refuses
 /// to send to a real FHIR server (any not on loopback) under the samples' example identifier system, because business
-/// identifiers can never change once a server holds them.
+/// identifiers can never change once a server holds them; and refuses two NDJSON destinations sharing a folder.
 /// </summary>
 public sealed class SyncSettingsValidator(IOptions<ClinicOptions> clinic) : IValidateOptions<SyncSettings>
 {
@@ -28,6 +28,16 @@ public sealed class SyncSettingsValidator(IOptions<ClinicOptions> clinic) : IVal
                     $"Destination '{destination.Name}': Clinic:IdentifierSystem is still the example {ClinicOptions.ExampleIdentifierSystem}. " +
                     "Set the clinic's own URI before sending to a real FHIR server: every business identifier is built on it and can never change once sent.");
             }
+        }
+
+        // A sync removes the temporary and unlisted files that interrupted syncs left in its folder: a second
+        // destination writing there could lose a part between its rename and its manifest.
+        foreach (var shared in options.Destinations
+            .Where(d => d.Kind == DestinationKind.NdjsonFolder && !string.IsNullOrWhiteSpace(d.Folder))
+            .GroupBy(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d.Folder!)), OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+            .Where(g => g.Count() > 1))
+        {
+            failures.Add($"Destinations {string.Join(", ", shared.Select(d => $"'{d.Name}'"))} share the folder {shared.Key}: each NdjsonFolder destination needs its own.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

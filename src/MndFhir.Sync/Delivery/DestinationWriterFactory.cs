@@ -11,7 +11,7 @@ public sealed class DestinationWriterFactory(ClinicIdentity identity, ILoggerFac
 {
     public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt) => destination.Kind switch
     {
-        DestinationKind.NdjsonFolder => new NdjsonFolderWriter(destination.Folder!, startedAt, runId),
+        DestinationKind.NdjsonFolder => NdjsonFolderWriter.Start(destination.Folder!, destination.Name, startedAt, runId, loggers.CreateLogger<NdjsonFolderWriter>()),
         DestinationKind.FhirRest => new FhirRestWriter(
             CreateHttpClient(destination),
             identity,

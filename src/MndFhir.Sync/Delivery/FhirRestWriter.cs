@@ -41,7 +41,8 @@ public sealed class FhirRestWriter(
         var answer = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)
         {
-            return Confirmations(batch, answer);
+            using var bundle = BundleResponse(answer, response);
+            return Confirmations(batch, bundle);
         }
 
         if (batch.Count == 1)
@@ -137,12 +138,42 @@ public sealed class FhirRestWriter(
     }
 
     /// <summary>
+    /// The server's 2xx answer to a bundle, when it is a FHIR Bundle whose entries are objects. Anything else (the HTML
+    /// page of a proxy or a login, any non-JSON, JSON that is no Bundle) says nothing about what the server committed:
+    /// the destination counts as unavailable and nothing of the batch is recorded as delivered; the conditional updates
+    /// make sending it again safe.
+    /// </summary>
+    private JsonDocument BundleResponse(string answer, HttpResponseMessage response)
+    {
+        JsonDocument? doc = null;
+        try
+        {
+            doc = JsonDocument.Parse(answer);
+            var root = doc.RootElement;
+            if (Text(root, "resourceType") == "Bundle"
+                && (!root.TryGetProperty("entry", out var entries)
+                    || (entries.ValueKind == JsonValueKind.Array && entries.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Object))))
+            {
+                return doc;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON at all: said below.
+        }
+
+        doc?.Dispose();
+        throw new DestinationUnavailableException(
+            $"Destination '{destination}' answered HTTP {(int)response.StatusCode} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}) " +
+            $"to a {_bundleType}, which is not a FHIR Bundle; nothing of the batch is recorded as delivered.");
+    }
+
+    /// <summary>
     /// Reads each entry's response (status, location, outcome) from the server's answer. Only those fields are read,
     /// leniently: a server's imperfection elsewhere in an echoed resource must not lose the confirmation of a commit.
     /// </summary>
-    private static List<DeliveryResult> Confirmations(IReadOnlyList<ChangeSetItem> batch, string answer)
+    private static List<DeliveryResult> Confirmations(IReadOnlyList<ChangeSetItem> batch, JsonDocument doc)
     {
-        using var doc = JsonDocument.Parse(answer);
         var entries = doc.RootElement.TryGetProperty("entry", out var e) ? e.EnumerateArray().ToList() : [];
         if (entries.Count != batch.Count)
         {
@@ -157,7 +188,8 @@ public sealed class FhirRestWriter(
             var response = entries[i].TryGetProperty("response", out var r) ? r : default;
             var status = Text(response, "status") ?? string.Empty;
             var location = Text(response, "location");
-            var version = entries[i].TryGetProperty("resource", out var resource) && resource.TryGetProperty("meta", out var meta) ? Text(meta, "versionId") : null;
+            var version = entries[i].TryGetProperty("resource", out var resource) && resource.ValueKind == JsonValueKind.Object
+                && resource.TryGetProperty("meta", out var meta) ? Text(meta, "versionId") : null;
             if (!status.StartsWith('2') || location is null || ParseLocation(location) is not { } where)
             {
                 var outcome = response.ValueKind == JsonValueKind.Object && response.TryGetProperty("outcome", out var o) ? o.GetRawText() : null;

@@ -7,7 +7,9 @@ public interface IDestinationWriter : IAsyncDisposable
 {
     /// <summary>
     /// Delivers <paramref name="batch"/>. Returns one result per item; an item the destination did not confirm is never
-    /// reported as accepted. Throws <see cref="DestinationUnavailableException"/> when the destination cannot be reached.
+    /// reported as accepted. Throws <see cref="DestinationUnavailableException"/> when the destination cannot be reached
+    /// or answers something that is not FHIR, <see cref="DestinationWriteException"/> when a file destination cannot
+    /// store the batch; either way nothing of the batch is confirmed.
     /// </summary>
     Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct);
 

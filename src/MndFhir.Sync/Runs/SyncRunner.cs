@@ -105,68 +105,119 @@ public sealed class SyncRunner(
         var summary = new SyncRunSummary { RunId = run.Id, Destination = destination.Name };
         logger.LogInformation("Sync {RunId} of {Destination} started ({Trigger})", run.Id, destination.Name, trigger);
 
-        var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
-        var writer = writers.Create(destination, run.Id, run.StartedAt);
         try
         {
-            await using (writer)
+            var snapshot = await ledger.LoadAsync(destination.Name, ct);
+            var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
+            var writer = writers.Create(destination, run.Id, run.StartedAt);
+            try
             {
-                await using var reader = await contexts.CreateDbContextAsync(ct);
-                var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(reader, RecordScope.For(destination)), destination, snapshot);
-                foreach (var tier in ResourcePlan.Tiers)
+                await using (writer)
                 {
-                    var batch = new List<ChangeSetItem>(destination.BatchSize);
-                    await foreach (var item in changes.TierAsync(tier, resolver, ct))
+                    await using var reader = await contexts.CreateDbContextAsync(ct);
+                    var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(reader, RecordScope.For(destination)), destination, snapshot);
+                    foreach (var tier in ResourcePlan.Tiers)
                     {
-                        summary.Considered++;
-                        switch (item.Kind)
+                        var batch = new List<ChangeSetItem>(destination.BatchSize);
+                        await foreach (var item in changes.TierAsync(tier, resolver, ct))
                         {
-                            case ChangeKind.Unchanged:
-                                summary.Unchanged++;
-                                continue;
-                            case ChangeKind.Blocked:
-                                summary.Blocked++;
-                                continue;
+                            summary.Considered++;
+                            switch (item.Kind)
+                            {
+                                case ChangeKind.Unchanged:
+                                    summary.Unchanged++;
+                                    continue;
+                                case ChangeKind.Blocked:
+                                    summary.Blocked++;
+                                    continue;
+                            }
+
+                            batch.Add(item);
+                            if (batch.Count == destination.BatchSize)
+                            {
+                                await FlushAsync(batch, writer, snapshot, summary, ct);
+                                await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct);
+                            }
                         }
 
-                        batch.Add(item);
-                        if (batch.Count == destination.BatchSize)
-                        {
-                            await FlushAsync(batch, writer, snapshot, summary, ct);
-                            await leases.TryAcquireLeaseAsync(destination.Name, holder, LeaseTime, ct);
-                        }
+                        await FlushAsync(batch, writer, snapshot, summary, ct);
                     }
-
-                    await FlushAsync(batch, writer, snapshot, summary, ct);
                 }
+
+                summary.Output = writer.Output;
+            }
+            catch (DestinationUnavailableException ex)
+            {
+                summary.Error = ex.Message;
+                logger.LogError("Sync {RunId} of {Destination} stopped: the destination is unavailable", run.Id, destination.Name);
             }
 
-            summary.Output = writer.Output;
+            summary.Elapsed = stopwatch.Elapsed;
+            run.FinishedAt = clock.GetUtcNow();
+            run.Considered = summary.Considered;
+            run.Unchanged = summary.Unchanged;
+            run.Created = summary.Created;
+            run.Updated = summary.Updated;
+            run.Failed = summary.Failed;
+            run.Blocked = summary.Blocked;
+            run.Error = summary.Error;
+            run.Outcome = summary.Error is not null ? SyncOutcome.Failed
+                : summary.Failed + summary.Blocked > 0 ? SyncOutcome.PartlySucceeded
+                : SyncOutcome.Succeeded;
+            await db.SaveChangesAsync(CancellationToken.None);
+            logger.LogInformation(
+                "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed ({Invalid} invalid, not sent), {Blocked} blocked in {ElapsedMs:0} ms",
+                run.Id, destination.Name, run.Outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Invalid, summary.Blocked, summary.Elapsed.TotalMilliseconds);
+            return summary;
         }
-        catch (DestinationUnavailableException ex)
+        catch (Exception ex)
         {
-            summary.Error = ex.Message;
-            logger.LogError("Sync {RunId} of {Destination} stopped: the destination is unavailable", run.Id, destination.Name);
+            await RecordStoppedAsync(run, summary, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whatever stopped the run after its row was written (a file destination that cannot write, the database, a bug,
+    /// cancellation), the row says Failed with the reason on one line (no stack trace; that goes to the log), never
+    /// Running, which only the next sync of the destination would correct. CancellationToken.None: this bookkeeping
+    /// must happen even when the run was cancelled; a fresh context, since the run's own may be what failed.
+    /// </summary>
+    private async Task RecordStoppedAsync(SyncRun run, SyncRunSummary summary, Exception stop)
+    {
+        var reason = stop.Message.ReplaceLineEndings(" ");
+        reason = reason.Length > 1000 ? reason[..1000] : reason;
+        if (stop is DestinationWriteException)
+        {
+            // An operational fault (disk full, permissions) that its message says in full: no stack trace on the console.
+            logger.LogError("Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+        }
+        else
+        {
+            logger.LogError(stop, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
         }
 
-        summary.Elapsed = stopwatch.Elapsed;
-        run.FinishedAt = clock.GetUtcNow();
-        run.Considered = summary.Considered;
-        run.Unchanged = summary.Unchanged;
-        run.Created = summary.Created;
-        run.Updated = summary.Updated;
-        run.Failed = summary.Failed;
-        run.Blocked = summary.Blocked;
-        run.Error = summary.Error;
-        run.Outcome = summary.Error is not null ? SyncOutcome.Failed
-            : summary.Failed + summary.Blocked > 0 ? SyncOutcome.PartlySucceeded
-            : SyncOutcome.Succeeded;
-        await db.SaveChangesAsync(CancellationToken.None);
-        logger.LogInformation(
-            "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed ({Invalid} invalid, not sent), {Blocked} blocked in {ElapsedMs:0} ms",
-            run.Id, destination.Name, run.Outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Invalid, summary.Blocked, summary.Elapsed.TotalMilliseconds);
-        return summary;
+        try
+        {
+            var now = clock.GetUtcNow();
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            await db.SyncRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(
+                s => s.SetProperty(r => r.Outcome, SyncOutcome.Failed)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.Error, reason)
+                    .SetProperty(r => r.Considered, summary.Considered)
+                    .SetProperty(r => r.Unchanged, summary.Unchanged)
+                    .SetProperty(r => r.Created, summary.Created)
+                    .SetProperty(r => r.Updated, summary.Updated)
+                    .SetProperty(r => r.Failed, summary.Failed)
+                    .SetProperty(r => r.Blocked, summary.Blocked),
+                CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The database itself is gone: the next sync of the destination marks this run failed.
+            logger.LogError(ex, "Sync {RunId} of {Destination}: could not record that it stopped", run.Id, run.Destination);
+        }
     }
 
     private async Task FlushAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)

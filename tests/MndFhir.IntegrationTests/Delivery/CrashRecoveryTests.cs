@@ -97,14 +97,5 @@ public sealed class CrashRecoveryTests(FhirTestServer server, ITestOutputHelper 
         return path;
     }
 
-    private static Process StartSync(string config)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mndfhir.dll"), "sync", "--destination", "hospital", "--config", config })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start)!;
-    }
+    private static Process StartSync(string config) => MndFhirProcess.Start(config, "sync", "--destination", "hospital");
 }

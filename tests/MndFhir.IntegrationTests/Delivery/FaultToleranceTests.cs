@@ -119,4 +119,38 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
         Assert.Equal(SyncOutcome.Failed, (await db.SyncRuns.SingleAsync(ct)).Outcome);
         Assert.Equal(3, proxy.Requests - 5);
     }
+
+    [Theory]
+    [InlineData(FaultKind.HtmlPage, "text/html")]
+    [InlineData(FaultKind.NotABundle, "application/json")]
+    public async System.Threading.Tasks.Task A_destination_answering_200_with_something_that_is_not_a_FHIR_bundle_stops_the_sync_and_nothing_is_recorded_as_delivered(
+        FaultKind fault, string mediaType)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = cts.Token;
+        // Every request, the CapabilityStatement's too, gets the same answer: a misrouted URL behind a proxy does that.
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => fault, TimeSpan.Zero);
+        await using var host = await SyncTestHost.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Clinic:IdentifierSystem"] = $"https://mndfhir.example.org/fhir/sid/html-{Guid.NewGuid():N}",
+                ["Destinations:0:Name"] = "hospital",
+                ["Destinations:0:Kind"] = "FhirRest",
+                ["Destinations:0:BaseUrl"] = proxy.BaseUrl.ToString(),
+            },
+            ct);
+        await host.Get<ClinicImporter>().ImportAsync(host.ExportFolder, ct);
+
+        var sync = await host.Get<SyncRunner>().RunAsync("hospital", "test", ct);
+
+        Assert.Equal(
+            $"Destination 'hospital' answered HTTP 200 ({mediaType}) to a transaction, which is not a FHIR Bundle; nothing of the batch is recorded as delivered.",
+            sync.Error);
+        Assert.Equal(0, sync.Sent);
+        Assert.Equal(2, proxy.Requests); // the CapabilityStatement and one transaction: a 200 is not retried
+        await using var db = await host.Get<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
+        Assert.Equal(0, await db.Ledger.CountAsync(ct));
+        var run = await db.SyncRuns.SingleAsync(ct);
+        Assert.Equal((SyncOutcome.Failed, sync.Error), (run.Outcome, run.Error));
+    }
 }

@@ -19,4 +19,10 @@ public enum FaultKind
 
     /// <summary>Forwards the request (the server commits it) and then closes the connection: the answer is lost.</summary>
     LoseResponse,
+
+    /// <summary>Answers 200 with an HTML page (a proxy's or a login page) without forwarding.</summary>
+    HtmlPage,
+
+    /// <summary>Answers 200 with JSON that is not a FHIR Bundle without forwarding.</summary>
+    NotABundle,
 }

@@ -11,7 +11,8 @@ namespace MndFhir.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A loopback HTTP proxy in front of the real FHIR test server that injects the faults a real network and server
-/// produce (5xx, 429 with Retry-After, timeouts, dropped connections, answers lost after the server committed) on
+/// produce (5xx, 429 with Retry-After, timeouts, dropped connections, answers lost after the server committed, 200s that
+/// are not FHIR) on
 /// the requests a plan picks. Everything else passes through unchanged. Counts what it injected.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
@@ -119,6 +120,14 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             case FaultKind.DropConnection:
                 context.Abort();
+                return;
+            case FaultKind.HtmlPage:
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync("<!DOCTYPE html><html><head><title>Sign in</title></head><body><form method=\"post\"></form></body></html>");
+                return;
+            case FaultKind.NotABundle:
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{\"status\":\"accepted\"}");
                 return;
         }
 

@@ -57,7 +57,7 @@ public sealed class ImportKillTests(FhirTestServer server, ITestOutputHelper out
             var before = await AssessmentValuesAsync(contexts, ct);
             values = WriteExport(host.ExportFolder, rows, round);
             var killAt = TimeSpan.FromMilliseconds(random.Next(200, (int)Math.Max(400, importTime.TotalMilliseconds)));
-            using (var import = Start(config, ["import"]))
+            using (var import = MndFhirProcess.Start(config, "import"))
             {
                 var exited = await WaitAsync(import, killAt, ct);
                 if (!exited)
@@ -170,21 +170,7 @@ public sealed class ImportKillTests(FhirTestServer server, ITestOutputHelper out
 
     private static async Task<(int Exit, string Output)> RunAsync(string config, string[] args, CancellationToken ct)
     {
-        using var process = Start(config, args);
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static Process Start(string config, string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "mndfhir.dll") }.Concat(args).Concat(["--config", config]))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start)!;
+        var (exit, stdout, stderr) = await MndFhirProcess.RunAsync(config, args, ct);
+        return (exit, stdout + stderr);
     }
 }

@@ -7,19 +7,27 @@ namespace MndFhir.Sync.Tests.Runs;
 
 /// <summary>
 /// Fault injection around the real writer: the destination rejects the listed resources (as a server answers 4xx with
-/// an OperationOutcome) and the real writer delivers everything else.
+/// an OperationOutcome) and the real writer delivers everything else; or the writer fails with <see cref="FailWith"/>.
 /// </summary>
 internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : IDestinationWriterFactory
 {
     public HashSet<ResourceKey> Reject { get; } = [];
 
-    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt) =>
-        new Writer(real.Create(destination, runId, startedAt), Reject);
+    /// <summary>Thrown by every send instead of delivering, as an unforeseen fault (a bug, a broken disk) would be.</summary>
+    public Exception? FailWith { get; set; }
 
-    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject) : IDestinationWriter
+    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt) =>
+        new Writer(real.Create(destination, runId, startedAt), Reject, FailWith);
+
+    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith) : IDestinationWriter
     {
         public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
         {
+            if (failWith is not null)
+            {
+                throw failWith;
+            }
+
             var accepted = await inner.SendAsync(batch.Where(i => !reject.Contains(i.Mapped.Key)).ToList(), ct);
             var rejected = batch.Where(i => reject.Contains(i.Mapped.Key))
                 .Select(i => DeliveryResult.Rejected(i.Mapped.Key, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"invalid\"}]}"));

@@ -86,6 +86,29 @@ public sealed class SyncRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_stopped_by_an_unforeseen_failure_is_recorded_failed_with_a_one_line_reason_and_the_failure_reaches_the_caller()
+    {
+        _writers.FailWith = new InvalidOperationException("The writer broke\nin two lines");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Runner().RunAsync("files", "test", CancellationToken.None));
+
+        Assert.Same(_writers.FailWith, error);
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            var run = await db.SyncRuns.AsNoTracking().SingleAsync();
+            Assert.Equal(SyncOutcome.Failed, run.Outcome);
+            Assert.Equal("The writer broke in two lines", run.Error);
+            Assert.NotNull(run.FinishedAt);
+            Assert.Equal(0, await db.Ledger.CountAsync());
+            Assert.Equal(0, await db.DestinationLeases.CountAsync());
+        }
+
+        _writers.FailWith = null;
+        var next = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Equal(7, next.Created);
+    }
+
+    [Fact]
     public async Task A_registry_receives_only_consenting_patients_and_their_records()
     {
         var summary = await Runner().RunAsync("registry", "test", CancellationToken.None);
