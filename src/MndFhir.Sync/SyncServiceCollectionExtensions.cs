@@ -58,7 +58,10 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton<ResourcePlan>();
         services.AddSingleton<IResourceValidator>(sp =>
             new CachingResourceValidator(FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath)));
+        FhirServerClientFactory.Register(services, configuration);
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
+        services.AddTransient<ValidationGate>();
+        services.AddTransient<SyncRunRecorder>();
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();

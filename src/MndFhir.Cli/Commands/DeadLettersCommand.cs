@@ -11,7 +11,7 @@ internal static class DeadLettersCommand
     public static Command Create()
     {
         var destination = new Option<string?>("--destination", "-d") { Description = "Only this destination." };
-        var list = new Command("list", "Resources a destination rejected, with the first issue of its OperationOutcome.") { destination };
+        var list = new Command("list", "Resources a destination rejected (with the HTTP status and the server's reason) or MndFhir found invalid and did not send.") { destination };
         list.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
@@ -33,11 +33,12 @@ internal static class DeadLettersCommand
             var letter = await cli.Services.GetRequiredService<DeadLetterQueries>().FindAsync(parse.GetValue(id), ct);
             if (letter is null)
             {
-                await Console.Error.WriteLineAsync($"No dead letter #{parse.GetValue(id)}.");
-                return 2;
+                await Console.Error.WriteLineAsync($"mndfhir: no dead letter #{parse.GetValue(id)}.");
+                return ExitCodes.Usage;
             }
 
             await Console.Out.WriteLineAsync($"#{letter.Id} {letter.Destination} {letter.ResourceType}/{letter.BusinessId} (record {letter.RecordId ?? "-"}), {letter.Attempts} attempts, last {letter.UpdatedAt:u}");
+            await Console.Out.WriteLineAsync(letter.Summary);
             await Console.Out.WriteLineAsync(Pretty(letter.Outcome));
             return 0;
         });

@@ -24,6 +24,12 @@ internal static class ExitCodes
     /// <summary>A local fault: the database is locked, unreachable or damaged; the disk is full or a file cannot be written.</summary>
     public const int LocalFault = 5;
 
+    /// <summary>The destination refused MndFhir's credentials (401, 403): a token expired or a wrong secret.</summary>
+    public const int AuthenticationFailed = 6;
+
+    /// <summary>The destination is not the FHIR base the configuration says (404, 405 on its base or metadata).</summary>
+    public const int DestinationMisconfigured = 7;
+
     /// <summary>An unexpected error (a defect of MndFhir): the log file has the details.</summary>
     public const int InternalError = 10;
 }

@@ -29,6 +29,8 @@ internal static class FailureReport
             SyncAlreadyRunningException or ImportBusyException => (ExitCodes.Busy, ex.Message),
             DestinationUnavailableException => (ExitCodes.DestinationUnavailable, ex.Message),
             DestinationWriteException => (ExitCodes.LocalFault, ex.Message),
+            DestinationAuthenticationException => (ExitCodes.AuthenticationFailed, ex.Message),
+            DestinationMisconfiguredException => (ExitCodes.DestinationMisconfigured, ex.Message),
             SqliteException sqlite => (ExitCodes.LocalFault, Sqlite(sqlite)),
             NpgsqlException npgsql => (ExitCodes.LocalFault, $"The PostgreSQL database could not be used: {FirstLine(npgsql.InnerException is SocketException s ? s.Message : npgsql.Message)}"),
             Microsoft.Data.SqlClient.SqlException sql => (ExitCodes.LocalFault, $"The SQL Server database could not be used: {FirstLine(sql.Message)}"),

@@ -30,6 +30,9 @@ public sealed class LedgerEntry
     /// <summary>The destination's answer to the last failed delivery (OperationOutcome JSON).</summary>
     public string? LastError { get; set; }
 
+    /// <summary>The HTTP status of the last failed delivery; null when the resource was found invalid before sending.</summary>
+    public int? LastStatus { get; set; }
+
     public DateTimeOffset? FirstDeliveredAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -1,3 +1,5 @@
+using MndFhir.Sync.Delivery;
+
 namespace MndFhir.Sync.DeadLetters;
 
 /// <summary>
@@ -12,8 +14,12 @@ public sealed record DeadLetter(
     string? RecordId,
     int Attempts,
     DateTimeOffset UpdatedAt,
+    int? Status,
     string? Outcome)
 {
-    /// <summary>The first issue of the OperationOutcome in one line: severity, code, location (no values).</summary>
-    public string Summary => DeadLetterOutcome.Summarize(Outcome);
+    /// <summary>
+    /// The HTTP status and the server's reason in one line, wherever its OperationOutcome puts it
+    /// (<see cref="OperationOutcomeReason"/>); "not sent" for resources MndFhir found invalid itself.
+    /// </summary>
+    public string Summary => $"{(Status is { } status ? $"HTTP {status}" : "not sent (invalid)")}: {OperationOutcomeReason.Of(Outcome) ?? "(no answer recorded)"}";
 }

@@ -12,7 +12,7 @@ public sealed class DeadLetterQueries(IDbContextFactory<MndFhirDbContext> contex
         return await db.Ledger.AsNoTracking()
             .Where(e => e.State == LedgerState.Failed && (destination == null || e.Destination == destination))
             .OrderByDescending(e => e.Id)
-            .Select(e => new DeadLetter(e.Id, e.Destination, e.ResourceType, e.BusinessId, e.RecordId, e.Attempts, e.UpdatedAt, e.LastError))
+            .Select(e => new DeadLetter(e.Id, e.Destination, e.ResourceType, e.BusinessId, e.RecordId, e.Attempts, e.UpdatedAt, e.LastStatus, e.LastError))
             .ToListAsync(ct);
     }
 
@@ -21,7 +21,7 @@ public sealed class DeadLetterQueries(IDbContextFactory<MndFhirDbContext> contex
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Ledger.AsNoTracking()
             .Where(e => e.Id == id && e.State == LedgerState.Failed)
-            .Select(e => new DeadLetter(e.Id, e.Destination, e.ResourceType, e.BusinessId, e.RecordId, e.Attempts, e.UpdatedAt, e.LastError))
+            .Select(e => new DeadLetter(e.Id, e.Destination, e.ResourceType, e.BusinessId, e.RecordId, e.Attempts, e.UpdatedAt, e.LastStatus, e.LastError))
             .FirstOrDefaultAsync(ct);
     }
 }

@@ -33,6 +33,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(ct);
         var ids = results.Select(r => snapshot[r.Key]?.Id).OfType<long>().ToList();
         var existing = await db.Ledger.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+        var written = new Dictionary<ResourceKey, LedgerEntry>(results.Count);
         foreach (var result in results)
         {
             var item = items[result.Key];
@@ -50,6 +51,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
                 db.Ledger.Add(entry);
             }
 
+            written[result.Key] = entry;
             entry.RecordId = item.Mapped.RecordId;
             entry.UpdatedAt = now;
             entry.Attempts++;
@@ -60,6 +62,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
                 entry.ServerId = result.ServerId;
                 entry.ServerVersion = result.ServerVersion;
                 entry.LastError = null;
+                entry.LastStatus = null;
                 entry.FirstDeliveredAt ??= now;
                 entry.Attempts = 0;
             }
@@ -69,14 +72,14 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
                 // and marks the entry failed so the next sync retries it and status reports it.
                 entry.State = LedgerState.Failed;
                 entry.LastError = result.Error;
+                entry.LastStatus = result.Status;
             }
         }
 
         await db.SaveChangesAsync(ct);
-        foreach (var result in results)
+        foreach (var (key, entry) in written)
         {
-            var entry = db.Ledger.Local.First(e => e.ResourceType == result.Key.ResourceType && e.BusinessId == result.Key.BusinessId);
-            snapshot.Set(result.Key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.ServerVersion, entry.State == LedgerState.Delivered));
+            snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.ServerVersion, entry.State == LedgerState.Delivered));
         }
     }
 }

@@ -11,8 +11,20 @@ using MndFhir.Sync.Delivery;
 namespace MndFhir.IntegrationTests.Delivery;
 
 /// <summary>The REST writer against the real FHIR test server: conditional updates, and isolation of rejected resources.</summary>
-public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<FhirTestServer>
+public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<FhirTestServer>, IAsyncLifetime
 {
+    private readonly List<FhirDestination> _destinations = [];
+
+    public System.Threading.Tasks.Task InitializeAsync() => System.Threading.Tasks.Task.CompletedTask;
+
+    public async System.Threading.Tasks.Task DisposeAsync()
+    {
+        foreach (var d in _destinations)
+        {
+            await d.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task One_invalid_resource_in_a_bundle_is_isolated_with_the_servers_outcome_and_the_rest_is_delivered()
     {
@@ -64,16 +76,11 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
         Assert.Equal(first.Select(r => r.ServerId), again.Select(r => r.ServerId));
     }
 
-    private FhirRestWriter Writer(ClinicIdentity identity, Uri? baseUrl = null, BundleMode mode = BundleMode.Auto)
+    private IDestinationWriter Writer(ClinicIdentity identity, Uri? baseUrl = null, BundleMode mode = BundleMode.Auto)
     {
-        var destination = new DestinationOptions { Name = "test", Kind = DestinationKind.FhirRest, BaseUrl = baseUrl ?? server.BaseUrl };
-        return new FhirRestWriter(
-            DestinationWriterFactory.CreateHttpClient(destination),
-            identity,
-            new TransientRetry(NullLogger.Instance, maxAttempts: 2, baseDelay: TimeSpan.FromMilliseconds(50)),
-            "test",
-            NullLogger<FhirRestWriter>.Instance,
-            mode);
+        var destination = FhirDestination.At(baseUrl ?? server.BaseUrl, identity, mode);
+        _destinations.Add(destination);
+        return destination.Writer();
     }
 
     private static ChangeSetItem Item(ClinicIdentity identity, string id, string gender)

@@ -49,10 +49,9 @@ public sealed class IdentifierEscapingTests(FhirTestServer server, ITestOutputHe
         output.WriteLine($"{values.Count} clinic ids, for example {string.Join("  ", values.Skip(Known.Length).Take(8).Select(Show))}");
         var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
         var keys = values.Select(v => new ResourceKey("Patient", v)).ToList();
-        var destination = new DestinationOptions { Name = "test", Kind = DestinationKind.FhirRest, BaseUrl = server.BaseUrl };
-        using var http = DestinationWriterFactory.CreateHttpClient(destination);
-        var retry = new TransientRetry(NullLogger.Instance, maxAttempts: 2, baseDelay: TimeSpan.FromMilliseconds(50));
-        await using var writer = new FhirRestWriter(http, identity, retry, "test", NullLogger<FhirRestWriter>.Instance);
+        await using var destination = FhirDestination.At(server.BaseUrl, identity);
+        await using var writer = destination.Writer();
+        using var client = destination.Client();
 
         var first = await SendAsync(writer, identity, keys, AdministrativeGender.Male, ChangeKind.New, ct);
         var second = await SendAsync(writer, identity, keys, AdministrativeGender.Female, ChangeKind.Changed, ct);
@@ -66,7 +65,7 @@ public sealed class IdentifierEscapingTests(FhirTestServer server, ITestOutputHe
         var found = new List<List<string>>();
         foreach (var chunk in keys.Chunk(BundleSize))
         {
-            found.AddRange(await LedgerReconciler.LookUpAsync(http, retry, identity, "test", chunk, ct));
+            found.AddRange(await client.SearchByIdentifierAsync(chunk, ct));
         }
 
         var stored = await StoredAsync(identity.SystemFor("Patient"), ct);
@@ -87,7 +86,7 @@ public sealed class IdentifierEscapingTests(FhirTestServer server, ITestOutputHe
     }
 
     private static async Task<List<DeliveryResult>> SendAsync(
-        FhirRestWriter writer, ClinicIdentity identity, List<ResourceKey> keys, AdministrativeGender gender, ChangeKind kind, CancellationToken ct)
+        IDestinationWriter writer, ClinicIdentity identity, List<ResourceKey> keys, AdministrativeGender gender, ChangeKind kind, CancellationToken ct)
     {
         var results = new List<DeliveryResult>();
         foreach (var chunk in keys.Select((key, i) => Item(identity, key, i, gender, kind)).Chunk(BundleSize))

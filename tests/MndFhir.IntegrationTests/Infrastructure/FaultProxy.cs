@@ -45,6 +45,16 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public int InjectedTotal => _injected.Values.Sum();
 
+    /// <summary>
+    /// When set, a request without <c>Authorization: Bearer {RequiredBearer}</c> is answered 401 with an OperationOutcome,
+    /// as a server does when a token expired or was revoked (the test server itself has no authentication).
+    /// </summary>
+    public string? RequiredBearer { get; set; }
+
+    public int Unauthorized => _unauthorized;
+
+    private int _unauthorized;
+
     /// <summary>Behave as a server without transactions: its CapabilityStatement offers batch only and it refuses transactions.</summary>
     public bool TransactionsUnsupported { get; set; }
 
@@ -76,9 +86,20 @@ public sealed class FaultProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var n = Interlocked.Increment(ref _requests);
+        var fault = Plan(n);
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
         var requestBody = buffer.ToArray();
+        if (RequiredBearer is { } token && context.Request.Headers.Authorization != $"Bearer {token}")
+        {
+            Interlocked.Increment(ref _unauthorized);
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            context.Response.ContentType = "application/fhir+json";
+            await context.Response.WriteAsync("{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"login\",\"diagnostics\":\"The access token expired\"}]}");
+            return;
+        }
+
         if (TransactionsUnsupported)
         {
             if (context.Request.Method == "GET" && context.Request.Path.Value!.EndsWith("/metadata", StringComparison.Ordinal))
@@ -98,7 +119,6 @@ public sealed class FaultProxy : IAsyncDisposable
             }
         }
 
-        var fault = Plan(n);
         if (fault != FaultKind.None)
         {
             _injected.AddOrUpdate(fault, 1, (_, c) => c + 1);

@@ -30,7 +30,7 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
 
             var accepted = await inner.SendAsync(batch.Where(i => !reject.Contains(i.Mapped.Key)).ToList(), ct);
             var rejected = batch.Where(i => reject.Contains(i.Mapped.Key))
-                .Select(i => DeliveryResult.Rejected(i.Mapped.Key, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"invalid\"}]}"));
+                .Select(i => DeliveryResult.Rejected(i.Mapped.Key, 422, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"invalid\"}]}"));
             return [.. accepted, .. rejected];
         }
 

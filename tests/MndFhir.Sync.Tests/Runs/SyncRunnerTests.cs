@@ -72,7 +72,7 @@ public sealed class SyncRunnerTests : IAsyncLifetime
 
         var letter = Assert.Single(await _services.GetRequiredService<DeadLetterQueries>().ListAsync("files", CancellationToken.None));
         Assert.Equal(("Patient", "P-1", "P-1"), (letter.ResourceType, letter.BusinessId, letter.RecordId));
-        Assert.Equal("error invalid", letter.Summary);
+        Assert.Equal("HTTP 422: error invalid", letter.Summary);
         Assert.Empty(await _services.GetRequiredService<DeadLetterQueries>().ListAsync("registry", CancellationToken.None));
 
         var status = await _services.GetRequiredService<SyncStatusService>().GetAsync(CancellationToken.None);

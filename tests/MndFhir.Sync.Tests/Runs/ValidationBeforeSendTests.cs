@@ -68,7 +68,7 @@ public sealed class ValidationBeforeSendTests : IAsyncLifetime
         Assert.All(letters, l =>
         {
             // The element (where and what) and the rule (the profile whose rule is broken).
-            Assert.Equal("error invalid at Observation: Missing required member: 'bodySite' (+1 more)", l.Summary);
+            Assert.Equal("not sent (invalid): error invalid at Observation: Missing required member: 'bodySite' (+1 more)", l.Summary);
             Assert.Contains("StructureDefinition/mnd-outcome-observation", l.Outcome, StringComparison.Ordinal);
             Assert.Contains("did not send it", l.Outcome, StringComparison.Ordinal);
         });

@@ -143,6 +143,9 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.Property<string>("LastError")
                         .HasColumnType("text");
 
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("integer");
+
                     b.Property<string>("RecordId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

@@ -143,6 +143,9 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.Property<string>("LastError")
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("int");
+
                     b.Property<string>("RecordId")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");

@@ -133,6 +133,9 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RecordId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");

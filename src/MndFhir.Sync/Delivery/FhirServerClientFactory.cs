@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MndFhir.Identity;
+using MndFhir.Sync.Configuration;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace MndFhir.Sync.Delivery;
+
+/// <summary>
+/// Makes the <see cref="FhirServerClient"/> of a destination from IHttpClientFactory's named client of that destination:
+/// a pooled SocketsHttpHandler, the authentication handler, and the resilience pipeline of
+/// Microsoft.Extensions.Http.Resilience (retries with exponential backoff, jitter and the server's Retry-After; a
+/// timeout per attempt and one for all attempts; a circuit breaker), all on the injected TimeProvider.
+/// </summary>
+public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<SyncSettings> settings, ClinicIdentity identity, ILoggerFactory loggers)
+{
+    public static string HttpClientName(string destination) => "fhir:" + destination.ToLowerInvariant();
+
+    public FhirServerClient Create(string destination)
+    {
+        var options = settings.Value.Find(destination);
+        if (options.Kind != DestinationKind.FhirRest)
+        {
+            throw new ConfigurationException($"Destination '{options.Name}' writes files ({options.Kind}); it has no FHIR server.");
+        }
+
+        return new FhirServerClient(http.CreateClient(HttpClientName(options.Name)), options.Name, identity, loggers.CreateLogger<FhirServerClient>());
+    }
+
+    /// <summary>
+    /// Registers the named HttpClient of every destination in <paramref name="configuration"/>'s Destinations section; its
+    /// settings are read from <see cref="SyncSettings"/> when the client is first made (after the options were validated).
+    /// </summary>
+    public static void Register(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<FhirServerClientFactory>();
+        var names = configuration.GetSection(SyncSettings.Section).GetChildren().Select(d => d["Name"]).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            services.AddHttpClient(HttpClientName(name))
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+                .ConfigureHttpClient((sp, client) =>
+                {
+                    var destination = sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name);
+                    var baseUrl = destination.BaseUrl?.ToString() ?? "http://127.0.0.1/";
+                    client.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+                    client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline times each attempt and the whole
+                    client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MndFhir", "1.0"));
+                })
+                .AddHttpMessageHandler(sp => new DestinationAuthHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name)))
+                .AddResilienceHandler("fhir", (pipeline, context) =>
+                {
+                    var destination = context.ServiceProvider.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name);
+                    var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<FhirServerClient>();
+                    Configure(pipeline, destination, context.ServiceProvider.GetRequiredService<TimeProvider>(), logger);
+                });
+        }
+    }
+
+    /// <summary>
+    /// Total timeout, then retries of transient failures (connection errors, attempt timeouts, 408, 429, 5xx) honouring
+    /// Retry-After, then a circuit breaker (half the calls of the last minute failing, at least ten: 30 s pause), then
+    /// the timeout of one attempt. Other answers (2xx, 4xx) pass straight through to the client, which classifies them.
+    /// </summary>
+    internal static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, DestinationOptions destination, TimeProvider clock, ILogger logger)
+    {
+        pipeline.TimeProvider = clock;
+        var transient = new PredicateBuilder<HttpResponseMessage>()
+            .Handle<HttpRequestException>()
+            .Handle<TimeoutRejectedException>()
+            .HandleResult(r => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500);
+        pipeline
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(destination.RetryMaxSeconds + destination.TimeoutSeconds) })
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                ShouldHandle = transient,
+                MaxRetryAttempts = Math.Max(0, destination.RetryAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(1),
+                MaxDelay = TimeSpan.FromSeconds(Math.Min(60, destination.RetryMaxSeconds)),
+                ShouldRetryAfterHeader = true,
+                OnRetry = args =>
+                {
+                    logger.LogWarning(
+                        "Transient failure {Failure} from {Destination}, attempt {Attempt} of {MaxAttempts}; retrying in {DelayMs:0} ms",
+                        args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : args.Outcome.Exception?.GetType().Name,
+                        destination.Name,
+                        args.AttemptNumber + 1,
+                        destination.RetryAttempts,
+                        args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = transient,
+                FailureRatio = 0.5,
+                MinimumThroughput = 10,
+                SamplingDuration = TimeSpan.FromMinutes(1),
+                BreakDuration = TimeSpan.FromSeconds(30),
+            })
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(destination.TimeoutSeconds) });
+    }
+}

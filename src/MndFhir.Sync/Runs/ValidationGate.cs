@@ -1,0 +1,49 @@
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
+using MndFhir.Serialization;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Ledger;
+using MndFhir.Validation;
+
+namespace MndFhir.Sync.Runs;
+
+/// <summary>
+/// Nothing invalid is sent: every resource of a batch is validated against FHIR R4 and the project profiles, and the
+/// invalid ones are taken out and written to the ledger as failed with the validator's issues (errors first), so that
+/// dead-letters list and show name the element and the rule. A later sync validates them again, so a fixed mapping
+/// sends them.
+/// </summary>
+public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger ledger, ILogger<ValidationGate> logger)
+{
+    /// <summary>Removes the invalid resources from <paramref name="batch"/> and records them; returns how many there were.</summary>
+    public async Task<int> SetAsideInvalidAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, CancellationToken ct)
+    {
+        var invalid = batch.Select(i => (Item: i, Report: validator.Validate(i.Mapped.Resource, i.Hash))).Where(x => !x.Report.IsValid).ToList();
+        if (invalid.Count == 0)
+        {
+            return 0;
+        }
+
+        var items = invalid.Select(x => x.Item).ToList();
+        var results = invalid.Select(x => DeliveryResult.Rejected(x.Item.Mapped.Key, status: null, InvalidOutcome(x.Report))).ToList();
+        await ledger.RecordAsync(snapshot, items, results, ct);
+        batch.RemoveAll(items.Contains);
+        logger.LogWarning("{Count} resources failed validation and were not sent (first: {Type}/{BusinessId})", items.Count, items[0].Mapped.Key.ResourceType, items[0].Mapped.Key.BusinessId);
+        return items.Count;
+    }
+
+    private static string InvalidOutcome(ValidationReport report)
+    {
+        var outcome = new OperationOutcome();
+        outcome.Issue.AddRange(report.Errors);
+        outcome.Issue.AddRange(report.Outcome.Issue.Except(report.Errors));
+        outcome.Issue.Add(new OperationOutcome.IssueComponent
+        {
+            Severity = OperationOutcome.IssueSeverity.Information,
+            Code = OperationOutcome.IssueType.Informational,
+            Diagnostics = "MndFhir validated this resource against FHIR R4 and its profiles before sending and did not send it.",
+        });
+        return FhirJson.Serialize(outcome);
+    }
+}
