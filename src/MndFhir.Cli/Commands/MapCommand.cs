@@ -7,7 +7,11 @@ using MndFhir.Data;
 using MndFhir.Mapping;
 using MndFhir.Identity;
 using MndFhir.Planning;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Records;
+using Microsoft.Extensions.Options;
 using MndFhir.Serialization;
 using MndFhir.Validation;
 using Task = System.Threading.Tasks.Task;
@@ -22,15 +26,16 @@ internal static class MapCommand
         var records = new Option<string[]>("--record", "-r") { Description = "Single treatment or assessment ids.", AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the bundle to this file (default: standard output)." };
         var explain = new Option<bool>("--explain") { Description = "For every resource, which clinic columns and which mapping rule produced each element. Printed instead of the bundle unless --out is given." };
-        var command = new Command("map", "Dry run: map imported records to FHIR, validate them, and write the transaction bundle that would be sent, without sending it.") { patients, records, output, explain };
+        var destination = new Option<string?>("--destination", "-d") { Description = "As this destination would receive it: its consent scope, its MRN system, and references to the ids it holds (default: conditional references, no MRN)." };
+        var command = new Command("map", "Dry run: map imported records to FHIR, validate them, and write the transaction bundle that would be sent, without sending it.") { patients, records, output, explain, destination };
         command.SetAction(async (parse, ct) =>
         {
             var patientIds = parse.GetValue(patients) ?? [];
             var recordIds = parse.GetValue(records) ?? [];
             if (patientIds.Length + recordIds.Length == 0)
             {
-                await Console.Error.WriteLineAsync("Name what to map with --patient ID and/or --record ID.");
-                return 2;
+                await Console.Error.WriteLineAsync("mndfhir: name what to map with --patient ID and/or --record ID.");
+                return ExitCodes.Usage;
             }
 
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
@@ -38,13 +43,15 @@ internal static class MapCommand
             var mapper = explaining
                 ? new FhirMapper(cli.Services.GetRequiredService<MappingSet>(), cli.Services.GetRequiredService<ClinicIdentity>(), explain: true)
                 : cli.Services.GetRequiredService<FhirMapper>();
-            var (mapped, missing) = await MapAsync(cli.Services, mapper, patientIds, recordIds, ct);
-            var bundle = Bundle(mapper, mapped);
-            var json = FhirJson.Serialize(bundle, indented: true);
+            var target = parse.GetValue(destination) is { } name ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name) : null;
+            var (mapped, missing) = await MapAsync(cli.Services, mapper, target, patientIds, recordIds, ct);
+
+            // Built by the same code the FHIR client sends bundles with.
+            var json = FhirBundleBuilder.ConditionalUpdates(BundleKind.Transaction, mapped.Select(m => (m.Key, FhirJson.Serialize(m.Resource))).ToList(), mapper.Identity, indented: true);
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, json, ct);
-                await Console.Out.WriteLineAsync($"map: {bundle.Entry.Count} resources written to {file.FullName}");
+                await Console.Out.WriteLineAsync($"map: {mapped.Count} resources written to {file.FullName}");
             }
             else if (!explaining)
             {
@@ -96,45 +103,31 @@ internal static class MapCommand
         }
     }
 
-    /// <summary>The transaction bundle that would be sent, with references by business identifier (conditional references).</summary>
-    public static Bundle Bundle(FhirMapper mapper, IEnumerable<MappedResource> mapped)
-    {
-        var bundle = new Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Transaction };
-        foreach (var m in mapped)
-        {
-            bundle.Entry.Add(new Bundle.EntryComponent
-            {
-                FullUrl = m.Key.ToUrnUuid(),
-                Resource = m.Resource,
-                Request = new Bundle.RequestComponent { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.PUT, Url = mapper.Identity.ConditionalUrl(m.Key) },
-            });
-        }
-
-        return bundle;
-    }
-
     /// <summary>
     /// The resources of the named records, as the resource plan makes them for a sync: for a patient, the Patient, its
     /// Condition, every treatment and assessment, the questionnaire panels and the derived measures; for a single
     /// record, that record's resource and what is derived from it.
     /// </summary>
     public static async Task<(List<MappedResource> Mapped, List<string> Missing)> MapAsync(
-        IServiceProvider services, FhirMapper mapper, string[] patientIds, string[] recordIds, CancellationToken ct)
+        IServiceProvider services, FhirMapper mapper, DestinationOptions? destination, string[] patientIds, string[] recordIds, CancellationToken ct)
     {
         var plan = new ResourcePlan(mapper);
-        var resolver = new ConditionalReferenceResolver(mapper.Identity);
+        IReferenceResolver resolver = destination is null
+            ? new ConditionalReferenceResolver(mapper.Identity)
+            : new LedgerReferenceResolver(await services.GetRequiredService<DeliveryLedger>().LoadAsync(destination.Name, ct), mapper.Identity);
+        var consentingOnly = destination?.RequiresRegistryConsent == true;
         await using var db = await services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
         var mapped = new List<MappedResource>();
         if (patientIds.Length > 0)
         {
-            var source = new DatabaseRecordSource(db, new RecordScope { PatientIds = patientIds });
-            mapped.AddRange(await plan.AllAsync(source, resolver, mrnSystem: null, ct).Select(r => r.Mapped).ToListAsync(ct));
+            var source = new DatabaseRecordSource(db, new RecordScope { PatientIds = patientIds, ConsentingOnly = consentingOnly });
+            mapped.AddRange(await plan.AllAsync(source, resolver, destination?.HospitalMrnSystem, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
         if (recordIds.Length > 0)
         {
-            var source = new DatabaseRecordSource(db, new RecordScope { RecordIds = recordIds });
-            mapped.AddRange(await plan.AllAsync(source, resolver, mrnSystem: null, ct).Select(r => r.Mapped).ToListAsync(ct));
+            var source = new DatabaseRecordSource(db, new RecordScope { RecordIds = recordIds, ConsentingOnly = consentingOnly });
+            mapped.AddRange(await plan.AllAsync(source, resolver, destination?.HospitalMrnSystem, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
         var found = mapped.Select(m => m.Key.ResourceType == "Patient" ? m.Key.BusinessId : m.RecordId).ToHashSet(StringComparer.Ordinal);
