@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Identity;
@@ -11,6 +12,8 @@ using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Runs;
+using MndFhir.Sync.Progress;
+using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 using MndFhir.Validation;
 
@@ -35,7 +38,7 @@ public static class SyncServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<SyncSettings>()
-            .Configure(s => s.Destinations = configuration.GetSection(SyncSettings.Section).Get<List<DestinationOptions>>() ?? [])
+            .Bind(configuration)
             .PostConfigure(s =>
             {
                 foreach (var d in s.Destinations.Where(d => d.Folder is not null))
@@ -52,6 +55,7 @@ public static class SyncServiceCollectionExtensions
         services.AddMndFhirDatabase(database);
 
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRunProgress, LoggingRunProgress>();
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
@@ -65,8 +69,11 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();
+        services.AddTransient<SyncPreview>();
         services.AddTransient<IntakeStatusService>();
         services.AddTransient<ClinicImporter>();
+        services.AddTransient<ExportWatch>();
+        services.AddTransient<MainJob>();
         services.AddTransient<DeadLetterQueries>();
         services.AddTransient<LedgerReconciler>();
         return services;

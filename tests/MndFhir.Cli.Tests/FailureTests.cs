@@ -53,6 +53,7 @@ public sealed class FailureTests : IDisposable
     [Fact]
     public async Task A_destination_whose_secret_variable_is_not_set_is_a_configuration_error_naming_the_variable()
     {
+        // Checked before anything runs, although this sync would have nothing to send.
         WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
         {
             ["Name"] = "hospital",
@@ -64,7 +65,50 @@ public sealed class FailureTests : IDisposable
 
         var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "hospital", "--config", "mndfhir.json");
 
-        AssertOneLineFailure(2, exit, output, error, "MNDFHIR_TEST_UNSET_");
+        AssertOneLineFailure(2, exit, output, error, "Destinations:0:TokenVariable: the environment variable MNDFHIR_TEST_UNSET_");
+    }
+
+    [Theory]
+    [InlineData("Kind", "FhirRst", "Destinations:0:Kind: 'FhirRst' is not one of FhirRest, NdjsonFolder")]
+    [InlineData("Schedule", "0 25 * * *", "Destinations:0:Schedule: '0 25 * * *' is not a cron expression")]
+    [InlineData("TimeZone", "Mars/Olympus_Mons", "Destinations:0:TimeZone: 'Mars/Olympus_Mons' is not a time zone")]
+    [InlineData("BatchSize", "many", "Destinations:0:BatchSize: 'many' is not a whole number")]
+    [InlineData("Folderr", "out", "Destinations:0:Folderr: unknown key")]
+    public async Task A_configuration_mistake_names_its_key_and_what_is_allowed_and_nothing_runs(string key, string value, string message)
+    {
+        WriteConfig(c => c["Destinations"]![0]![key] = value);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, message);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
+    [Fact]
+    public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
+    {
+        WriteConfig(c =>
+        {
+            c["Clinic"]!["ExportPath"] = "no-such-export";
+            c["Destinations"]!.AsArray().Add(new JsonObject { ["Name"] = "FILES", ["Kind"] = "NdjsonFolder", ["Folder"] = Path.Combine(_folder, "out2") });
+        });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, "Destinations:1:Name: 'FILES' is already the name of Destinations:0");
+        Assert.Contains("Clinic:ExportPath: the folder", error, StringComparison.Ordinal);
+        Assert.Contains("no-such-export does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_configuration_file_a_command_refuses_to_guess_one()
+    {
+        File.Delete(Path.Combine(_folder, "mndfhir.json"));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status");
+
+        AssertOneLineFailure(2, exit, output, error, "no configuration");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")));
     }
 
     [Fact]

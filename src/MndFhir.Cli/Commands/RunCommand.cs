@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using MndFhir.Cli.Hosting;
-using MndFhir.Sync.Configuration;
-using MndFhir.Sync.Intake;
+using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 
 namespace MndFhir.Cli.Commands;
@@ -12,21 +10,36 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var command = new Command("run", "The main job once, now: import the configured export, sync every destination, print the summary.");
+        var command = new Command("run", "The main job once, now, as the service runs it: import the configured export, sync every destination, print the summary.");
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
-            var options = cli.Services.GetRequiredService<IOptions<ClinicOptions>>().Value;
-            var exit = 0;
-            if (options.ExportPath is { } folder)
+
+            // An operator's run imports whatever the folder holds (a mapping change may accept rows rejected before) and
+            // syncs every destination even without a new export.
+            var result = await cli.Services.GetRequiredService<MainJob>().RunAsync(
+                new MainJobOptions { Trigger = "manual", ImportEvenIfSeen = true, SyncWithoutNewExport = true }, ct);
+            var exit = ExitCodes.Success;
+            if (result.Import is { } import)
             {
-                var summary = await cli.Services.GetRequiredService<ClinicImporter>().ImportAsync(folder, ct);
-                await ImportCommand.Write(summary, Console.Out);
-                exit = summary.IsClean ? ExitCodes.Success : ExitCodes.NeedsAttention;
+                await ImportCommand.Write(import, Console.Out);
+                exit = import.IsClean ? ExitCodes.Success : ExitCodes.NeedsAttention;
+            }
+            else
+            {
+                await Console.Out.WriteLineAsync($"import: nothing imported: {result.NoImportReason}");
             }
 
-            var destinations = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Destinations.Select(d => d.Name).ToList();
-            exit = Math.Max(exit, await SyncCommand.SyncAsync(cli, destinations, Console.Out, ct));
+            foreach (var summary in result.Syncs)
+            {
+                exit = Math.Max(exit, await SyncCommand.WriteAsync(summary, Console.Out));
+            }
+
+            foreach (var (destination, error) in result.Failures)
+            {
+                exit = Math.Max(exit, await SyncCommand.ReportFailureAsync(cli, destination, error));
+            }
+
             await Console.Out.WriteLineAsync();
             await StatusCommand.Write(await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct), Console.Out);
             await StatusCommand.Write(await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct), Console.Out);

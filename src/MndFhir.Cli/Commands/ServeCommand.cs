@@ -22,13 +22,16 @@ internal static class ServeCommand
             }
             catch (MndFhir.Service.Api.UnguardedApiException ex)
             {
-                await Console.Error.WriteLineAsync(ex.Message);
-                return 2;
+                await Console.Error.WriteLineAsync($"mndfhir: {ex.Message}");
+                return ExitCodes.Usage;
             }
 
             await using var _ = app;
             await ServiceHost.PrepareAsync(app.Services, ct);
             await app.StartAsync(ct);
+            var addresses = ServiceHost.Addresses(app);
+            logger.Information("MndFhir service listening on {Addresses}", addresses);
+            await Console.Out.WriteLineAsync($"mndfhir serve: listening on {string.Join(", ", addresses)} (API /api, dashboard /hangfire, health /health); Ctrl+C stops it");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MndFhir.Cli.Hosting;
+using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Runs;
 
@@ -13,68 +14,104 @@ internal static class SyncCommand
     {
         var destination = new Option<string?>("--destination", "-d") { Description = "The destination to sync (see the configuration's Destinations)." };
         var all = new Option<bool>("--all") { Description = "Sync every configured destination, one after the other." };
-        var command = new Command("sync", "Sync one destination now: send what changed since its last confirmed state.") { destination, all };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List what the sync would send (type, business id, create or update and why); send nothing." };
+        var command = new Command("sync", "Sync one destination now: send what changed since its last confirmed state.") { destination, all, dryRun };
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
             var names = parse.GetValue(all)
-                ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Destinations.Select(d => d.Name).ToList()
-                : parse.GetValue(destination) is { } one ? [one] : [];
+                ? settings.Destinations.Select(d => d.Name).ToList()
+                : parse.GetValue(destination) is { } one ? [settings.Find(one).Name] : [];
             if (names.Count == 0)
             {
                 await Console.Error.WriteLineAsync("mndfhir: name a destination with --destination NAME, or use --all.");
                 return ExitCodes.Usage;
             }
 
-            return await SyncAsync(cli, names, Console.Out, ct);
+            return parse.GetValue(dryRun) ? await PreviewAsync(cli, names, ct) : await SyncAsync(cli, names, Console.Out, ct);
         });
         return command;
     }
 
     public static async Task<int> SyncAsync(CliContext cli, IReadOnlyList<string> destinations, TextWriter output, CancellationToken ct)
     {
-        var exit = 0;
+        var exit = ExitCodes.Success;
         foreach (var name in destinations)
         {
-            var runner = cli.Services.GetRequiredService<SyncRunner>();
-            SyncRunSummary summary;
             try
             {
-                summary = await runner.RunAsync(name, "manual", ct);
+                var summary = await cli.Services.GetRequiredService<SyncRunner>().RunAsync(name, "manual", ct);
+                exit = Math.Max(exit, await WriteAsync(summary, output));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One destination's failure does not keep the others from their sync.
-                var (code, message) = FailureReport.Describe(ex);
-                if (code == ExitCodes.InternalError)
-                {
-                    cli.Logger.Fatal(ex, "The sync of {Destination} stopped on an unexpected {ExceptionType}", name, ex.GetType().Name);
-                }
-
-                await Console.Error.WriteLineAsync($"mndfhir: sync {name}: {message}");
-                exit = Math.Max(exit, code);
-                continue;
-            }
-
-            await output.WriteLineAsync(
-                $"sync {summary.Destination} (run {summary.RunId}): {summary.Considered} resources considered, {summary.Created} created, {summary.Updated} updated, " +
-                $"{summary.Unchanged} unchanged, {summary.Failed} failed ({summary.Invalid} invalid, not sent), {summary.Blocked} blocked, {summary.Elapsed.TotalSeconds:0.0} s");
-            if (summary.Output is not null)
-            {
-                await output.WriteLineAsync($"  written to {summary.Output}");
-            }
-
-            if (summary.Error is not null)
-            {
-                await output.WriteLineAsync($"  stopped: {summary.Error}");
-                exit = Math.Max(exit, ExitCodes.DestinationUnavailable);
-            }
-            else if (summary.Failed + summary.Blocked > 0)
-            {
-                exit = Math.Max(exit, ExitCodes.NeedsAttention);
+                exit = Math.Max(exit, await ReportFailureAsync(cli, name, ex));
             }
         }
 
         return exit;
+    }
+
+    /// <summary>One line of figures (and where the files went, or why it stopped); the exit code it calls for.</summary>
+    public static async Task<int> WriteAsync(SyncRunSummary summary, TextWriter output)
+    {
+        await output.WriteLineAsync(
+            $"sync {summary.Destination} (run {summary.RunId}): {summary.Considered} resources considered, {summary.Created} created, {summary.Updated} updated, " +
+            $"{summary.Unchanged} unchanged, {summary.Failed} failed ({summary.Invalid} invalid, not sent), {summary.Blocked} blocked, {summary.Elapsed.TotalSeconds:0.0} s");
+        if (summary.Output is not null)
+        {
+            await output.WriteLineAsync($"  written to {summary.Output}");
+        }
+
+        if (summary.Error is not null)
+        {
+            await output.WriteLineAsync($"  stopped: {summary.Error}");
+            return ExitCodes.DestinationUnavailable;
+        }
+
+        return summary.Failed + summary.Blocked > 0 ? ExitCodes.NeedsAttention : ExitCodes.Success;
+    }
+
+    /// <summary>A sync that did not run or stopped: one line on stderr, its exit code; a defect's details go to the log.</summary>
+    public static async Task<int> ReportFailureAsync(CliContext cli, string destination, Exception error)
+    {
+        var (code, message) = FailureReport.Describe(error);
+        if (code == ExitCodes.InternalError)
+        {
+            cli.Logger.Fatal(error, "The sync of {Destination} stopped on an unexpected {ExceptionType}", destination, error.GetType().Name);
+        }
+
+        await Console.Error.WriteLineAsync($"mndfhir: sync {destination}: {message}");
+        return code;
+    }
+
+    private static async Task<int> PreviewAsync(CliContext cli, IReadOnlyList<string> destinations, CancellationToken ct)
+    {
+        var preview = cli.Services.GetRequiredService<SyncPreview>();
+        var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
+        foreach (var name in destinations)
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var unchanged = 0;
+            await foreach (var item in preview.ChangesAsync(settings.Find(name), ct))
+            {
+                if (item.Kind == ChangeKind.Unchanged)
+                {
+                    unchanged++;
+                    continue;
+                }
+
+                var what = SyncPreview.Describe(item);
+                counts[what] = counts.GetValueOrDefault(what) + 1;
+                await Console.Out.WriteLineAsync($"{name}\t{item.Mapped.Key.ResourceType}\t{item.Mapped.Key.BusinessId}\t{what}");
+            }
+
+            await Console.Error.WriteLineAsync(
+                $"sync {name} --dry-run: {counts.Values.Sum()} would be sent or wait ({string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Value} {c.Key}"))}), {unchanged} unchanged; nothing was sent");
+        }
+
+        return ExitCodes.Success;
     }
 }

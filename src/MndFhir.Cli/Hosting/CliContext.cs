@@ -2,7 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
 using MndFhir.Sync;
+using Microsoft.Extensions.Options;
+using MndFhir.Service.Configuration;
 using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Progress;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -70,17 +73,30 @@ internal sealed class CliContext : IAsyncDisposable
         return (builder.Build(), baseDirectory);
     }
 
+    /// <summary>
+    /// The configuration of a command that works on the database: it must exist (--config, or ./mndfhir.json), and it is
+    /// checked, every key, before anything runs (<see cref="ConfigurationCheck"/>), then the options' own rules.
+    /// </summary>
     public static async Task<CliContext> CreateAsync(FileInfo? configFile, bool verbose, CancellationToken ct)
     {
+        if (configFile is null && !File.Exists("mndfhir.json"))
+        {
+            throw new ConfigurationException("no configuration: name one with --config FILE, or put mndfhir.json in this folder (samples/mndfhir.sample.json shows the shape).");
+        }
+
         var (configuration, baseDirectory) = LoadConfiguration(configFile);
+        ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
         var logger = CreateLogger(configuration, baseDirectory, verbose);
         var services = new ServiceCollection()
             .AddLogging(l => l.AddSerilog(logger))
+            .AddSingleton<IRunProgress>(sp => new TerminalRunProgress(TimeProvider.System))
             .AddMndFhirSync(configuration, baseDirectory)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var context = new CliContext(configuration, baseDirectory, logger, services);
         try
         {
+            // What ValidateOnStart does for a host: every options class's own rules, before any work.
+            services.GetRequiredService<IStartupValidator>().Validate();
             await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
         }
         catch

@@ -23,6 +23,12 @@ public interface IClinicRecordSource
     /// <summary>The assessments in scope with the given code, by assessment_id.</summary>
     IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct);
 
+    /// <summary>
+    /// How many records are in scope: patients, treatments, assessments, distinct panel_ids among assessments with one of
+    /// <paramref name="panelCodes"/>, and assessments with one of <paramref name="derivedFromCodes"/>.
+    /// </summary>
+    Task<RecordCounts> CountAsync(IReadOnlyCollection<string> panelCodes, IReadOnlyCollection<string> derivedFromCodes, CancellationToken ct);
+
     /// <summary>The symptom onset of every patient whose records are in scope (one small value per patient).</summary>
     Task<IReadOnlyDictionary<string, ClinicDate?>> OnsetsAsync(CancellationToken ct);
 }

@@ -24,6 +24,14 @@ public sealed class InMemoryRecordSource(IEnumerable<PatientRecord> patients, IE
     public IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct) =>
         _assessments.Where(a => a.Code == code).ToAsyncEnumerable();
 
+    public Task<RecordCounts> CountAsync(IReadOnlyCollection<string> panelCodes, IReadOnlyCollection<string> derivedFromCodes, CancellationToken ct) =>
+        Task.FromResult(new RecordCounts(
+            _patients.Count,
+            _treatments.Count,
+            _assessments.Count,
+            _assessments.Where(a => a.PanelId is not null && panelCodes.Contains(a.Code)).Select(a => a.PanelId).Distinct().Count(),
+            _assessments.Count(a => derivedFromCodes.Contains(a.Code))));
+
     public Task<IReadOnlyDictionary<string, ClinicDate?>> OnsetsAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyDictionary<string, ClinicDate?>>(_patients.ToDictionary(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal));
 }

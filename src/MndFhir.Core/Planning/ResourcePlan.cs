@@ -17,6 +17,14 @@ public sealed class ResourcePlan(FhirMapper mapper)
 
     public FhirMapper Mapper => mapper;
 
+    /// <summary>How many resources <see cref="AllAsync"/> yields for <paramref name="source"/>, from counts alone.</summary>
+    public async Task<long> CountAsync(IClinicRecordSource source, CancellationToken ct)
+    {
+        var rules = mapper.Rules;
+        var c = await source.CountAsync(rules.PanelOfMeasure.Keys.ToList(), rules.Derived.Values.Select(d => d.From).Distinct().ToList(), ct);
+        return (2 * c.Patients) + c.Treatments + c.Assessments + c.Panels + (c.DerivedSources * Math.Max(1, rules.Derived.Count));
+    }
+
     /// <summary>Every resource of every tier, in tier order.</summary>
     /// <param name="mrnSystem">The destination's identifier system for the hospital MRN; without one the MRN is not sent.</param>
     public async IAsyncEnumerable<PlannedResource> AllAsync(

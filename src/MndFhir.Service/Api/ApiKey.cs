@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 
 namespace MndFhir.Service.Api;
 
@@ -27,11 +26,7 @@ public sealed class ApiKey
 
     public bool IsSet => _key is not null;
 
-    public static ApiKey FromEnvironment(IConfiguration configuration)
-    {
-        var variable = configuration["Service:ApiKeyVariable"] ?? DefaultVariable;
-        return new ApiKey(variable, Environment.GetEnvironmentVariable(variable));
-    }
+    public static ApiKey FromEnvironment(string variable) => new(variable, Environment.GetEnvironmentVariable(variable));
 
     /// <summary>Throws when the service would listen beyond loopback with an unguarded API.</summary>
     public void EnsureSafeFor(string urls)

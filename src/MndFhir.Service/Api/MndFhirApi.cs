@@ -29,6 +29,14 @@ public static class MndFhirApi
             Results.Ok(new { intake = await intake.GetAsync(ct), destinations = await status.GetAsync(ct) }));
         api.MapGet("/runs", async (MndFhirDbContext db, int? take, CancellationToken ct) =>
             Results.Ok(await db.SyncRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500)).ToListAsync(ct)));
+        api.MapGet("/imports", async (MndFhirDbContext db, int? take, CancellationToken ct) =>
+            Results.Ok(await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500)).ToListAsync(ct)));
+        api.MapPost("/run", (IBackgroundJobClient jobs) =>
+        {
+            // The main job, as `mndfhir run` and the schedule run it: a new complete export imported, every destination synced.
+            var jobId = jobs.Enqueue<ScheduledMainJob>(job => job.RunAsync("api", CancellationToken.None));
+            return Results.Accepted($"/hangfire/jobs/details/{jobId}", new { jobId });
+        });
         api.MapPost("/destinations/{name}/sync", (string name, IOptions<SyncSettings> settings, IBackgroundJobClient jobs) =>
         {
             var destination = settings.Value.Destinations.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));

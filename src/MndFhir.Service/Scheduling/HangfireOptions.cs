@@ -11,5 +11,10 @@ public sealed class HangfireOptions
     public string? ConnectionString { get; set; }
 
     /// <summary>Worker threads of this instance.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int WorkerCount { get; set; } = 2;
+
+    /// <summary>How often this instance looks for recurring and delayed jobs that are due (Hangfire's default: 15 s).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 3600)]
+    public int SchedulePollingSeconds { get; set; } = 15;
 }

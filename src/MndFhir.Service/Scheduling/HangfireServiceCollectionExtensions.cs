@@ -35,12 +35,17 @@ public static class HangfireServiceCollectionExtensions
                     break;
             }
         });
-        services.AddHangfireServer(o => o.WorkerCount = Math.Max(1, options.WorkerCount));
+        services.AddHangfireServer(o =>
+        {
+            o.WorkerCount = Math.Max(1, options.WorkerCount);
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(options.SchedulePollingSeconds);
+        });
         services.AddTransient<SyncJob>();
-        services.AddTransient<DestinationScheduler>();
+        services.AddTransient<ScheduledMainJob>();
+        services.AddTransient<JobSchedule>();
         return services;
     }
 
     private static string Required(HangfireOptions options) =>
-        options.ConnectionString ?? throw new InvalidOperationException($"Hangfire:ConnectionString is required for {options.Storage} storage.");
+        options.ConnectionString ?? throw new MndFhir.Sync.Configuration.ConfigurationException($"Hangfire:ConnectionString is required for {options.Storage} storage.");
 }

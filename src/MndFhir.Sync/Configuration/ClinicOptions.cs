@@ -21,4 +21,19 @@ public sealed class ClinicOptions
 
     /// <summary>The folder holding patients.csv, treatments.csv and assessments.csv.</summary>
     public string? ExportPath { get; set; }
+
+    /// <summary>
+    /// When the service looks for a new export (Hangfire cron, UTC); empty = only `mndfhir run`, `import` or the API.
+    /// A new complete export is imported once, then every destination is synced.
+    /// </summary>
+    public string? ImportSchedule { get; set; } = "*/5 * * * *";
+
+    /// <summary>The file the clinic writes last, when the three files are complete; with it an export is imported at once.</summary>
+    [Required]
+    [RegularExpression(@"^[^/\\]+$", ErrorMessage = "ExportReadyMarker is a file name inside the export folder, not a path.")]
+    public string ExportReadyMarker { get; set; } = "export.ready";
+
+    /// <summary>Without the marker, an export counts as complete once none of its files changed for this long.</summary>
+    [Range(0, 86_400)]
+    public int ExportQuietSeconds { get; set; } = 120;
 }

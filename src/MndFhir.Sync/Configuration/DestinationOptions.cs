@@ -73,27 +73,27 @@ public sealed class DestinationOptions : IValidatableObject
     {
         if (Kind == DestinationKind.FhirRest && (BaseUrl is null || !BaseUrl.IsAbsoluteUri))
         {
-            yield return new ValidationResult($"Destination '{Name}': BaseUrl (an absolute FHIR base URL) is required for FhirRest.", [nameof(BaseUrl)]);
+            yield return new ValidationResult("BaseUrl (an absolute FHIR base URL) is required for FhirRest.", [nameof(BaseUrl)]);
         }
 
         if (Kind == DestinationKind.NdjsonFolder && string.IsNullOrWhiteSpace(Folder))
         {
-            yield return new ValidationResult($"Destination '{Name}': Folder is required for NdjsonFolder.", [nameof(Folder)]);
+            yield return new ValidationResult("Folder is required for NdjsonFolder.", [nameof(Folder)]);
         }
 
         if (BatchSize < 1 || BatchSize > MaxBatchSize(Kind))
         {
-            yield return new ValidationResult($"Destination '{Name}': BatchSize must be between 1 and {MaxBatchSize(Kind)} for {Kind} (it is {BatchSize}).", [nameof(BatchSize)]);
+            yield return new ValidationResult($"BatchSize must be between 1 and {MaxBatchSize(Kind)} for {Kind} (it is {BatchSize}).", [nameof(BatchSize)]);
         }
 
         if (Auth != AuthKind.None && string.IsNullOrWhiteSpace(TokenVariable))
         {
-            yield return new ValidationResult($"Destination '{Name}': TokenVariable (the environment variable holding the secret) is required for {Auth} auth.", [nameof(TokenVariable)]);
+            yield return new ValidationResult($"TokenVariable (the environment variable holding the secret) is required for {Auth} auth.", [nameof(TokenVariable)]);
         }
 
         if (Auth == AuthKind.Basic && string.IsNullOrWhiteSpace(UserName))
         {
-            yield return new ValidationResult($"Destination '{Name}': UserName is required for Basic auth.", [nameof(UserName)]);
+            yield return new ValidationResult("UserName is required for Basic auth.", [nameof(UserName)]);
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using MndFhir.Data;
 using MndFhir.Intake;
 using MndFhir.Mapping;
+using MndFhir.Sync.Progress;
 
 namespace MndFhir.Sync.Intake;
 
@@ -15,7 +16,7 @@ namespace MndFhir.Sync.Intake;
 /// every other row is imported. Rows gone from a complete, valid export are marked removed, unless so many are gone
 /// that it looks like a partial export. An import never runs beside another import or a sync.
 /// </summary>
-public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, TimeProvider clock, ILogger<ClinicImporter> logger)
+public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, TimeProvider clock, IRunProgress progress, ILogger<ClinicImporter> logger)
 {
     public Task<ImportSummary> ImportAsync(string folder, CancellationToken ct) => ImportAsync(folder, ImportOptions.Default, ct);
 
@@ -28,13 +29,14 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
 
         await using var gate = await ImportGate.EnterAsync(contexts, clock, ct);
         var run = await StartRunAsync(folder, options.Trigger, ct);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImportId"] = run.Id });
         var stopwatch = Stopwatch.StartNew();
         ImportSummary summary;
         try
         {
             await using var db = await contexts.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var import = new ExportImport(db, transaction, rules, clock, logger, run.StartedAt);
+            var import = new ExportImport(db, transaction, rules, clock, logger, run.StartedAt, progress);
             var files = await import.RunAsync(folder, options.AllowRemovals, ct);
             var open = await db.Quarantine.CountAsync(q => q.ResolvedAt == null, ct);
             await transaction.CommitAsync(ct);

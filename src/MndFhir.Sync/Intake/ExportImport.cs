@@ -8,6 +8,7 @@ using MndFhir.Intake;
 using MndFhir.Mapping;
 using MndFhir.Records;
 using MndFhir.Serialization;
+using MndFhir.Sync.Progress;
 
 namespace MndFhir.Sync.Intake;
 
@@ -37,8 +38,11 @@ internal sealed class ExportImport
     private Dictionary<string, ClinicDate> _patients = new(StringComparer.Ordinal);
     private HashSet<string> _treatments = new(StringComparer.Ordinal);
 
-    public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt)
+    private readonly IRunProgress _progress;
+
+    public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt, IRunProgress progress)
     {
+        _progress = progress;
         _db = db;
         _transaction = transaction;
         _rules = rules;
@@ -51,7 +55,7 @@ internal sealed class ExportImport
     public List<string> Warnings { get; } = [];
 
     /// <summary>SHA-256 over the three files' own SHA-256s (in file order), or null when a file could not be read.</summary>
-    public string? Fingerprint => _fingerprints.Count == 3 ? FhirJson.Hash(string.Join('\n', _fingerprints)) : null;
+    public string? Fingerprint => _fingerprints.Count == 3 ? ExportFingerprint.Combine(_fingerprints) : null;
 
     public async Task<List<FileImportSummary>> RunAsync(string folder, bool allowRemovals, CancellationToken ct)
     {
@@ -177,7 +181,11 @@ internal sealed class ExportImport
                 return await RejectFileAsync(new FileImportSummary(name) { Rows = summary.Rows }, problem, ct);
             }
 
-            summary.Rows++;
+            if (++summary.Rows % 1000 == 0)
+            {
+                _progress.Report(new RunProgress("import " + name, stream.Position, stream.Length, "bytes"));
+            }
+
             if ((row.Record?.RecordId ?? row.Rejection?.RecordId) is { } id)
             {
                 // A row that is present but broken is not a removal: its record stays as it was.
@@ -205,6 +213,7 @@ internal sealed class ExportImport
         }
 
         await FlushAsync(name, batch, rejections, summary, ct);
+        _progress.Report(new RunProgress("import " + name, stream.Length, stream.Length, "bytes", Finished: true));
 
         // The file was read whole: whatever file problem it had before is gone.
         var now = _clock.GetUtcNow();

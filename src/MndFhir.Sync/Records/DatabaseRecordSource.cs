@@ -27,6 +27,13 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
     public IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct) =>
         StreamAsync(Assessments().Where(a => a.Code == code).OrderBy(a => a.AssessmentId), ct);
 
+    public async Task<RecordCounts> CountAsync(IReadOnlyCollection<string> panelCodes, IReadOnlyCollection<string> derivedFromCodes, CancellationToken ct) => new(
+        await Patients().LongCountAsync(ct),
+        await Treatments().LongCountAsync(ct),
+        await Assessments().LongCountAsync(ct),
+        await Assessments().Where(a => a.PanelId != null && panelCodes.Contains(a.Code)).Select(a => a.PanelId).Distinct().LongCountAsync(ct),
+        await Assessments().Where(a => derivedFromCodes.Contains(a.Code)).LongCountAsync(ct));
+
     public async Task<IReadOnlyDictionary<string, ClinicDate?>> OnsetsAsync(CancellationToken ct)
     {
         var patients = scope.RecordIds is { } records && scope.PatientIds is null

@@ -8,6 +8,7 @@ using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Progress;
 using MndFhir.Sync.Records;
 
 namespace MndFhir.Sync.Runs;
@@ -25,6 +26,7 @@ public sealed class SyncRunner(
     IDestinationWriterFactory writers,
     ValidationGate validation,
     SyncRunRecorder runs,
+    IRunProgress progress,
     IOptions<SyncSettings> settings,
     TimeProvider clock,
     ILogger<SyncRunner> logger)
@@ -66,13 +68,20 @@ public sealed class SyncRunner(
         var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
         await using var writer = writers.Create(destination, run.Id, run.StartedAt);
         await using var reader = await contexts.CreateDbContextAsync(ct);
-        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(reader, RecordScope.For(destination)), destination, snapshot);
+        var records = new DatabaseRecordSource(reader, RecordScope.For(destination));
+        var changes = new ChangeSetBuilder(plan, records, destination, snapshot);
+        var stage = $"sync {destination.Name}";
+        var total = await plan.CountAsync(records, ct);
         foreach (var tier in ResourcePlan.Tiers)
         {
             var batch = new List<ChangeSetItem>(destination.BatchSize);
             await foreach (var item in changes.TierAsync(tier, resolver, ct))
             {
-                summary.Considered++;
+                if (++summary.Considered % 200 == 0)
+                {
+                    progress.Report(new RunProgress(stage, summary.Considered, total, "resources"));
+                }
+
                 switch (item.Kind)
                 {
                     case ChangeKind.Unchanged:
@@ -94,6 +103,7 @@ public sealed class SyncRunner(
             await FlushAsync(batch, writer, snapshot, summary, ct);
         }
 
+        progress.Report(new RunProgress(stage, summary.Considered, summary.Considered, "resources", Finished: true));
         summary.Output = writer.Output;
     }
 

@@ -1,26 +1,36 @@
 using Hangfire;
+using Microsoft.Extensions.Logging;
+using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Runs;
 
 namespace MndFhir.Sync.Scheduling;
 
 /// <summary>
 /// The Hangfire job of a destination. Hangfire only decides when it runs; the ledger decides what is sent, so a job
-/// lost with Hangfire's storage costs nothing but a delay. The database lease keeps one sync per destination even
-/// across service instances.
+/// lost with Hangfire's storage costs nothing but a delay. The job's state comes from the sync: a destination that
+/// stayed unreachable fails the job and is retried a few times (that may pass); refused credentials, a wrong base URL
+/// or a write fault fail it without retry (a person must act). A sync already running elsewhere is no failure.
 /// </summary>
-public sealed class SyncJob(SyncRunner runner)
+public sealed class SyncJob(SyncRunner runner, ILogger<SyncJob> logger)
 {
-    [AutomaticRetry(Attempts = 0)]
+    [AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900], OnlyOn = [typeof(DestinationUnavailableException)])]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task RunAsync(string destination, string trigger, CancellationToken cancellationToken)
     {
+        SyncRunSummary summary;
         try
         {
-            await runner.RunAsync(destination, trigger, cancellationToken);
+            summary = await runner.RunAsync(destination, trigger, cancellationToken);
         }
-        catch (SyncAlreadyRunningException)
+        catch (SyncAlreadyRunningException ex)
         {
-            // Another instance is syncing this destination right now; the next occurrence will find its work done.
+            logger.LogInformation("Sync of {Destination} not started: {Reason}", destination, ex.Message);
+            return;
+        }
+
+        if (summary.Error is not null)
+        {
+            throw new DestinationUnavailableException(summary.Error);
         }
     }
 }

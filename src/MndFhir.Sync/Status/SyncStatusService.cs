@@ -5,7 +5,7 @@ using MndFhir.Planning;
 using MndFhir.Sync.Records;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
-using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Runs;
 
 namespace MndFhir.Sync.Status;
 
@@ -13,7 +13,7 @@ namespace MndFhir.Sync.Status;
 /// Counts per destination. Pending is computed, not stored: the records are mapped and compared with the ledger
 /// exactly as a sync would (without sending), so the figure cannot drift from what the next sync will do.
 /// </summary>
-public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, ResourcePlan plan, DeliveryLedger ledger, IOptions<SyncSettings> settings)
+public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, SyncPreview preview, IOptions<SyncSettings> settings)
 {
     public async Task<IReadOnlyList<DestinationStatus>> GetAsync(CancellationToken ct)
     {
@@ -28,26 +28,20 @@ public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contex
 
     public async Task<DestinationStatus> GetAsync(DestinationOptions destination, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
-        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, RecordScope.For(destination)), destination, snapshot);
         int pending = 0, failed = 0;
-        foreach (var tier in ResourcePlan.Tiers)
+        await foreach (var item in preview.ChangesAsync(destination, ct))
         {
-            await foreach (var item in changes.TierAsync(tier, resolver, ct))
+            if (item.Kind == ChangeKind.Retry)
             {
-                if (item.Kind == ChangeKind.Retry)
-                {
-                    failed++;
-                }
-                else if (item.Kind != ChangeKind.Unchanged)
-                {
-                    pending++;
-                }
+                failed++;
+            }
+            else if (item.Kind != ChangeKind.Unchanged)
+            {
+                pending++;
             }
         }
 
+        await using var db = await contexts.CreateDbContextAsync(ct);
         var delivered = await db.Ledger.CountAsync(e => e.Destination == destination.Name && e.State == LedgerState.Delivered, ct);
         var last = await db.SyncRuns.AsNoTracking()
             .Where(r => r.Destination == destination.Name)

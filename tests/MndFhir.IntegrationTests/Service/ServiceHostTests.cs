@@ -14,6 +14,7 @@ using Serilog;
 namespace MndFhir.IntegrationTests.Service;
 
 /// <summary>The service as `mndfhir serve` runs it: Hangfire schedules per destination, API, and a job that really syncs.</summary>
+[Collection(HangfireCollection.Name)]
 public sealed class ServiceHostTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-svc-" + Guid.NewGuid().ToString("N")[..12]);

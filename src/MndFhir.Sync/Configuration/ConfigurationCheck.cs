@@ -1,0 +1,194 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+using Cronos;
+using Microsoft.Extensions.Configuration;
+
+namespace MndFhir.Sync.Configuration;
+
+/// <summary>
+/// Checks the configuration before anything runs, in the CLI and the service alike, and names the key of every
+/// problem with what is allowed: an unknown key (a typo), a value of the wrong type or not among an enum's names
+/// (<c>Destinations:0:Kind: 'FhirRst' is not one of FhirRest, NdjsonFolder</c>), a bad cron or time zone, two
+/// destinations with one name, a secret variable that is not set, a folder that does not exist, and every rule of the
+/// options classes. The binder alone would skip a destination whose Kind it cannot read, and silently.
+/// </summary>
+public static class ConfigurationCheck
+{
+    /// <summary>The options class of each top-level section of the sync; keys outside them are reported as unknown.</summary>
+    private static readonly Dictionary<string, Type> SyncSections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [ClinicOptions.Section] = typeof(ClinicOptions),
+        ["Database"] = typeof(Data.DatabaseOptions),
+    };
+
+    /// <summary>
+    /// Throws <see cref="ConfigurationException"/> listing every problem, one per line, key first.
+    /// <paramref name="otherSections"/> are the sections other parts own (the service's Hangfire and Service), checked the same way.
+    /// </summary>
+    public static void Ensure(IConfiguration configuration, string baseDirectory, IReadOnlyDictionary<string, Type> otherSections)
+    {
+        var problems = Problems(configuration, baseDirectory, otherSections);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(
+                (problems.Count == 1 ? "the configuration has a problem: " : $"the configuration has {problems.Count} problems:\n  ") + string.Join("\n  ", problems));
+        }
+    }
+
+    public static List<string> Problems(IConfiguration configuration, string baseDirectory, IReadOnlyDictionary<string, Type> otherSections)
+    {
+        var sections = new Dictionary<string, Type>(SyncSections, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, type) in otherSections)
+        {
+            sections[name] = type;
+        }
+
+        var problems = new List<string>();
+        foreach (var section in configuration.GetChildren())
+        {
+            if (sections.TryGetValue(section.Key, out var type))
+            {
+                CheckObject(section, type, problems);
+            }
+            else if (!string.Equals(section.Key, SyncSettings.Section, StringComparison.OrdinalIgnoreCase) && !IsHostKey(section.Key))
+            {
+                problems.Add($"{section.Path}: unknown section (known: {string.Join(", ", sections.Keys.Append(SyncSettings.Section).Order(StringComparer.Ordinal))})");
+            }
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var d in configuration.GetSection(SyncSettings.Section).GetChildren())
+        {
+            if (!CheckObject(d, typeof(DestinationOptions), problems))
+            {
+                continue;
+            }
+
+            var destination = d.Get<DestinationOptions>()!;
+            if (names.TryGetValue(destination.Name, out var first))
+            {
+                problems.Add($"{d.Path}:Name: '{destination.Name}' is already the name of {first}; destination names must be unique");
+            }
+            else
+            {
+                names[destination.Name] = d.Path;
+            }
+
+            foreach (var r in Annotations(destination))
+            {
+                problems.Add($"{d.Path}:{string.Join(",", r.MemberNames.DefaultIfEmpty("Name"))}: {r.ErrorMessage}");
+            }
+
+            CheckSchedule(d, destination, problems);
+            if (destination.Auth != AuthKind.None && !string.IsNullOrWhiteSpace(destination.TokenVariable) && Environment.GetEnvironmentVariable(destination.TokenVariable) is null)
+            {
+                problems.Add($"{d.Path}:TokenVariable: the environment variable {destination.TokenVariable} is not set (it holds the {destination.Auth} secret of '{destination.Name}')");
+            }
+
+            if (destination.Folder is { Length: > 0 } folder && Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder, baseDirectory))) is { } parent && !Directory.Exists(parent))
+            {
+                problems.Add($"{d.Path}:Folder: its parent folder {parent} does not exist");
+            }
+        }
+
+        var clinic = configuration.GetSection(ClinicOptions.Section).Get<ClinicOptions>() ?? new ClinicOptions();
+        {
+            var mappings = Path.GetFullPath(clinic.MappingsPath, baseDirectory);
+            if (!File.Exists(Path.Combine(mappings, "settings.yaml")))
+            {
+                problems.Add($"Clinic:MappingsPath: {mappings} is not a mappings folder (no settings.yaml there)");
+            }
+
+            if (clinic.ExportPath is { Length: > 0 } export && !Directory.Exists(Path.GetFullPath(export, baseDirectory)))
+            {
+                problems.Add($"Clinic:ExportPath: the folder {Path.GetFullPath(export, baseDirectory)} does not exist");
+            }
+
+            foreach (var r in Annotations(clinic))
+            {
+                problems.Add($"Clinic:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Keys of the host and of .NET itself that may come from the environment (MNDFHIR__Logging__..., urls).</summary>
+    private static bool IsHostKey(string key) => key is "Logging" or "Serilog" or "urls" or "Urls" or "Kestrel" or "AllowedHosts";
+
+    /// <summary>Every key of <paramref name="section"/> is a property of <paramref name="type"/>, with a value of its type.</summary>
+    private static bool CheckObject(IConfigurationSection section, Type type, List<string> problems)
+    {
+        var before = problems.Count;
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var property))
+            {
+                problems.Add($"{child.Path}: unknown key (known: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
+                continue;
+            }
+
+            if (child.Value is not { } text)
+            {
+                continue;
+            }
+
+            var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (target.IsEnum && !Enum.TryParse(target, text, ignoreCase: true, out _) || target.IsEnum && int.TryParse(text, out _))
+            {
+                problems.Add($"{child.Path}: '{text}' is not one of {string.Join(", ", Enum.GetNames(target))}");
+            }
+            else if (target == typeof(int) && !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            {
+                problems.Add($"{child.Path}: '{text}' is not a whole number");
+            }
+            else if (target == typeof(bool) && !bool.TryParse(text, out _))
+            {
+                problems.Add($"{child.Path}: '{text}' is not true or false");
+            }
+            else if (target == typeof(Uri) && !Uri.TryCreate(text, UriKind.Absolute, out _))
+            {
+                problems.Add($"{child.Path}: '{text}' is not an absolute URL");
+            }
+        }
+
+        return problems.Count == before;
+    }
+
+    private static void CheckSchedule(IConfigurationSection d, DestinationOptions destination, List<string> problems)
+    {
+        if (destination.Schedule is { Length: > 0 } cron)
+        {
+            var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            try
+            {
+                CronExpression.Parse(cron, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            }
+            catch (CronFormatException ex)
+            {
+                problems.Add($"{d.Path}:Schedule: '{cron}' is not a cron expression (minute hour day-of-month month day-of-week, e.g. '0 2 * * *'): {ex.Message}");
+            }
+        }
+
+        if (destination.TimeZone is { Length: > 0 } zone)
+        {
+            try
+            {
+                TimeZoneInfo.FindSystemTimeZoneById(zone);
+            }
+            catch (TimeZoneNotFoundException)
+            {
+                problems.Add($"{d.Path}:TimeZone: '{zone}' is not a time zone of this machine (an IANA id such as 'Europe/Berlin', or a Windows id)");
+            }
+        }
+    }
+
+    private static List<ValidationResult> Annotations(object options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using MndFhir.Intake;
+using MndFhir.Serialization;
+
+namespace MndFhir.Sync.Intake;
+
+/// <summary>
+/// What tells one export from another: SHA-256 over the SHA-256s of its three files, in file order. An import records
+/// the fingerprint of what it read; the service imports an export whose fingerprint it has not imported before.
+/// </summary>
+public static class ExportFingerprint
+{
+    public static string Combine(IEnumerable<string> fileSha256s) => FhirJson.Hash(string.Join('\n', fileSha256s));
+
+    /// <summary>The fingerprint of the export in <paramref name="folder"/>; null when a file is missing.</summary>
+    public static async Task<string?> OfAsync(string folder, CancellationToken ct)
+    {
+        var hashes = new List<string>(3);
+        foreach (var file in Enum.GetValues<ClinicFile>())
+        {
+            var path = Path.Combine(folder, file.FileName());
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            hashes.Add(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)));
+        }
+
+        return Combine(hashes);
+    }
+}

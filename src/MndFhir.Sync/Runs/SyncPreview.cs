@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using MndFhir.Data;
+using MndFhir.Planning;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Records;
+
+namespace MndFhir.Sync.Runs;
+
+/// <summary>
+/// What the next sync of a destination would do, judged exactly as the sync judges it (the same plan, ledger and
+/// change set), without a lease and without sending: `sync --dry-run` lists it, status counts it.
+/// </summary>
+public sealed class SyncPreview(IDbContextFactory<MndFhirDbContext> contexts, ResourcePlan plan, DeliveryLedger ledger)
+{
+    public async IAsyncEnumerable<ChangeSetItem> ChangesAsync(DestinationOptions destination, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var snapshot = await ledger.LoadAsync(destination.Name, ct);
+        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
+        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, RecordScope.For(destination)), destination, snapshot);
+        foreach (var tier in ResourcePlan.Tiers)
+        {
+            await foreach (var item in changes.TierAsync(tier, resolver, ct))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>What the sync would do with <paramref name="item"/>, in words: create, update or wait, and why.</summary>
+    public static string Describe(ChangeSetItem item) => item.Kind switch
+    {
+        ChangeKind.New when item.Mapped.Retracted => "create (withdrawn record)",
+        ChangeKind.New => "create (new)",
+        ChangeKind.Changed when item.Mapped.Retracted => "update (withdrawn: entered-in-error)",
+        ChangeKind.Changed => "update (changed)",
+        ChangeKind.Retry => item.OnDestination ? "update (retry after a failure)" : "create (retry after a failure)",
+        ChangeKind.Blocked => $"wait (refers to {string.Join(", ", item.Mapped.Unresolved)}, not delivered yet)",
+        _ => "nothing (unchanged)",
+    };
+}
