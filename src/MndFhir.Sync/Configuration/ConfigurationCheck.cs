@@ -10,7 +10,8 @@ namespace MndFhir.Sync.Configuration;
 /// Checks the configuration before anything runs, in the CLI and the service alike, and names the key of every
 /// problem with what is allowed: an unknown key (a typo), a value of the wrong type or not among an enum's names
 /// (<c>Destinations:0:Kind: 'FhirRst' is not one of FhirRest, NdjsonFolder</c>), a bad cron or time zone, two
-/// destinations with one name, a secret variable that is not set, a folder that does not exist, and every rule of the
+/// destinations with one name, a secret variable that is not set, an input folder that does not exist (mappings,
+/// export; output folders are made when needed), and every rule of the
 /// options classes. The binder alone would skip a destination whose Kind it cannot read, and silently.
 /// </summary>
 public static class ConfigurationCheck
@@ -85,30 +86,23 @@ public static class ConfigurationCheck
             {
                 problems.Add($"{d.Path}:TokenVariable: the environment variable {destination.TokenVariable} is not set (it holds the {destination.Auth} secret of '{destination.Name}')");
             }
-
-            if (destination.Folder is { Length: > 0 } folder && Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder, baseDirectory))) is { } parent && !Directory.Exists(parent))
-            {
-                problems.Add($"{d.Path}:Folder: its parent folder {parent} does not exist");
-            }
         }
 
         var clinic = configuration.GetSection(ClinicOptions.Section).Get<ClinicOptions>() ?? new ClinicOptions();
+        var mappings = Path.GetFullPath(clinic.MappingsPath, baseDirectory);
+        if (!File.Exists(Path.Combine(mappings, "settings.yaml")))
         {
-            var mappings = Path.GetFullPath(clinic.MappingsPath, baseDirectory);
-            if (!File.Exists(Path.Combine(mappings, "settings.yaml")))
-            {
-                problems.Add($"Clinic:MappingsPath: {mappings} is not a mappings folder (no settings.yaml there)");
-            }
+            problems.Add($"Clinic:MappingsPath: {mappings} is not a mappings folder (no settings.yaml there)");
+        }
 
-            if (clinic.ExportPath is { Length: > 0 } export && !Directory.Exists(Path.GetFullPath(export, baseDirectory)))
-            {
-                problems.Add($"Clinic:ExportPath: the folder {Path.GetFullPath(export, baseDirectory)} does not exist");
-            }
+        if (clinic.ExportPath is { Length: > 0 } export && !Directory.Exists(Path.GetFullPath(export, baseDirectory)))
+        {
+            problems.Add($"Clinic:ExportPath: the folder {Path.GetFullPath(export, baseDirectory)} does not exist");
+        }
 
-            foreach (var r in Annotations(clinic))
-            {
-                problems.Add($"Clinic:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}");
-            }
+        foreach (var r in Annotations(clinic))
+        {
+            problems.Add($"Clinic:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}");
         }
 
         return problems;

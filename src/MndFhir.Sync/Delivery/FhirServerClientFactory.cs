@@ -42,6 +42,7 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
     public static void Register(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<FhirServerClientFactory>();
+        services.AddHttpClient();
         var names = configuration.GetSection(SyncSettings.Section).GetChildren().Select(d => d["Name"]).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
         foreach (var name in names)
         {
