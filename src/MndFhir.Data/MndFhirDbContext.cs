@@ -31,6 +31,8 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
 
+    public DbSet<StatusSnapshot> StatusSnapshots => Set<StatusSnapshot>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<ClinicDate>().HaveConversion<ClinicDateConverter>().HaveMaxLength(40);
@@ -131,6 +133,13 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.Property(r => r.Message).HasMaxLength(MessageLength);
             e.HasIndex(r => r.StartedAt);
             e.HasIndex(r => r.Fingerprint);
+        });
+        modelBuilder.Entity<StatusSnapshot>(e =>
+        {
+            e.ToTable("StatusSnapshots");
+            e.HasKey(x => x.Destination);
+            e.Property(x => x.Destination).HasMaxLength(100);
+            e.Property(x => x.Key).HasMaxLength(64);
         });
         modelBuilder.Entity<DestinationLease>(e =>
         {

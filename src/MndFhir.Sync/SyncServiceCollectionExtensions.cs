@@ -70,9 +70,10 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<SyncRunner>();
         services.AddTransient<SyncStatusService>();
         services.AddTransient<SyncPreview>();
+        services.AddTransient<StatusSnapshots>();
         services.AddTransient<IntakeStatusService>();
         services.AddTransient<ClinicImporter>();
-        services.AddTransient<ExportWatch>();
+        services.AddSingleton<ExportWatch>();
         services.AddTransient<MainJob>();
         services.AddTransient<DeadLetterQueries>();
         services.AddTransient<LedgerReconciler>();

@@ -7,13 +7,19 @@ using MndFhir.Sync.Configuration;
 namespace MndFhir.Sync.Intake;
 
 /// <summary>
-/// Recognises a new complete export (docs/operations.md, "Scheduled intake"): all three files present; complete when
-/// the marker file the clinic writes last (Clinic:ExportReadyMarker) is there and no older than the files, or else
-/// when none of the files changed for Clinic:ExportQuietSeconds; new when its fingerprint differs from every export an
-/// import kept (a failed import does not count, so it is tried again).
+/// Recognises a new complete export (docs/operations.md, "Scheduled intake"). All three files must be there. The export
+/// is complete when the marker the clinic writes last (Clinic:ExportReadyMarker) is there, no older than the files, and
+/// the files read the same twice a second apart; or, without the marker, when this watch has seen the same contents
+/// for Clinic:ExportQuietSeconds. Contents, not file times, decide: a copy keeps a file's old modification time, so
+/// times alone would take a half-replaced export for a settled one. It is new when its fingerprint differs from every
+/// export an import kept (a failed import does not count, so it is tried again). One watch per process (a singleton):
+/// what it has seen is in memory, and a restart only delays an import by one quiet period.
 /// </summary>
 public sealed class ExportWatch(IDbContextFactory<MndFhirDbContext> contexts, IOptions<ClinicOptions> clinic, TimeProvider clock)
 {
+    private readonly Lock _lock = new();
+    private (string Folder, string Fingerprint, DateTimeOffset Since)? _seen;
+
     public async Task<ExportReadiness> CheckAsync(string folder, CancellationToken ct)
     {
         if (!Directory.Exists(folder))
@@ -27,20 +33,37 @@ public sealed class ExportWatch(IDbContextFactory<MndFhirDbContext> contexts, IO
             return ExportReadiness.NotReady($"{missing.Name} is not in the export folder yet");
         }
 
-        var newest = files.Max(f => f.LastWriteTimeUtc);
-        var marker = new FileInfo(Path.Combine(folder, clinic.Value.ExportReadyMarker));
-        var quiet = TimeSpan.FromSeconds(clinic.Value.ExportQuietSeconds);
-        var unchangedFor = clock.GetUtcNow().UtcDateTime - newest;
-        if (!(marker.Exists && marker.LastWriteTimeUtc >= newest) && unchangedFor < quiet)
-        {
-            return ExportReadiness.NotReady(
-                $"the export is not complete yet: no {marker.Name} written after the files, and they changed {unchangedFor.TotalSeconds:0} s ago (complete after {quiet.TotalSeconds:0} s unchanged)");
-        }
-
         var fingerprint = await ExportFingerprint.OfAsync(folder, ct);
         if (fingerprint is null)
         {
             return ExportReadiness.NotReady("a file of the export disappeared while it was read");
+        }
+
+        var now = clock.GetUtcNow();
+        var marker = new FileInfo(Path.Combine(folder, clinic.Value.ExportReadyMarker));
+        var complete = marker.Exists && marker.LastWriteTimeUtc >= files.Max(f => f.LastWriteTimeUtc);
+        if (complete)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), clock, ct);
+            complete = await ExportFingerprint.OfAsync(folder, ct) == fingerprint;
+        }
+
+        var quiet = TimeSpan.FromSeconds(clinic.Value.ExportQuietSeconds);
+        TimeSpan unchanged;
+        lock (_lock)
+        {
+            if (_seen is not { } seen || seen.Folder != folder || seen.Fingerprint != fingerprint)
+            {
+                _seen = (folder, fingerprint, now);
+            }
+
+            unchanged = now - _seen.Value.Since;
+        }
+
+        if (!complete && unchanged < quiet)
+        {
+            return ExportReadiness.NotReady(
+                $"the export is not complete yet: no {marker.Name} written after the files, and its contents have been seen unchanged for {unchanged.TotalSeconds:0} s (complete after {quiet.TotalSeconds:0} s)");
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -102,6 +102,8 @@ public sealed class LedgerReconciler(
 
         if (repair)
         {
+            // The repaired ledger changes what is pending: the status figures are computed afresh.
+            await db.StatusSnapshots.Where(s => s.Destination == destination.Name).ExecuteDeleteAsync(ct);
             await db.SaveChangesAsync(ct);
             report.Repaired = true;
         }

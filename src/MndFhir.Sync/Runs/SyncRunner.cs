@@ -10,6 +10,7 @@ using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Progress;
 using MndFhir.Sync.Records;
+using MndFhir.Sync.Status;
 
 namespace MndFhir.Sync.Runs;
 
@@ -27,6 +28,7 @@ public sealed class SyncRunner(
     ValidationGate validation,
     SyncRunRecorder runs,
     IRunProgress progress,
+    StatusSnapshots snapshots,
     IOptions<SyncSettings> settings,
     TimeProvider clock,
     ILogger<SyncRunner> logger)
@@ -59,6 +61,13 @@ public sealed class SyncRunner(
 
         summary.Elapsed = stopwatch.Elapsed;
         await runs.FinishAsync(run, summary);
+        if (summary.Error is null)
+        {
+            // After a whole run, what still waits is what was blocked, and what failed will be tried again: status
+            // reads these until something changes.
+            await snapshots.WriteAsync(destination, summary.Blocked, summary.Failed, CancellationToken.None);
+        }
+
         return summary;
     }
 

@@ -10,10 +10,11 @@ using MndFhir.Sync.Runs;
 namespace MndFhir.Sync.Status;
 
 /// <summary>
-/// Counts per destination. Pending is computed, not stored: the records are mapped and compared with the ledger
-/// exactly as a sync would (without sending), so the figure cannot drift from what the next sync will do.
+/// Counts per destination. Pending is computed as a sync would (the records mapped and compared with the ledger,
+/// nothing sent), and kept with a key over everything it depends on (<see cref="StatusSnapshots"/>), so it is read
+/// back while nothing changed and never drifts from what the next sync will do.
 /// </summary>
-public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, SyncPreview preview, IOptions<SyncSettings> settings)
+public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contexts, SyncPreview preview, StatusSnapshots snapshots, IOptions<SyncSettings> settings)
 {
     public async Task<IReadOnlyList<DestinationStatus>> GetAsync(CancellationToken ct)
     {
@@ -29,16 +30,25 @@ public sealed class SyncStatusService(IDbContextFactory<MndFhirDbContext> contex
     public async Task<DestinationStatus> GetAsync(DestinationOptions destination, CancellationToken ct)
     {
         int pending = 0, failed = 0;
-        await foreach (var item in preview.ChangesAsync(destination, ct))
+        if (await snapshots.ReadAsync(destination, ct) is { } known)
         {
-            if (item.Kind == ChangeKind.Retry)
+            (pending, failed) = (known.Pending, known.Failed);
+        }
+        else
+        {
+            await foreach (var item in preview.ChangesAsync(destination, ct))
             {
-                failed++;
+                if (item.Kind == ChangeKind.Retry)
+                {
+                    failed++;
+                }
+                else if (item.Kind != ChangeKind.Unchanged)
+                {
+                    pending++;
+                }
             }
-            else if (item.Kind != ChangeKind.Unchanged)
-            {
-                pending++;
-            }
+
+            await snapshots.WriteAsync(destination, pending, failed, ct);
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -248,6 +248,31 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.ToTable("Quarantine", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.StatusSnapshot", b =>
+                {
+                    b.Property<string>("Destination")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("ComputedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Pending")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Destination");
+
+                    b.ToTable("StatusSnapshots", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Data.SyncRun", b =>
                 {
                     b.Property<long>("Id")

@@ -248,6 +248,31 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.ToTable("Quarantine", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.StatusSnapshot", b =>
+                {
+                    b.Property<string>("Destination")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<DateTimeOffset>("ComputedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("Pending")
+                        .HasColumnType("int");
+
+                    b.HasKey("Destination");
+
+                    b.ToTable("StatusSnapshots", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Data.SyncRun", b =>
                 {
                     b.Property<long>("Id")

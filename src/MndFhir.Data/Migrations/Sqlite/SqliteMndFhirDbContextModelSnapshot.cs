@@ -236,6 +236,31 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.ToTable("Quarantine", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.StatusSnapshot", b =>
+                {
+                    b.Property<string>("Destination")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ComputedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Pending")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Destination");
+
+                    b.ToTable("StatusSnapshots", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Data.SyncRun", b =>
                 {
                     b.Property<long>("Id")
