@@ -12,7 +12,6 @@ namespace MndFhir.Sync.Scheduling;
 public sealed class ScheduledMainJob(MainJob main, ILogger<ScheduledMainJob> logger)
 {
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task RunAsync(string trigger, CancellationToken cancellationToken)
     {
         MainJobResult result;

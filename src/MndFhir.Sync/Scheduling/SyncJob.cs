@@ -10,11 +10,13 @@ namespace MndFhir.Sync.Scheduling;
 /// lost with Hangfire's storage costs nothing but a delay. The job's state comes from the sync: a destination that
 /// stayed unreachable fails the job and is retried a few times (that may pass); refused credentials, a wrong base URL
 /// or a write fault fail it without retry (a person must act). A sync already running elsewhere is no failure.
+/// No Hangfire DisableConcurrentExecution: the database lease already keeps one sync per destination, and Hangfire's
+/// lock is per method (it would serialise all destinations) and outlives a killed instance until it times out (a
+/// scale-out test waited ten minutes behind it).
 /// </summary>
 public sealed class SyncJob(SyncRunner runner, ILogger<SyncJob> logger)
 {
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900], OnlyOn = [typeof(DestinationUnavailableException)])]
-    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task RunAsync(string destination, string trigger, CancellationToken cancellationToken)
     {
         SyncRunSummary summary;
