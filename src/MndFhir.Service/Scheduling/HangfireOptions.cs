@@ -17,4 +17,11 @@ public sealed class HangfireOptions
     /// <summary>How often this instance looks for recurring and delayed jobs that are due (Hangfire's default: 15 s).</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 3600)]
     public int SchedulePollingSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How often a worker of a SQL Server or PostgreSQL storage looks for newly queued jobs (Hangfire.PostgreSql's own
+    /// default is 15 s, which is also how long a sync asked for through the API may wait before it starts).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 3600)]
+    public int QueuePollingSeconds { get; set; } = 5;
 }

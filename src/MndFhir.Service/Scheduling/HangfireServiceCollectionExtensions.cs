@@ -25,10 +25,12 @@ public static class HangfireServiceCollectionExtensions
                     config.UseSQLiteStorage(Path.GetFullPath(options.ConnectionString ?? "mndfhir-hangfire.db", baseDirectory));
                     break;
                 case HangfireStorageKind.SqlServer:
-                    config.UseSqlServerStorage(Required(options), new SqlServerStorageOptions { PrepareSchemaIfNecessary = true });
+                    config.UseSqlServerStorage(Required(options), new SqlServerStorageOptions { PrepareSchemaIfNecessary = true, QueuePollInterval = TimeSpan.FromSeconds(options.QueuePollingSeconds) });
                     break;
                 case HangfireStorageKind.PostgreSql:
-                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(Required(options)));
+                    config.UsePostgreSqlStorage(
+                        o => o.UseNpgsqlConnection(Required(options)),
+                        new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(options.QueuePollingSeconds) });
                     break;
                 default:
                     config.UseInMemoryStorage();
