@@ -33,6 +33,8 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
 
     public DbSet<StatusSnapshot> StatusSnapshots => Set<StatusSnapshot>();
 
+    public DbSet<ValidShape> ValidShapes => Set<ValidShape>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<ClinicDate>().HaveConversion<ClinicDateConverter>().HaveMaxLength(40);
@@ -133,6 +135,12 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.Property(r => r.Message).HasMaxLength(MessageLength);
             e.HasIndex(r => r.StartedAt);
             e.HasIndex(r => r.Fingerprint);
+        });
+        modelBuilder.Entity<ValidShape>(e =>
+        {
+            e.ToTable("ValidShapes");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(64);
         });
         modelBuilder.Entity<StatusSnapshot>(e =>
         {

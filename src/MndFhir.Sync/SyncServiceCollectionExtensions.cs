@@ -16,6 +16,8 @@ using MndFhir.Sync.Progress;
 using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 using MndFhir.Validation;
+using MndFhir.Validation.FastPath;
+using MndFhir.Sync.Validation;
 
 namespace MndFhir.Sync;
 
@@ -60,8 +62,12 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
         services.AddSingleton<FhirMapper>();
         services.AddSingleton<ResourcePlan>();
+        services.AddSingleton<IValidShapeStore, DatabaseValidShapeStore>();
         services.AddSingleton<IResourceValidator>(sp =>
-            new CachingResourceValidator(FirelyResourceValidator.ForMappings(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath)));
+        {
+            var mappings = sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath;
+            return new FastPathValidator(() => FirelyResourceValidator.ForMappings(mappings), Path.Combine(mappings, "profiles"), sp.GetRequiredService<IValidShapeStore>());
+        });
         FhirServerClientFactory.Register(services, configuration);
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
         services.AddTransient<ValidationGate>();

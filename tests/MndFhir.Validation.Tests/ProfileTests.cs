@@ -71,26 +71,58 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
-    public void The_cache_validates_the_same_content_once_and_new_content_again()
+    public void The_fast_path_asks_the_full_validator_once_per_valid_shape_and_again_for_doubtful_values_and_invalid_shapes()
     {
         var counting = new CountingValidator(fixture.Validator);
-        var cached = new CachingResourceValidator(counting, capacity: 2);
-        var fvc = Golden<Observation>("Observation-FVC");
+        var fast = new MndFhir.Validation.FastPath.FastPathValidator(() => counting, Path.Combine(RepositoryPaths.Mappings, "profiles"));
 
-        Assert.True(cached.Validate(fvc).IsValid);
-        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC")).IsValid);
-        Assert.Equal(1, counting.Calls);
-        var copy = Golden<Observation>("Observation-FVC");
-        Assert.True(cached.Validate(copy, FhirJson.Hash(FhirJson.Serialize(copy))).IsValid); // the sync passes the hash it holds
-        Assert.Equal(1, counting.Calls);
+        Assert.True(fast.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        var other = Golden<Observation>("Observation-FVC");
+        ((Quantity)other.Value!).Value = 2.75m;
+        other.Effective = new FhirDateTime("2023-07-14");
+        Assert.True(fast.Validate(other).IsValid);
+        Assert.Equal(1, counting.Calls); // same shape, other values: no full validation
 
-        ((Quantity)fvc.Value!).System = "http://example.org/units";
-        Assert.False(cached.Validate(fvc).IsValid);
-        Assert.Equal(2, counting.Calls);
+        other.Effective = new FhirDateTime("2023-13-45");
+        Assert.False(fast.Validate(other).IsValid);
+        Assert.Equal(2, counting.Calls); // a doubtful value goes to the full validator
 
-        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC_PCT")).IsValid); // third entry: the cache starts again
-        Assert.True(cached.Validate(Golden<Observation>("Observation-FVC")).IsValid);
-        Assert.Equal(4, counting.Calls);
+        var broken = Golden<Observation>("Observation-FVC");
+        ((Quantity)broken.Value!).System = "http://example.org/units";
+        Assert.False(fast.Validate(broken).IsValid);
+        Assert.False(fast.Validate(broken).IsValid);
+        Assert.Equal(4, counting.Calls); // an invalid shape is never remembered
+    }
+
+    [Fact]
+    public void A_profile_that_bounds_a_free_value_turns_the_fast_path_off()
+    {
+        var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            var counting = new CountingValidator(fixture.Validator);
+            Assert.True(new MndFhir.Validation.FastPath.FastPathValidator(() => counting, folder).Enabled);
+
+            // A profile that caps the length of a value: the shape leaves values free, so no verdict may be reused.
+            var observation = Path.Combine(folder, "mnd-outcome-observation.json");
+            var capped = File.ReadAllText(observation).Replace("\"path\": \"Observation.identifier.value\",", "\"path\": \"Observation.identifier.value\", \"maxLength\": 64,", StringComparison.Ordinal);
+            Assert.Contains("maxLength", capped, StringComparison.Ordinal);
+            File.WriteAllText(observation, capped);
+            var fast = new MndFhir.Validation.FastPath.FastPathValidator(() => counting, folder);
+            Assert.False(fast.Enabled);
+            fast.Validate(Golden<Observation>("Observation-FVC"));
+            fast.Validate(Golden<Observation>("Observation-FVC"));
+            Assert.Equal(2, counting.Calls);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

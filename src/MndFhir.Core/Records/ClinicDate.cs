@@ -85,7 +85,9 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
             && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dto)
             && dto.Year >= 1)
         {
-            date = new ClinicDate(s, DatePrecision.DateTime, dto);
+            // FHIR's dateTime has seconds whenever it has a time: "09:30+08:00" is written "09:30:00+08:00", the same instant.
+            var value = s[16] == ':' ? s : s[..16] + ":00" + s[16..];
+            date = new ClinicDate(value, DatePrecision.DateTime, dto);
             return true;
         }
 

@@ -21,8 +21,21 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
     public IAsyncEnumerable<AssessmentRecord> AssessmentsAsync(CancellationToken ct) =>
         StreamAsync(Assessments().OrderBy(a => a.AssessmentId), ct);
 
-    public IAsyncEnumerable<AssessmentRecord> PanelMembersAsync(IReadOnlyCollection<string> codes, CancellationToken ct) =>
-        StreamAsync(Assessments().Where(a => a.PanelId != null && codes.Contains(a.Code)).OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId), ct);
+    /// <summary>
+    /// For single records, every member of their panels: a panel is made of its whole administration, never of the
+    /// one item asked for.
+    /// </summary>
+    public IAsyncEnumerable<AssessmentRecord> PanelMembersAsync(IReadOnlyCollection<string> codes, CancellationToken ct)
+    {
+        var members = Assessments().Where(a => a.PanelId != null && codes.Contains(a.Code));
+        if (scope.RecordIds is { } records && scope.PatientIds is null)
+        {
+            var panels = members.Where(a => records.Contains(a.AssessmentId)).Select(a => a.PanelId);
+            members = Everyone().Where(a => a.PanelId != null && codes.Contains(a.Code) && panels.Contains(a.PanelId));
+        }
+
+        return StreamAsync(members.OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId), ct);
+    }
 
     public IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct) =>
         StreamAsync(Assessments().Where(a => a.Code == code).OrderBy(a => a.AssessmentId), ct);
@@ -89,6 +102,13 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
         var inScope = PatientIdsInScope();
         var treatments = inScope is null ? db.Treatments.AsNoTracking() : db.Treatments.AsNoTracking().Where(t => inScope.Contains(t.PatientId));
         return scope.RecordIds is { } records && scope.PatientIds is null ? treatments.Where(t => records.Contains(t.TreatmentId)) : treatments;
+    }
+
+    /// <summary>The assessments of the patients in scope, whatever single records were asked for.</summary>
+    private IQueryable<AssessmentRecord> Everyone()
+    {
+        var inScope = PatientIdsInScope();
+        return inScope is null ? db.Assessments.AsNoTracking() : db.Assessments.AsNoTracking().Where(a => inScope.Contains(a.PatientId));
     }
 
     private IQueryable<AssessmentRecord> Assessments()

@@ -122,6 +122,18 @@ public sealed class RowRuleTests
         Assert.DoesNotContain(effective, rejection.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("2025-03-04T09:30+08:00", "2025-03-04T09:30:00+08:00")]
+    [InlineData("2025-03-04T09:30Z", "2025-03-04T09:30:00Z")]
+    [InlineData("2025-03-04T09:30:15.5-05:00", "2025-03-04T09:30:15.5-05:00")]
+    public void A_time_without_seconds_is_written_with_them_as_FHIR_requires_and_means_the_same_instant(string text, string fhir)
+    {
+        var date = ClinicDate.Parse(text);
+
+        Assert.Equal(fhir, date.Value);
+        Assert.Equal(DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture), date.Start);
+    }
+
     [Fact]
     public async Task Tomorrow_is_allowed_and_a_partial_birth_date_counts_from_its_start()
     {

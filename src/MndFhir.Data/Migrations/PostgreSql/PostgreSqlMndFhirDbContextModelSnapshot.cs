@@ -331,6 +331,20 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.ToTable("SyncRuns", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.ValidShape", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("ValidShapes", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Records.AssessmentRecord", b =>
                 {
                     b.Property<string>("AssessmentId")

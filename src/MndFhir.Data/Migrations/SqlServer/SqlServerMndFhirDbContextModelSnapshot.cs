@@ -331,6 +331,20 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.ToTable("SyncRuns", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.ValidShape", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("ValidShapes", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Records.AssessmentRecord", b =>
                 {
                     b.Property<string>("AssessmentId")

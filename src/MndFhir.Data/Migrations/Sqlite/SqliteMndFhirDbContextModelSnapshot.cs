@@ -317,6 +317,20 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.ToTable("SyncRuns", (string)null);
                 });
 
+            modelBuilder.Entity("MndFhir.Data.ValidShape", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("ValidShapes", (string)null);
+                });
+
             modelBuilder.Entity("MndFhir.Records.AssessmentRecord", b =>
                 {
                     b.Property<string>("AssessmentId")
