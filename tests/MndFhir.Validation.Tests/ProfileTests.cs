@@ -95,6 +95,29 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
+    public void The_full_validator_is_let_go_when_idle_and_built_again_for_a_new_shape()
+    {
+        var built = 0;
+        var fast = new MndFhir.Validation.FastPath.FastPathValidator(() => { built++; return fixture.Validator; }, Path.Combine(RepositoryPaths.Mappings, "profiles"), releaseAfter: 3);
+        Assert.False(fast.FullValidatorHeld); // nothing built before it is needed
+
+        Assert.True(fast.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        Assert.True(fast.FullValidatorHeld);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(fast.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        }
+
+        Assert.True(fast.FullValidatorHeld);
+        Assert.True(fast.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        Assert.False(fast.FullValidatorHeld); // three known shapes in a row: let go
+
+        Assert.True(fast.Validate(Golden<Procedure>("Procedure-SC_INTRATHECAL")).IsValid);
+        Assert.Equal(2, built); // a new shape builds it again
+        Assert.True(fast.FullValidatorHeld);
+    }
+
+    [Fact]
     public void A_profile_that_bounds_a_free_value_turns_the_fast_path_off()
     {
         var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;

@@ -71,8 +71,9 @@ public sealed partial class ClinicExportParser
     {
         var name = file.FileName();
 
-        // The first 64 bits of each content hash: enough to tell an identical repeat from a different one.
-        var seen = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        // Per id (as its 64-bit hash: a million ids in about 40 MB less than as strings), the first 64 bits of its
+        // content hash: enough to tell an identical repeat from a different one.
+        var seen = new Dictionary<ulong, ulong>();
         var csv = new CsvRows(name, columns, required);
         await foreach (var (line, cells) in csv.ReadAsync(reader, context.Warnings, ct))
         {
@@ -87,7 +88,8 @@ public sealed partial class ClinicExportParser
 
             record.ContentHash = RecordHasher.Hash(record);
             var hash = ulong.Parse(record.ContentHash.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (seen.TryGetValue(record.RecordId, out var earlierHash))
+            var id = IdHash.Of(record.RecordId);
+            if (seen.TryGetValue(id, out var earlierHash))
             {
                 if (earlierHash == hash)
                 {
@@ -100,7 +102,7 @@ public sealed partial class ClinicExportParser
                 continue;
             }
 
-            seen[record.RecordId] = hash;
+            seen[id] = hash;
             yield return new ParsedRow<T>(line, record, null);
         }
 

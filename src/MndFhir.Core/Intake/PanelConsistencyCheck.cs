@@ -31,7 +31,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
         {
             state.Total = (record, line, value);
         }
-        else if (state.Items.Add(record.Code))
+        else if (state.Add(record.Code))
         {
             state.Sum += value;
         }
@@ -42,7 +42,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
         var file = ClinicFile.Assessments.FileName();
         foreach (var (panelId, state) in _panels)
         {
-            if (state.Total is not { } total || state.Items.Count != state.Panel.Items.Count || total.Value == state.Sum)
+            if (state.Total is not { } total || state.Count != state.Panel.Items.Count || total.Value == state.Sum)
             {
                 continue;
             }
@@ -52,7 +52,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
                 total.Line,
                 "value",
                 IntakeRules.PanelTotalMismatch,
-                $"{file} line {total.Line}, column value: {state.Panel.Total} of panel {panelId} is {total.Value.ToString(CultureInfo.InvariantCulture)} but its {state.Items.Count} items sum to {state.Sum.ToString(CultureInfo.InvariantCulture)}",
+                $"{file} line {total.Line}, column value: {state.Panel.Total} of panel {panelId} is {total.Value.ToString(CultureInfo.InvariantCulture)} but its {state.Count} items sum to {state.Sum.ToString(CultureInfo.InvariantCulture)}",
                 total.Record.AssessmentId,
                 new Dictionary<string, string>
                 {
@@ -68,14 +68,44 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
         _panels.Clear();
     }
 
+    /// <summary>One panel as read so far: which of its items were seen (a bit each), their sum and the total row.</summary>
     private sealed class PanelState(PanelMapping panel)
     {
+        private readonly ulong[] _seen = new ulong[(panel.Items.Count + 63) / 64];
+
         public PanelMapping Panel { get; } = panel;
 
-        public HashSet<string> Items { get; } = new(StringComparer.Ordinal);
+        public int Count { get; private set; }
 
         public decimal Sum { get; set; }
 
         public (AssessmentRecord Record, long Line, decimal Value)? Total { get; set; }
+
+        /// <summary>Marks an item seen; false when it was already (a repeat is counted once).</summary>
+        public bool Add(string code)
+        {
+            var index = IndexOf(Panel, code);
+            if (index < 0 || (_seen[index / 64] & (1UL << (index % 64))) != 0)
+            {
+                return false;
+            }
+
+            _seen[index / 64] |= 1UL << (index % 64);
+            Count++;
+            return true;
+        }
+
+        private static int IndexOf(PanelMapping panel, string code)
+        {
+            for (var i = 0; i < panel.Items.Count; i++)
+            {
+                if (string.Equals(panel.Items[i], code, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
     }
 }

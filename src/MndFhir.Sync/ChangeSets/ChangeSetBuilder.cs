@@ -31,8 +31,8 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
         var kind = mapped.Retracted && held is null ? ChangeKind.Unchanged
             : mapped.IsBlocked ? ChangeKind.Blocked
             : held is null ? ChangeKind.New
-            : !held.Delivered ? ChangeKind.Retry
-            : held.ContentHash == hash ? ChangeKind.Unchanged
+            : !held.Value.Delivered ? ChangeKind.Retry
+            : held.Value.Holds(hash) ? ChangeKind.Unchanged
             : ChangeKind.Changed;
         return new ChangeSetItem(mapped, json, hash, kind) { OnDestination = held?.ServerId is not null };
     }

@@ -15,14 +15,15 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
     public async Task<LedgerSnapshot> LoadAsync(string destination, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var entries = new Dictionary<ResourceKey, LedgerSnapshotEntry>();
-        await foreach (var e in db.Ledger.AsNoTracking().Where(e => e.Destination == destination).AsAsyncEnumerable().WithCancellation(ct))
+        var snapshot = new LedgerSnapshot(destination);
+        var rows = db.Ledger.AsNoTracking().Where(e => e.Destination == destination)
+            .Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State });
+        await foreach (var e in rows.AsAsyncEnumerable().WithCancellation(ct))
         {
-            entries[new ResourceKey(e.ResourceType, e.BusinessId)] =
-                new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.ServerVersion, e.State == LedgerState.Delivered);
+            snapshot.Set(e.ResourceType, e.BusinessId, new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered));
         }
 
-        return new LedgerSnapshot(destination, entries);
+        return snapshot;
     }
 
     /// <summary>Writes the destination's answers for one batch in one database transaction and updates the snapshot.</summary>
@@ -38,7 +39,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         {
             var item = items[result.Key];
             var held = snapshot[result.Key];
-            var entry = held is not null && existing.TryGetValue(held.Id, out var e) ? e : null;
+            var entry = held is { } h && existing.TryGetValue(h.Id, out var e) ? e : null;
             if (entry is null)
             {
                 entry = new LedgerEntry
@@ -79,7 +80,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         await db.SaveChangesAsync(ct);
         foreach (var (key, entry) in written)
         {
-            snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.ServerVersion, entry.State == LedgerState.Delivered));
+            snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.State == LedgerState.Delivered));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -79,16 +80,61 @@ public sealed class SyncRunner(
         await using var reader = await contexts.CreateDbContextAsync(ct);
         var records = new DatabaseRecordSource(reader, RecordScope.For(destination));
         var changes = new ChangeSetBuilder(plan, records, destination, snapshot);
+        var sizes = AdaptiveBatchSize.For(destination);
         var stage = $"sync {destination.Name}";
         var total = await plan.CountAsync(records, ct);
         foreach (var tier in ResourcePlan.Tiers)
         {
-            var batch = new List<ChangeSetItem>(destination.BatchSize);
-            await foreach (var item in changes.TierAsync(tier, resolver, ct))
+            // A pipeline per tier: the planner maps, hashes and validates the next batches while the sender sends and
+            // records this one, so the destination does not wait for validation nor the planner for the destination.
+            // A tier's references point only at earlier tiers, which are all recorded before it starts.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var ready = Channel.CreateBounded<List<ChangeSetItem>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            var planning = Task.Run(() => PlanAsync(changes.TierAsync(tier, resolver, stop.Token), snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), ready.Writer, stop.Token), stop.Token);
+            try
+            {
+                await foreach (var batch in ready.Reader.ReadAllAsync(ct))
+                {
+                    await SendAsync(batch, writer, snapshot, sizes, summary, ct);
+                    await lease.RenewAsync(ct);
+                }
+
+                summary.Failed += await planning;
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                try
+                {
+                    await planning;
+                }
+                catch (Exception) when (stop.IsCancellationRequested)
+                {
+                    // The planner stopped because the sender did; the sender's exception is the one that counts.
+                }
+
+                throw;
+            }
+        }
+
+        progress.Report(new RunProgress(stage, summary.Considered, summary.Considered, "resources", Finished: true));
+        summary.Output = writer.Output;
+    }
+
+    /// <summary>The planner's side: judges each planned resource, sets invalid ones aside, hands batches over. Returns how many were invalid.</summary>
+    private async Task<int> PlanAsync(
+        IAsyncEnumerable<ChangeSetItem> items, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, RunProgress stage,
+        ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)
+    {
+        var invalid = 0;
+        try
+        {
+            var batch = new List<ChangeSetItem>(sizes.Current);
+            await foreach (var item in items)
             {
                 if (++summary.Considered % 200 == 0)
                 {
-                    progress.Report(new RunProgress(stage, summary.Considered, total, "resources"));
+                    progress.Report(stage with { Done = summary.Considered });
                 }
 
                 switch (item.Kind)
@@ -102,39 +148,42 @@ public sealed class SyncRunner(
                 }
 
                 batch.Add(item);
-                if (batch.Count == destination.BatchSize)
+                if (batch.Count >= sizes.Current)
                 {
-                    await FlushAsync(batch, writer, snapshot, summary, ct);
-                    await lease.RenewAsync(ct);
+                    invalid += await HandOverAsync(batch, snapshot, summary, ready, ct);
+                    batch = new List<ChangeSetItem>(sizes.Current);
                 }
             }
 
-            await FlushAsync(batch, writer, snapshot, summary, ct);
+            invalid += await HandOverAsync(batch, snapshot, summary, ready, ct);
+            return invalid;
         }
-
-        progress.Report(new RunProgress(stage, summary.Considered, summary.Considered, "resources", Finished: true));
-        summary.Output = writer.Output;
+        finally
+        {
+            ready.TryComplete();
+        }
     }
 
-    private async Task FlushAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SyncRunSummary summary, CancellationToken ct)
+    private async Task<int> HandOverAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, SyncRunSummary summary, ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)
     {
-        if (batch.Count == 0)
-        {
-            return;
-        }
-
-        var invalid = await validation.SetAsideInvalidAsync(batch, snapshot, ct);
+        var invalid = batch.Count == 0 ? 0 : await validation.SetAsideInvalidAsync(batch, snapshot, ct);
         summary.Invalid += invalid;
-        summary.Failed += invalid;
         if (batch.Count > 0)
         {
-            var results = await writer.SendAsync(batch, ct);
-            await ledger.RecordAsync(snapshot, batch, results, ct);
-            summary.Failed += results.Count(r => !r.Accepted);
-            summary.Created += results.Count(r => r.Accepted && r.Created);
-            summary.Updated += results.Count(r => r.Accepted && !r.Created);
+            await ready.WriteAsync(batch, ct);
         }
 
-        batch.Clear();
+        return invalid;
+    }
+
+    private async Task SendAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        var results = await writer.SendAsync(batch, ct);
+        sizes.Observe(batch.Count, clock.GetElapsedTime(started));
+        await ledger.RecordAsync(snapshot, batch, results, ct);
+        summary.Failed += results.Count(r => !r.Accepted);
+        summary.Created += results.Count(r => r.Accepted && r.Created);
+        summary.Updated += results.Count(r => r.Accepted && !r.Created);
     }
 }

@@ -18,16 +18,26 @@ namespace MndFhir.Validation.FastPath;
 /// </summary>
 public sealed class FastPathValidator : IResourceValidator
 {
-    private readonly Lazy<IResourceValidator> _full;
+    private readonly Func<IResourceValidator> _makeFull;
+    private readonly int _releaseAfter;
+    private readonly Lock _fullLock = new();
     private readonly IValidShapeStore? _store;
+    private IResourceValidator? _full;
+    private int _sinceFull;
     private readonly string _environment;
     private readonly ConcurrentDictionary<string, byte> _valid = new(StringComparer.Ordinal);
 
     /// <param name="full">Makes the full validator, when first needed.</param>
     /// <param name="profilesDirectory">The profiles the full validator uses: part of every key, so a profile change forgets every verdict.</param>
-    public FastPathValidator(Func<IResourceValidator> full, string profilesDirectory, IValidShapeStore? store = null)
+    /// <param name="releaseAfter">
+    /// After this many resources in a row judged without the full validator, it is let go (Firely's specification data
+    /// and compiled schemas are about 270 MB), to be built again should a new shape come: a long sync then runs in the
+    /// memory of its data alone. Zero keeps it for the life of this instance.
+    /// </param>
+    public FastPathValidator(Func<IResourceValidator> full, string profilesDirectory, IValidShapeStore? store = null, int releaseAfter = 0)
     {
-        _full = new Lazy<IResourceValidator>(full, LazyThreadSafetyMode.ExecutionAndPublication);
+        _makeFull = full;
+        _releaseAfter = releaseAfter;
         _store = store;
         _environment = Environment(profilesDirectory);
         Enabled = !ProfilesBoundFreeValues(profilesDirectory);
@@ -57,20 +67,21 @@ public sealed class FastPathValidator : IResourceValidator
             return Full(resource);
         }
 
-        var key = FhirJson.Hash(_environment + "\n" + shape.Key);
-        if (_valid.ContainsKey(key))
+        // In memory the shape key alone (one environment per instance); in the store, with the environment.
+        if (_valid.ContainsKey(shape.Key))
         {
-            return ValidationReport.Valid;
+            return Known();
         }
 
+        var key = FhirJson.Hash(_environment + "\n" + shape.Key);
         if (_store?.Contains(key) == true)
         {
-            _valid.TryAdd(key, 0);
-            return ValidationReport.Valid;
+            _valid.TryAdd(shape.Key, 0);
+            return Known();
         }
 
         var report = Full(resource);
-        if (report.IsValid && _valid.TryAdd(key, 0))
+        if (report.IsValid && _valid.TryAdd(shape.Key, 0))
         {
             _store?.Add(key);
         }
@@ -80,10 +91,40 @@ public sealed class FastPathValidator : IResourceValidator
 
     public ValidationReport Validate(Resource resource, string contentHash) => Validate(resource);
 
+    /// <summary>Whether the full validator is built now (it is built when first needed and may be let go when idle).</summary>
+    public bool FullValidatorHeld => Volatile.Read(ref _full) is not null;
+
     private ValidationReport Full(Resource resource)
     {
         Interlocked.Increment(ref _fullValidations);
-        return _full.Value.Validate(resource);
+        IResourceValidator full;
+        lock (_fullLock)
+        {
+            _sinceFull = 0;
+            full = _full ??= _makeFull();
+        }
+
+        return full.Validate(resource);
+    }
+
+    private ValidationReport Known()
+    {
+        if (_releaseAfter > 0 && _full is not null && Interlocked.Increment(ref _sinceFull) >= _releaseAfter)
+        {
+            lock (_fullLock)
+            {
+                if (_full is not null && _sinceFull >= _releaseAfter)
+                {
+                    (_full as IDisposable)?.Dispose();
+                    _full = null;
+
+                    // Give its memory back now: the sync that let it go may run for many minutes more.
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                }
+            }
+        }
+
+        return ValidationReport.Valid;
     }
 
     private static bool ProfilesBoundFreeValues(string profilesDirectory) =>
