@@ -16,6 +16,7 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     DeadLettersCommand.Create(),
     ReconcileCommand.Create(),
     ServeCommand.Create(),
+    KeysCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -1,11 +1,15 @@
+using System.Net;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
 using MndFhir.Service.Api;
 using MndFhir.Service.Configuration;
+using MndFhir.Service.Security;
 using MndFhir.Sync.Configuration;
 using MndFhir.Service.Scheduling;
 using MndFhir.Sync;
@@ -19,30 +23,46 @@ public static class ServiceHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
+    /// <summary>
+    /// Builds the service. Where it listens is checked when Kestrel binds (<see cref="ListenGuard"/>): without an API key,
+    /// starting it on anything beyond loopback throws <see cref="UnguardedApiException"/> before that address is bound.
+    /// </summary>
     public static WebApplication Build(IConfiguration configuration, string baseDirectory, string? urls, Serilog.ILogger logger)
     {
-        // Security first: never listen beyond loopback with an unguarded API, whatever else is wrong.
-        var service = new ServiceOptions();
-        configuration.GetSection(ServiceOptions.Section).Bind(service);
-        var listen = urls ?? service.Urls;
+        var service = configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
         var apiKey = ApiKey.FromEnvironment(service.ApiKeyVariable);
-        apiKey.EnsureSafeFor(listen);
         ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
+        var knownProxies = KnownProxies(service);
         var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSerilog(logger);
         builder.Services.AddOptions<ServiceOptions>().BindConfiguration(ServiceOptions.Section).ValidateOnStart();
-        builder.WebHost.UseUrls(listen);
+
+        // --urls, then Service:Urls, then the host's own Urls (ASPNETCORE_URLS, a top-level Urls key); Kestrel:Endpoints,
+        // when configured, replace them (Kestrel's rule). All of them pass the one check when they are bound.
+        builder.WebHost.UseUrls(urls ?? service.Urls ?? builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? DefaultUrl);
         builder.Services.AddSingleton(apiKey);
+        builder.Services.AddSingleton<ServiceAccess>();
+
+        // Hangfire's dashboard checks the anti-forgery token of every POST when these services are there. The keys that
+        // sign the tokens live in memory: nothing is written to disk, a restart asks the page to be loaded again.
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        builder.Services.AddAntiforgery();
         builder.Services.AddMndFhirSync(builder.Configuration, baseDirectory);
 
         // Outcomes and every other enum as words in the API, as in status.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
+        ListenGuard.Install(builder.Services);
         var app = builder.Build();
-        // The dashboard keeps Hangfire's default: local requests only. Put a reverse proxy with authentication in
-        // front before exposing it beyond this machine.
-        app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "MndFhir sync" });
+        app.UseMndFhirSecurity(knownProxies);
+        app.UseHangfireDashboard(ServiceAccess.DashboardPath, new DashboardOptions
+        {
+            DashboardTitle = "MndFhir sync",
+            Authorization = [new DashboardAccessFilter()],
+            IgnoreAntiforgeryToken = false,
+        });
         app.MapMndFhirApi();
         return app;
     }
@@ -51,6 +71,19 @@ public static class ServiceHost
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    private static List<IPAddress> KnownProxies(ServiceOptions service)
+    {
+        var proxies = new List<IPAddress>();
+        for (var i = 0; i < service.KnownProxies.Count; i++)
+        {
+            proxies.Add(IPAddress.TryParse(service.KnownProxies[i], out var address)
+                ? address
+                : throw new ConfigurationException($"Service:KnownProxies:{i}: '{service.KnownProxies[i]}' is not an IP address (the address the reverse proxy connects from)"));
+        }
+
+        return proxies;
+    }
 
     /// <summary>Applies migrations and makes the recurring jobs match the configured destinations.</summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)

@@ -43,9 +43,10 @@ public static class SyncServiceCollectionExtensions
             .Bind(configuration)
             .PostConfigure(s =>
             {
-                foreach (var d in s.Destinations.Where(d => d.Folder is not null))
+                foreach (var d in s.Destinations)
                 {
-                    d.Folder = Path.GetFullPath(d.Folder!, baseDirectory);
+                    d.Folder = d.Folder is null ? null : Path.GetFullPath(d.Folder, baseDirectory);
+                    d.ResolvePaths(baseDirectory);
                 }
             })
             .Validate(s => s.Destinations.Select(d => d.Name.ToLowerInvariant()).Distinct().Count() == s.Destinations.Count, "Destination names must be unique.")

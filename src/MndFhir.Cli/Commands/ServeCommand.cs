@@ -9,24 +9,16 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {ServiceHost.DefaultUrl}; loopback only unless you say otherwise)." };
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {ServiceHost.DefaultUrl}; loopback only unless an API key is set)." };
         var command = new Command("serve", "Run the service: Hangfire server with each destination's schedule, dashboard at /hangfire, API at /api.") { urls };
         command.SetAction(async (parse, ct) =>
         {
             var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
             var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true);
-            Microsoft.AspNetCore.Builder.WebApplication app;
-            try
-            {
-                app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
-            }
-            catch (MndFhir.Service.Api.UnguardedApiException ex)
-            {
-                await Console.Error.WriteLineAsync($"mndfhir: {ex.Message}");
-                return ExitCodes.Usage;
-            }
 
-            await using var _ = app;
+            // A refusal (an address beyond loopback without an API key, a short key, a configuration problem) reaches
+            // Program's one-line report with exit code 2: nothing was bound.
+            await using var app = ServiceHost.Build(configuration, baseDirectory, parse.GetValue(urls), logger);
             await ServiceHost.PrepareAsync(app.Services, ct);
             await app.StartAsync(ct);
             var addresses = ServiceHost.Addresses(app);

@@ -121,11 +121,14 @@ internal sealed class CliContext : IAsyncDisposable
         if (console)
         {
             // No {Exception} in the console template: a stack trace never reaches the terminal (the JSON file keeps it).
-            logger.WriteTo.Console(
-                restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
-                outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            // The host's "Hosting failed to start" is said once, by the command's own one-line failure.
+            logger.WriteTo.Logger(console => console
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
+                .WriteTo.Console(
+                    restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
+                    outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",
+                    standardErrorFromLevel: LogEventLevel.Verbose,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return logger.CreateLogger();

@@ -15,16 +15,15 @@ namespace MndFhir.Service.Api;
 
 /// <summary>
 /// The service's REST API for hospital IT: status, runs, syncing a destination now, dead letters. Guarded by the API
-/// key when one is set (<see cref="ApiKey"/>); /health stays open for monitoring and says nothing but up or down.
+/// key when one is set, else open to local callers only (<see cref="Security.ServiceAccess"/>); /health stays open for
+/// monitoring and says nothing but up or down.
 /// </summary>
 public static class MndFhirApi
 {
     public static IEndpointRouteBuilder MapMndFhirApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<ApiKey>().Accepts(context.HttpContext.Request)
-                ? await next(context)
-                : Results.Problem("This API needs its key: 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.", statusCode: StatusCodes.Status401Unauthorized));
+        // Who may call it is decided before routing, for the API and the dashboard alike (Security.ServiceAccess).
+        var api = app.MapGroup("/api");
         api.MapGet("/status", async (IntakeStatusService intake, SyncStatusService status, CancellationToken ct) =>
             Results.Ok(new { intake = await intake.GetAsync(ct), destinations = await status.GetAsync(ct) }));
         api.MapGet("/runs", async (MndFhirDbContext db, int? take, CancellationToken ct) =>

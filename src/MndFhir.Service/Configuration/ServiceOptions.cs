@@ -1,13 +1,22 @@
 namespace MndFhir.Service.Configuration;
 
-/// <summary>Section <c>Service</c>: where the service listens and which environment variable holds its API key.</summary>
+/// <summary>Section <c>Service</c>: where the service listens, which environment variable holds its API key, which proxies it trusts.</summary>
 public sealed class ServiceOptions
 {
     public const string Section = "Service";
 
-    /// <summary>Where to listen; loopback unless an API key is set.</summary>
-    public string Urls { get; set; } = ServiceHost.DefaultUrl;
+    /// <summary>
+    /// Where to listen (default <see cref="ServiceHost.DefaultUrl"/>); loopback unless an API key is set. <c>--urls</c>
+    /// wins over it, and it over the host's <c>Urls</c> (ASPNETCORE_URLS); a Kestrel:Endpoints section replaces them all.
+    /// </summary>
+    public string? Urls { get; set; }
 
     /// <summary>The environment variable holding the API key (never the key itself).</summary>
     public string ApiKeyVariable { get; set; } = Api.ApiKey.DefaultVariable;
+
+    /// <summary>
+    /// IP addresses of the reverse proxies whose X-Forwarded-For, -Proto and -Host are believed. From any other caller
+    /// these headers are not believed, and a request that carries them is not taken for a local one.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
 }

@@ -82,10 +82,13 @@ public static class ConfigurationCheck
             }
 
             CheckSchedule(d, destination, problems);
-            if (destination.Auth != AuthKind.None && !string.IsNullOrWhiteSpace(destination.TokenVariable) && Environment.GetEnvironmentVariable(destination.TokenVariable) is null)
+            if (destination.Auth is AuthKind.Bearer or AuthKind.Basic && !string.IsNullOrWhiteSpace(destination.TokenVariable) && Environment.GetEnvironmentVariable(destination.TokenVariable) is null)
             {
                 problems.Add($"{d.Path}:TokenVariable: the environment variable {destination.TokenVariable} is not set (it holds the {destination.Auth} secret of '{destination.Name}')");
             }
+
+            destination.ResolvePaths(baseDirectory);
+            CredentialCheck.Check(d.Path, destination, problems);
         }
 
         var clinic = configuration.GetSection(ClinicOptions.Section).Get<ClinicOptions>() ?? new ClinicOptions();

@@ -65,6 +65,70 @@ public sealed class DestinationOptions : IValidatableObject
     /// <summary>The name of the environment variable that holds the token or password (never the secret itself).</summary>
     public string? TokenVariable { get; set; }
 
+    /// <summary>SMART Backend Services: the client id the server registered for this clinic (issuer and subject of the assertion).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>SMART Backend Services: the scopes asked for, space-separated (e.g. <c>system/Patient.cu system/Observation.cu</c>).</summary>
+    public string? Scopes { get; set; }
+
+    /// <summary>SMART Backend Services: the token endpoint; when not set, read from <c>{BaseUrl}/.well-known/smart-configuration</c>.</summary>
+    public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>SMART Backend Services: a PEM file (outside the repository, readable by this user only) holding the private key, RSA (2048 bits or more, RS384) or EC P-384 (ES384).</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>SMART Backend Services: instead of <see cref="PrivateKeyFile"/>, the environment variable holding the PEM private key.</summary>
+    public string? PrivateKeyVariable { get; set; }
+
+    /// <summary>SMART Backend Services: the key id (<c>kid</c>) of the key in the JWKS the server holds.</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>Mutual TLS: the client certificate, a PKCS#12 file (.pfx, .p12) or a PEM certificate (with its key inside or in <see cref="ClientCertificateKeyFile"/>).</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>Mutual TLS: the PEM private key of a PEM <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientCertificateKeyFile { get; set; }
+
+    /// <summary>Mutual TLS: the environment variable holding the password of a PKCS#12 <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientCertificatePasswordVariable { get; set; }
+
+    /// <summary>
+    /// PEM file of the certificate authorities that issue the server's certificate, for a hospital's own PKI: they replace
+    /// the system's trusted roots for this destination. The server's certificate is always validated (chain, name, dates).
+    /// </summary>
+    public string? ServerCaFile { get; set; }
+
+    /// <summary>Whether requests to this destination carry a secret (a token, a password, or a token obtained with the key).</summary>
+    public bool SendsCredentials => Auth != AuthKind.None;
+
+    /// <summary>Every file this destination reads its credentials from, with the key naming it (for checks and relative paths).</summary>
+    public IEnumerable<(string Key, string Path)> CredentialFiles()
+    {
+        foreach (var (key, path) in new[]
+        {
+            (nameof(PrivateKeyFile), PrivateKeyFile),
+            (nameof(ClientCertificateFile), ClientCertificateFile),
+            (nameof(ClientCertificateKeyFile), ClientCertificateKeyFile),
+            (nameof(ServerCaFile), ServerCaFile),
+        })
+        {
+            if (!string.IsNullOrWhiteSpace(path))
+            {
+                yield return (key, path);
+            }
+        }
+    }
+
+    /// <summary>Resolves the credential files' relative paths against the configuration file's folder.</summary>
+    public void ResolvePaths(string baseDirectory)
+    {
+        PrivateKeyFile = Full(PrivateKeyFile);
+        ClientCertificateFile = Full(ClientCertificateFile);
+        ClientCertificateKeyFile = Full(ClientCertificateKeyFile);
+        ServerCaFile = Full(ServerCaFile);
+        string? Full(string? path) => string.IsNullOrWhiteSpace(path) ? path : Path.GetFullPath(path, baseDirectory);
+    }
+
     public static int DefaultBatchSize(DestinationKind kind) => kind == DestinationKind.NdjsonFolder ? 5000 : 100;
 
     public static int MaxBatchSize(DestinationKind kind) => kind == DestinationKind.NdjsonFolder ? 50_000 : 1000;
@@ -86,7 +150,7 @@ public sealed class DestinationOptions : IValidatableObject
             yield return new ValidationResult($"BatchSize must be between 1 and {MaxBatchSize(Kind)} for {Kind} (it is {BatchSize}).", [nameof(BatchSize)]);
         }
 
-        if (Auth != AuthKind.None && string.IsNullOrWhiteSpace(TokenVariable))
+        if (Auth is AuthKind.Bearer or AuthKind.Basic && string.IsNullOrWhiteSpace(TokenVariable))
         {
             yield return new ValidationResult($"TokenVariable (the environment variable holding the secret) is required for {Auth} auth.", [nameof(TokenVariable)]);
         }
@@ -95,5 +159,41 @@ public sealed class DestinationOptions : IValidatableObject
         {
             yield return new ValidationResult("UserName is required for Basic auth.", [nameof(UserName)]);
         }
+
+        if (Auth == AuthKind.SmartBackendServices)
+        {
+            foreach (var (value, key) in new[] { (ClientId, nameof(ClientId)), (Scopes, nameof(Scopes)), (KeyId, nameof(KeyId)) })
+            {
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    yield return new ValidationResult($"{key} is required for SmartBackendServices auth of '{Name}'.", [key]);
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(PrivateKeyFile) == string.IsNullOrWhiteSpace(PrivateKeyVariable))
+            {
+                yield return new ValidationResult($"SmartBackendServices auth of '{Name}' needs its private key from exactly one of PrivateKeyFile or PrivateKeyVariable.", [nameof(PrivateKeyFile)]);
+            }
+        }
+
+        // A secret crosses the network only encrypted: plain http is for a server on this machine.
+        if (SendsCredentials && Kind == DestinationKind.FhirRest && BaseUrl is { IsAbsoluteUri: true } url && IsPlainHttpBeyondLoopback(url))
+        {
+            yield return new ValidationResult(
+                $"'{Name}' would send its {Auth} credentials over plain http to {url.Authority}: use https (plain http only to a loopback address).", [nameof(BaseUrl)]);
+        }
+
+        if (TokenEndpoint is { IsAbsoluteUri: true } token && IsPlainHttpBeyondLoopback(token))
+        {
+            yield return new ValidationResult($"'{Name}' would send its client assertion over plain http to {token.Authority}: use https (plain http only to a loopback address).", [nameof(TokenEndpoint)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ClientCertificateKeyFile) && string.IsNullOrWhiteSpace(ClientCertificateFile))
+        {
+            yield return new ValidationResult($"ClientCertificateKeyFile of '{Name}' needs ClientCertificateFile (the certificate it belongs to).", [nameof(ClientCertificateKeyFile)]);
+        }
     }
+
+    /// <summary>http (not https) to anything but a loopback address: no secret may travel there.</summary>
+    public static bool IsPlainHttpBeyondLoopback(Uri url) => url.IsAbsoluteUri && !string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase) && !url.IsLoopback;
 }

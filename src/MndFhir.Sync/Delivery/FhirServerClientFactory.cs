@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MndFhir.Identity;
 using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery.Authentication;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -16,7 +17,8 @@ namespace MndFhir.Sync.Delivery;
 
 /// <summary>
 /// Makes the <see cref="FhirServerClient"/> of a destination from IHttpClientFactory's named client of that destination:
-/// a pooled SocketsHttpHandler, the authentication handler, and the resilience pipeline of
+/// a pooled SocketsHttpHandler with the destination's TLS settings (<see cref="DestinationTls"/>: client certificate,
+/// server CAs), the authentication handler, and the resilience pipeline of
 /// Microsoft.Extensions.Http.Resilience (retries with exponential backoff, jitter and the server's Retry-After; a
 /// timeout per attempt and one for all attempts; a circuit breaker), all on the injected TimeProvider.
 /// </summary>
@@ -42,12 +44,20 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
     public static void Register(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<FhirServerClientFactory>();
+        services.AddSingleton<SmartTokenSource>();
         services.AddHttpClient();
         var names = configuration.GetSection(SyncSettings.Section).GetChildren().Select(d => d["Name"]).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
         foreach (var name in names)
         {
+            services.AddHttpClient(SmartTokenSource.HttpClientName(name))
+                .ConfigurePrimaryHttpMessageHandler(sp => DestinationTls.CreateHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name)))
+                .ConfigureHttpClient((sp, client) =>
+                {
+                    client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name).TimeoutSeconds);
+                    client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MndFhir", "1.0"));
+                });
             services.AddHttpClient(HttpClientName(name))
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+                .ConfigurePrimaryHttpMessageHandler(sp => DestinationTls.CreateHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name)))
                 .ConfigureHttpClient((sp, client) =>
                 {
                     var destination = sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name);
@@ -56,7 +66,7 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
                     client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline times each attempt and the whole
                     client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MndFhir", "1.0"));
                 })
-                .AddHttpMessageHandler(sp => new DestinationAuthHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name)))
+                .AddHttpMessageHandler(sp => new DestinationAuthHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name), sp.GetRequiredService<SmartTokenSource>()))
                 .AddResilienceHandler("fhir", (pipeline, context) =>
                 {
                     var destination = context.ServiceProvider.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name);

@@ -180,31 +180,6 @@ public sealed class ServiceHostTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData("http://0.0.0.0:5080")]
-    [InlineData("http://*:5080")]
-    [InlineData("http://+:5080")]
-    [InlineData("http://127.0.0.1:5080;http://hospital-sync.example.org:5080")]
-    public void Listening_beyond_loopback_without_an_api_key_is_refused_before_anything_listens(string urls)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Service:ApiKeyVariable"] = "MNDFHIR_TEST_API_KEY_UNSET_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant(),
-        }).Build();
-
-        var error = Assert.Throws<MndFhir.Service.Api.UnguardedApiException>(() => ServiceHost.Build(configuration, _folder, urls, new LoggerConfiguration().CreateLogger()));
-
-        Assert.Contains("needs an API key", error.Message, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("http://127.0.0.1:5080", true)]
-    [InlineData("http://[::1]:5080", true)]
-    [InlineData("http://localhost:5080", true)]
-    [InlineData("http://0.0.0.0:5080", false)]
-    [InlineData("http://10.1.2.3:5080", false)]
-    public void Loopback_is_recognised(string url, bool loopback) => Assert.Equal(loopback, MndFhir.Service.Api.ApiKey.IsLoopback(url));
-
     /// <summary>Prepares (migrations, schedules) and starts the service; returns the loopback address it listens on.</summary>
     private static async System.Threading.Tasks.Task<Uri> StartAsync(Microsoft.AspNetCore.Builder.WebApplication app, CancellationToken ct)
     {

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+
+namespace MndFhir.Cli.Tests;
+
+/// <summary>
+/// `mndfhir serve` without an API key never listens beyond loopback, however the address was given (issue 10: the
+/// guard used to check --urls only, and MNDFHIR__Kestrel__Endpoints__Http__Url=http://0.0.0.0:5093 listened on every
+/// interface). Each refusal is one line and exit code 2, before any address is bound.
+/// </summary>
+public sealed class ServeRefusalTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-serve-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _keyVariable = "MNDFHIR_TEST_API_KEY_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+
+    public ServeRefusalTests()
+    {
+        Directory.CreateDirectory(_folder);
+    }
+
+    [Theory]
+    [InlineData("MNDFHIR__Kestrel__Endpoints__Http__Url", "http://0.0.0.0:0", "0.0.0.0:0")]
+    [InlineData("ASPNETCORE_URLS", "http://0.0.0.0:0", "0.0.0.0:0")]
+    [InlineData("MNDFHIR__Service__Urls", "http://[::]:0", "[::]:0")]
+    [InlineData("MNDFHIR__Urls", "http://*:0", null)] // [::]:0, or 0.0.0.0:0 on a machine without IPv6
+    public async Task An_address_beyond_loopback_from_the_environment_is_refused_without_a_key(string variable, string url, string? shown)
+    {
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = url, ["ASPNETCORE_ENVIRONMENT"] = null }, "serve", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, shown is null ? "mndfhir: Listening on " : $"mndfhir: Listening on {shown} (beyond loopback) needs an API key: set the environment variable {_keyVariable}");
+        Assert.Contains($"(beyond loopback) needs an API key: set the environment variable {_keyVariable}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_kestrel_section_in_the_configuration_file_is_refused_without_a_key()
+    {
+        WriteConfig(new JsonObject { ["Endpoints"] = new JsonObject { ["Http"] = new JsonObject { ["Url"] = "http://0.0.0.0:0" } } });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "serve", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, "mndfhir: Listening on 0.0.0.0:0 (beyond loopback) needs an API key");
+    }
+
+    [Fact]
+    public async Task A_short_api_key_is_refused()
+    {
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [_keyVariable] = "too-short-to-guard-anything" }, "serve", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, $"mndfhir: The API key in {_keyVariable} is 27 bytes long; it needs at least 32");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void AssertRefused(int exit, string output, string error, string line)
+    {
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var failure = Assert.Single(lines, l => l.StartsWith("mndfhir:", StringComparison.Ordinal));
+        Assert.StartsWith(line, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("ERR]", StringComparison.Ordinal));
+    }
+
+    private void WriteConfig(JsonObject? kestrel)
+    {
+        var config = new JsonObject
+        {
+            ["Clinic"] = new JsonObject { ["MappingsPath"] = RepositoryPaths.Mappings },
+            ["Database"] = new JsonObject { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") },
+            ["Logging"] = new JsonObject { ["Folder"] = Path.Combine(_folder, "logs") },
+            ["Service"] = new JsonObject { ["ApiKeyVariable"] = _keyVariable },
+            ["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "files", ["Kind"] = "NdjsonFolder", ["Folder"] = Path.Combine(_folder, "out") }),
+        };
+        if (kestrel is not null)
+        {
+            config["Kestrel"] = kestrel;
+        }
+
+        File.WriteAllText(Path.Combine(_folder, "mndfhir.json"), config.ToJsonString());
+    }
+}
