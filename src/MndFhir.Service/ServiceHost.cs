@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Scalar.AspNetCore;
 using MndFhir.Data;
 using MndFhir.Service.Api;
 using MndFhir.Service.Configuration;
@@ -39,11 +40,17 @@ public static class ServiceHost
         // Outcomes and every other enum as words in the API, as in status.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentDescription>());
         var app = builder.Build();
+        app.UseStaffAccess();
         // The dashboard keeps Hangfire's default: local requests only. Put a reverse proxy with authentication in
         // front before exposing it beyond this machine.
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "MndFhir sync" });
         app.MapMndFhirApi();
+
+        // The API's OpenAPI document at its default /openapi/v1.json and its reference page at /scalar: staff-only, as the API.
+        app.MapOpenApi().RequireStaffAccess();
+        app.MapScalarApiReference(o => o.WithTitle("MndFhir API")).RequireStaffAccess();
         return app;
     }
 

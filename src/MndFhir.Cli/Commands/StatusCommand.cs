@@ -19,7 +19,7 @@ internal static class StatusCommand
             if (parse.GetValue(json))
             {
                 // The shape of GET /api/status.
-                await CliJson.WriteAsync(new { intake, destinations = statuses }, Console.Out);
+                await CliJson.WriteAsync(new StatusReport(intake, statuses), Console.Out);
                 return 0;
             }
 
