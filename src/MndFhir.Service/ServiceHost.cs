@@ -7,6 +7,7 @@ using Scalar.AspNetCore;
 using MndFhir.Data;
 using MndFhir.Service.Api;
 using MndFhir.Service.Configuration;
+using MndFhir.Service.Pages;
 using MndFhir.Sync.Configuration;
 using MndFhir.Service.Scheduling;
 using MndFhir.Sync;
@@ -40,6 +41,7 @@ public static class ServiceHost
         // Outcomes and every other enum as words in the API, as in status.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
+        builder.Services.AddTransient<TrajectoryReader>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentDescription>());
         var app = builder.Build();
         app.UseStaffAccess();
@@ -47,6 +49,7 @@ public static class ServiceHost
         // front before exposing it beyond this machine.
         app.UseHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "MndFhir sync" });
         app.MapMndFhirApi();
+        app.MapPatientPages();
 
         // The API's OpenAPI document at its default /openapi/v1.json and its reference page at /scalar: staff-only, as the API.
         app.MapOpenApi().RequireStaffAccess();

@@ -105,8 +105,8 @@ public sealed partial class ApiDocumentTests : IDisposable
         }
     }
 
-    /// <summary>A route pattern as an OpenAPI path: <c>{id:long}</c> becomes <c>{id}</c>, optional markers go.</summary>
-    private static string Normalise(string pattern) => RouteParameter().Replace("/" + pattern.TrimStart('/'), "{${name}}");
+    /// <summary>A route pattern as an OpenAPI path: <c>{id:long}</c> becomes <c>{id}</c>, optional markers and a trailing slash (a group's own route) go.</summary>
+    private static string Normalise(string pattern) => RouteParameter().Replace("/" + pattern.Trim('/'), "{${name}}");
 
     [GeneratedRegex(@"\{\*?(?<name>[A-Za-z0-9_]+)(:[^}?]+)?\??\}")]
     private static partial Regex RouteParameter();
