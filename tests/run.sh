@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of MndFhir on a fresh machine: installs the test FHIR server's npm packages, starts a throw-away
-# PostgreSQL on loopback (installing Debian's postgresql when it is missing), runs the whole solution's tests, and
+# PostgreSQL on loopback (installing Debian's postgresql when it is missing), installs Debian's chromium for the page
+# tests when it is missing, runs the whole solution's tests, and
 # ends with one line "N passed, N failed, N skipped". Exit code: 0 only when nothing failed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +12,14 @@ rm -rf "$results" && mkdir -p "$results"
 echo "== npm packages of the test FHIR server"
 if ! (cd tests/fhir-server && npm ci --no-audit --no-fund --loglevel=error); then
   echo "npm ci failed: the integration tests will fail" >&2
+fi
+
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  # The patient pages are opened in Debian's headless Chromium; without it those tests are skipped and say so.
+  echo "== chromium (Debian) for the page tests"
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1; then
+    echo "chromium could not be installed: the page tests will be skipped" >&2
+  fi
 fi
 
 pg_pid_file=""

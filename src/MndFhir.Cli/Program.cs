@@ -12,6 +12,7 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
     MappingsCommand.Create(),
     SyncCommand.Create(),
     StatusCommand.Create(),
+    RunsCommand.Create(),
     QuarantineCommand.Create(),
     DeadLettersCommand.Create(),
     ReconcileCommand.Create(),

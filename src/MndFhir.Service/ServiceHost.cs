@@ -6,9 +6,11 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Scalar.AspNetCore;
 using MndFhir.Data;
 using MndFhir.Service.Api;
 using MndFhir.Service.Configuration;
+using MndFhir.Service.Pages;
 using MndFhir.Service.Security;
 using MndFhir.Sync.Configuration;
 using MndFhir.Service.Scheduling;
@@ -55,8 +57,14 @@ public static class ServiceHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddMndFhirHangfire(builder.Configuration, baseDirectory);
         ListenGuard.Install(builder.Services);
+        builder.Services.AddTransient<TrajectoryReader>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<ApiDocumentDescription>());
         var app = builder.Build();
+
+        // One access rule, before routing, for the API, its document and reference page, the patient pages and the
+        // dashboard (Security.ServiceAccess); the endpoints' staff marker documents it in the OpenAPI document.
         app.UseMndFhirSecurity(knownProxies);
+        app.UseStaffAccess();
         app.UseHangfireDashboard(ServiceAccess.DashboardPath, new DashboardOptions
         {
             DashboardTitle = "MndFhir sync",
@@ -64,6 +72,11 @@ public static class ServiceHost
             IgnoreAntiforgeryToken = false,
         });
         app.MapMndFhirApi();
+        app.MapPatientPages();
+
+        // The API's OpenAPI document at its default /openapi/v1.json and its reference page at /scalar: staff-only, as the API.
+        app.MapOpenApi().RequireStaffAccess();
+        app.MapScalarApiReference(o => o.WithTitle("MndFhir API")).RequireStaffAccess();
         return app;
     }
 

@@ -83,6 +83,8 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton<ExportWatch>();
         services.AddTransient<MainJob>();
         services.AddTransient<DeadLetterQueries>();
+        services.AddTransient<Quarantine.QuarantineQueries>();
+        services.AddTransient<SyncRunQueries>();
         services.AddTransient<LedgerReconciler>();
         return services;
     }

@@ -11,11 +11,19 @@ internal static class DeadLettersCommand
     public static Command Create()
     {
         var destination = new Option<string?>("--destination", "-d") { Description = "Only this destination." };
-        var list = new Command("list", "Resources a destination rejected (with the HTTP status and the server's reason) or MndFhir found invalid and did not send.") { destination };
+        var json = CliJson.Option();
+        var list = new Command("list", "Resources a destination rejected (with the HTTP status and the server's reason) or MndFhir found invalid and did not send.") { destination, json };
         list.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
             var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(parse.GetValue(destination), ct);
+            if (parse.GetValue(json))
+            {
+                // The shape of GET /api/dead-letters.
+                await CliJson.WriteAsync(letters, Console.Out);
+                return 0;
+            }
+
             foreach (var l in letters)
             {
                 await Console.Out.WriteLineAsync($"#{l.Id} {l.Destination} {l.ResourceType}/{l.BusinessId} record {l.RecordId ?? "-"} attempts {l.Attempts} at {l.UpdatedAt:yyyy-MM-dd HH:mm}Z: {l.Summary}");

@@ -1,8 +1,7 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Cli.Hosting;
-using MndFhir.Data;
+using MndFhir.Sync.Quarantine;
 
 namespace MndFhir.Cli.Commands;
 
@@ -11,19 +10,21 @@ internal static class QuarantineCommand
     public static Command Create()
     {
         var all = new Option<bool>("--all") { Description = "Also list rows that a later import resolved." };
-        var list = new Command("list", "Rows rejected at import, with file, line, column and rule; fix them in the source and import again.") { all };
+        var json = CliJson.Option();
+        var list = new Command("list", "Rows rejected at import, with file, line, column and rule; fix them in the source and import again.") { all, json };
         list.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
-            await using var db = await cli.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
-            var includeResolved = parse.GetValue(all);
-            var rows = await db.Quarantine.AsNoTracking()
-                .Where(q => includeResolved || q.ResolvedAt == null)
-                .OrderBy(q => q.File).ThenBy(q => q.Line)
-                .ToListAsync(ct);
+            var rows = await cli.Services.GetRequiredService<QuarantineQueries>().ListAsync(parse.GetValue(all), ct);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(rows, Console.Out);
+                return 0;
+            }
+
             foreach (var q in rows)
             {
-                var state = q.ResolvedAt is null ? "open" : "resolved";
+                var state = q.State == QuarantineState.Open ? "open" : "resolved";
                 await Console.Out.WriteLineAsync($"#{q.Id} [{state}] {q.File}:{q.Line} column {q.Column ?? "-"} record {q.RecordId ?? "-"} rule {q.Rule}: {q.Message}");
             }
 

@@ -23,7 +23,7 @@ internal static class ServeCommand
             await app.StartAsync(ct);
             var addresses = ServiceHost.Addresses(app);
             logger.Information("MndFhir service listening on {Addresses}", addresses);
-            await Console.Out.WriteLineAsync($"mndfhir serve: listening on {string.Join(", ", addresses)} (API /api, dashboard /hangfire, health /health); Ctrl+C stops it");
+            await Console.Out.WriteLineAsync($"mndfhir serve: listening on {string.Join(", ", addresses)} (API /api, its reference /scalar/v1, patient pages /patients, dashboard /hangfire, health /health); Ctrl+C stops it");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

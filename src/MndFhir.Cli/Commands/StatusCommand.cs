@@ -9,12 +9,20 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var command = new Command("status", "Counts per destination: delivered, pending (would be sent by the next sync), failed; and the last run.");
+        var json = CliJson.Option();
+        var command = new Command("status", "Counts per destination: delivered, pending (would be sent by the next sync), failed; and the last run.") { json };
         command.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
             var intake = await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct);
             var statuses = await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct);
+            if (parse.GetValue(json))
+            {
+                // The shape of GET /api/status.
+                await CliJson.WriteAsync(new StatusReport(intake, statuses), Console.Out);
+                return 0;
+            }
+
             await Write(intake, Console.Out);
             await Write(statuses, Console.Out);
             return 0;

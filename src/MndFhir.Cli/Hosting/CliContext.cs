@@ -117,6 +117,7 @@ internal sealed class CliContext : IAsyncDisposable
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Hangfire", LogEventLevel.Information)
             .Enrich.FromLogContext()
+            .Enrich.With<MndFhir.Service.Pages.PatientPathRedaction>()
             .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31);
         if (console)
         {

@@ -5,7 +5,8 @@ using MndFhir.Service.Api;
 namespace MndFhir.Service.Security;
 
 /// <summary>
-/// Who may use the API (/api) and the dashboard (/hangfire): one decision for both.
+/// Who may use the API (/api, with its OpenAPI document and reference page), the patient pages and the dashboard
+/// (/hangfire): one decision for all.
 /// <list type="bullet">
 /// <item>A state-changing request (anything but GET and HEAD) sent by a browser from another origin is refused, whatever
 /// credentials it carries: its <c>Origin</c> differs from the service's own, or <c>Sec-Fetch-Site</c> says cross-site or
@@ -21,7 +22,10 @@ public sealed class ServiceAccess(ApiKey key)
     public const string DashboardPath = "/hangfire";
     public const string ApiPath = "/api";
 
-    public static bool Guards(PathString path) => path.StartsWithSegments(ApiPath) || path.StartsWithSegments(DashboardPath);
+    /// <summary>The paths staff use: the API, its OpenAPI document and reference page, the patient pages, the dashboard.</summary>
+    public static readonly string[] StaffPaths = [ApiPath, "/openapi", "/scalar", "/patients", DashboardPath];
+
+    public static bool Guards(PathString path) => StaffPaths.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Null when the request may go on; otherwise the status and reason to answer with.</summary>
     public (int Status, string Reason)? Refusal(HttpContext context)
@@ -39,7 +43,7 @@ public sealed class ServiceAccess(ApiKey key)
                 ? null
                 : (StatusCodes.Status401Unauthorized, dashboard
                     ? "The dashboard needs the API key (as the password of HTTP Basic, or 'Authorization: Bearer <key>')."
-                    : "This API needs its key: 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+                    : "This needs the service's API key: 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
         }
 
         return IsLocal(context)

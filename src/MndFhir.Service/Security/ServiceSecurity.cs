@@ -8,7 +8,7 @@ namespace MndFhir.Service.Security;
 
 /// <summary>
 /// The service's answers to the outside: forwarded headers only from configured proxies, security headers on every
-/// answer, and <see cref="ServiceAccess"/> in front of /api and /hangfire.
+/// answer, and <see cref="ServiceAccess"/> in front of every staff path (API, its documents, patient pages, dashboard).
 /// </summary>
 public static class ServiceSecurity
 {
@@ -19,6 +19,15 @@ public static class ServiceSecurity
     public const string DashboardContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>The patient pages: their own styles (the SVG plots carry inline styles), nothing loaded from elsewhere.</summary>
+    public const string PageContentSecurityPolicy =
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>The API reference page (Scalar): its script served by the service, and the inline script that configures it.</summary>
+    public const string ReferenceContentSecurityPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
     /// <summary>JSON answers need nothing.</summary>
     public const string ApiContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
@@ -47,10 +56,15 @@ public static class ServiceSecurity
         app.Use((context, next) =>
         {
             // Read before the dashboard's branch moves "/hangfire" from Path to PathBase.
-            var dashboard = context.Request.Path.StartsWithSegments(ServiceAccess.DashboardPath);
+            var path = context.Request.Path;
+            var dashboard = path.StartsWithSegments(ServiceAccess.DashboardPath);
+            var policy = dashboard ? DashboardContentSecurityPolicy
+                : path.StartsWithSegments("/patients", StringComparison.OrdinalIgnoreCase) ? PageContentSecurityPolicy
+                : path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase) ? ReferenceContentSecurityPolicy
+                : ApiContentSecurityPolicy;
             context.Response.OnStarting(() =>
             {
-                AddSecurityHeaders(context, dashboard);
+                AddSecurityHeaders(context, dashboard, policy);
                 return Task.CompletedTask;
             });
             return next(context);
@@ -76,13 +90,13 @@ public static class ServiceSecurity
         return app;
     }
 
-    private static void AddSecurityHeaders(HttpContext context, bool dashboard)
+    private static void AddSecurityHeaders(HttpContext context, bool dashboard, string policy)
     {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers.XFrameOptions = "DENY";
-        headers.ContentSecurityPolicy = dashboard ? DashboardContentSecurityPolicy : ApiContentSecurityPolicy;
+        headers.ContentSecurityPolicy = policy;
         if (!dashboard || string.IsNullOrEmpty(headers.CacheControl))
         {
             // Answers carry run histories and dead letters: no browser or proxy cache keeps them.

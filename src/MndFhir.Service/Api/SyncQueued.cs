@@ -1,0 +1,4 @@
+namespace MndFhir.Service.Api;
+
+/// <summary>A sync of one destination queued.</summary>
+public sealed record SyncQueued(string JobId, string Destination);
