@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MndFhir.Sync.Configuration;
 
 /// <summary>One entry of the section <c>Destinations</c>: where to deliver, when, and how to authenticate.</summary>
-public sealed class DestinationOptions : IValidatableObject
+public sealed partial class DestinationOptions : IValidatableObject
 {
     private int? _batchSize;
 
@@ -94,6 +94,11 @@ public sealed class DestinationOptions : IValidatableObject
         if (Auth == AuthKind.Basic && string.IsNullOrWhiteSpace(UserName))
         {
             yield return new ValidationResult("UserName is required for Basic auth.", [nameof(UserName)]);
+        }
+
+        foreach (var result in ValidateRegistry())
+        {
+            yield return result;
         }
     }
 }

@@ -23,4 +23,6 @@ public sealed class LedgerSnapshot
     public LedgerSnapshotEntry? this[ResourceKey key] => _entries.GetValueOrDefault(key);
 
     public void Set(ResourceKey key, LedgerSnapshotEntry entry) => _entries[key] = entry;
+
+    public void Remove(ResourceKey key) => _entries.Remove(key);
 }
