@@ -98,22 +98,22 @@ public sealed class PseudonymiserTests
         Assert.Equal("1960", patient.BirthDate);
         Assert.Equal(pseudonyms.Pseudonym(new ResourceKey("Patient", "P-1")), Assert.Single(patient.Identifier).Value);
         Assert.Equal("https://registry.test/sid/clinic-17/patient", patient.Identifier[0].System);
-        Assert.Equal(DateShift.Shift("2025-01-05", offset), ((FhirDateTime)patient.Deceased).Value);
+        Assert.Equal(DateShift.Shift("2025-01-05", offset), ((FhirDateTime)patient.Deceased!).Value);
 
         var procedure = (Procedure)planned.Single(p => p.Kind == ResourceKind.Procedure).Mapped.Resource;
         Assert.Empty(procedure.Performer);
         Assert.Empty(procedure.Complication);
         Assert.Empty(procedure.Note);
-        Assert.Equal(DateShift.Shift("2024-01-10", offset), ((FhirDateTime)procedure.Performed).Value);
+        Assert.Equal(DateShift.Shift("2024-01-10", offset), ((FhirDateTime)procedure.Performed!).Value!);
         var patientKey = pseudonyms.Key(new ResourceKey("Patient", "P-1"));
-        Assert.Equal(patientKey.BusinessId, procedure.Subject.Identifier.Value);
+        Assert.Equal(patientKey.BusinessId, procedure.Subject!.Identifier!.Value);
 
         var observation = (Observation)planned.Single(p => p.Kind == ResourceKind.Observation).Mapped.Resource;
         Assert.Empty(observation.Note);
-        Assert.Equal(DateShift.Shift("2024-02-01", offset), ((FhirDateTime)observation.Effective).Value);
+        Assert.Equal(DateShift.Shift("2024-02-01", offset), ((FhirDateTime)observation.Effective!).Value!);
         Assert.Contains(pseudonyms.Key(new ResourceKey("Procedure", "T-1")), planned.Single(p => p.Kind == ResourceKind.Observation).Mapped.References);
 
         // Intervals hold: treatment to measurement is 22 days, pseudonymised or not.
-        Assert.Equal(22, DateOnly.Parse(((FhirDateTime)observation.Effective).Value).DayNumber - DateOnly.Parse(((FhirDateTime)procedure.Performed).Value).DayNumber);
+        Assert.Equal(22, DateOnly.Parse(((FhirDateTime)observation.Effective!).Value!).DayNumber - DateOnly.Parse(((FhirDateTime)procedure.Performed!).Value!).DayNumber);
     }
 }

@@ -48,7 +48,7 @@ public sealed class RegistryFhirServerTests(FhirTestServer server) : IClassFixtu
         Assert.Equal("1960", patient.BirthDate);
         Assert.Matches("^[0-9a-f]{32}$", Assert.Single(patient.Identifier).Value);
         var observation = Assert.Single(await FhirServerContents.AllAsync<Observation>(http, server.BaseUrl, pseudonyms + "/observation", ct));
-        Assert.Equal("Patient/" + patient.Id, observation.Subject.Reference);
+        Assert.Equal("Patient/" + patient.Id, observation.Subject!.Reference);
         var procedure = Assert.Single(await FhirServerContents.AllAsync<Procedure>(http, server.BaseUrl, pseudonyms + "/procedure", ct));
         Assert.Empty(procedure.Performer);
         Assert.Empty(procedure.Note);
