@@ -14,6 +14,9 @@ echo "building $base_rev and this checkout (Release)..." >&2
 dotnet build "$work/base/src/MndFhir.Cli" -c Release -v quiet -o "$work/base-bin" >/dev/null
 dotnet build "$root/src/MndFhir.Cli" -c Release -v quiet -o "$work/head-bin" >/dev/null
 
+# The samples' pseudonymised registry reads its key from here (a throw-away value, as in the README).
+export MNDFHIR_SAMPLE_REGISTRY_KEY="${MNDFHIR_SAMPLE_REGISTRY_KEY:-samples-only-not-a-secret-do-not-use-for-real-data}"
+
 # One configuration per side: the samples' export and mappings, its own database and output folders.
 config() {
   local side="$1" repo="$2"

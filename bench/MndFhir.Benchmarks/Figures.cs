@@ -31,7 +31,7 @@ internal static class Figures
         var resolver = new ConditionalReferenceResolver(identity);
 
         async Task<List<Resource>> MapAllAsync() =>
-            await plan.AllAsync(source, resolver, "https://hospital.example.org/fhir/sid/mrn", CancellationToken.None).Select(p => p.Mapped.Resource).ToListAsync();
+            await plan.AllAsync(source, resolver, new PlanTarget("https://hospital.example.org/fhir/sid/mrn"), CancellationToken.None).Select(p => p.Mapped.Resource).ToListAsync();
         var resources = await MapAllAsync();
         Console.WriteLine($"export {export}: {resources.Count:N0} resources; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
         Console.WriteLine();
@@ -42,7 +42,7 @@ internal static class Figures
         var mapped = await BestAsync(async () =>
         {
             var n = 0;
-            await foreach (var p in plan.AllAsync(source, resolver, "https://hospital.example.org/fhir/sid/mrn", CancellationToken.None))
+            await foreach (var p in plan.AllAsync(source, resolver, new PlanTarget("https://hospital.example.org/fhir/sid/mrn"), CancellationToken.None))
             {
                 n += FhirJson.Hash(FhirJson.Serialize(p.Mapped.Resource)).Length;
             }

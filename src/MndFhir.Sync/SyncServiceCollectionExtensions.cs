@@ -13,6 +13,7 @@ using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Runs;
 using MndFhir.Sync.Progress;
+using MndFhir.Sync.Pseudonymisation;
 using MndFhir.Sync.Scheduling;
 using MndFhir.Sync.Status;
 using MndFhir.Validation;
@@ -48,6 +49,11 @@ public static class SyncServiceCollectionExtensions
                     d.Folder = d.Folder is null ? null : Path.GetFullPath(d.Folder, baseDirectory);
                     d.ResolvePaths(baseDirectory);
                 }
+
+                foreach (var d in s.Destinations.Where(d => d.PseudonymKeyFile is { Length: > 0 }))
+                {
+                    d.PseudonymKeyFile = Path.GetFullPath(d.PseudonymKeyFile!, baseDirectory);
+                }
             })
             .Validate(s => s.Destinations.Select(d => d.Name.ToLowerInvariant()).Distinct().Count() == s.Destinations.Count, "Destination names must be unique.")
             .ValidateOnStart();
@@ -61,6 +67,7 @@ public static class SyncServiceCollectionExtensions
         services.TryAddSingleton<IRunProgress, LoggingRunProgress>();
         services.AddSingleton(sp => MappingSetLoader.Load(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath));
         services.AddSingleton(sp => new ClinicIdentity(sp.GetRequiredService<IOptions<ClinicOptions>>().Value.IdentifierSystem));
+        services.AddSingleton<DestinationIdentities>();
         services.AddSingleton<FhirMapper>();
         services.AddSingleton<ResourcePlan>();
         services.AddSingleton<IValidShapeStore, DatabaseValidShapeStore>();
@@ -72,6 +79,7 @@ public static class SyncServiceCollectionExtensions
         FhirServerClientFactory.Register(services, configuration);
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();
         services.AddTransient<ValidationGate>();
+        services.AddTransient<Withdrawals>();
         services.AddTransient<SyncRunRecorder>();
         services.AddTransient<DeliveryLedger>();
         services.AddTransient<SyncRunner>();

@@ -68,6 +68,41 @@ public sealed class FailureTests : IDisposable
         AssertOneLineFailure(2, exit, output, error, "Destinations:0:TokenVariable: the environment variable MNDFHIR_TEST_UNSET_");
     }
 
+    [Fact]
+    public async Task A_pseudonymised_registry_without_its_key_or_with_a_short_one_is_a_configuration_error_that_never_shows_the_key()
+    {
+        var variable = "MNDFHIR_TEST_UNSET_" + Guid.NewGuid().ToString("N")[..8];
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "registry",
+            ["Kind"] = "NdjsonFolder",
+            ["Folder"] = "registry",
+            ["RequiresRegistryConsent"] = true,
+            ["Pseudonymise"] = true,
+            ["PseudonymKeyVariable"] = variable,
+        }));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "registry", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"Destinations:0:PseudonymKeyVariable: the environment variable {variable} is not set");
+
+        await File.WriteAllTextAsync(Path.Combine(_folder, "short.key"), "only-twenty-bytes-xy\n");
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "registry",
+            ["Kind"] = "NdjsonFolder",
+            ["Folder"] = "registry",
+            ["Pseudonymise"] = true,
+            ["PseudonymKeyFile"] = "short.key",
+        }));
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "registry", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, "has 20 bytes; at least 32 are needed");
+        Assert.DoesNotContain("only-twenty", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
     [Theory]
     [InlineData("Kind", "FhirRst", "Destinations:0:Kind: 'FhirRst' is not one of FhirRest, NdjsonFolder")]
     [InlineData("Schedule", "0 25 * * *", "Destinations:0:Schedule: '0 25 * * *' is not a cron expression")]

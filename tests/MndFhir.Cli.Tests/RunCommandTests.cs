@@ -12,6 +12,9 @@ public sealed class RunCommandTests : IDisposable
         // The sample configuration, with its relative paths pointing into the repository's samples and mappings,
         // and its outputs into a temporary folder.
         Directory.CreateDirectory(_folder);
+
+        // The README's command sets the samples' throw-away registry key; the child processes inherit it.
+        Environment.SetEnvironmentVariable("MNDFHIR_SAMPLE_REGISTRY_KEY", "samples-only-not-a-secret-do-not-use-for-real-data");
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(CliProcess.RepositoryRoot, "samples", "mndfhir.sample.json")))!;
         config["Clinic"]!["MappingsPath"] = Path.Combine(CliProcess.RepositoryRoot, "mappings");
         config["Clinic"]!["ExportPath"] = Path.Combine(CliProcess.RepositoryRoot, "samples", "clinic-export");
@@ -46,11 +49,18 @@ public sealed class RunCommandTests : IDisposable
         var logs = string.Concat(Directory.GetFiles(Path.Combine(_folder, "logs")).Select(File.ReadAllText));
         Assert.NotEmpty(logs);
         Assert.DoesNotContain(firstNames, n => logs.Contains(n, StringComparison.Ordinal));
+        Assert.DoesNotContain("samples-only-not-a-secret", logs, StringComparison.Ordinal);
+
+        // The samples' registry is pseudonymised: no names, no clinic patient ids, the birth year only.
+        var registry = Lines(Path.Combine(_folder, "registry"), "Patient");
+        Assert.All(registry, l => Assert.DoesNotContain("P-0", l, StringComparison.Ordinal));
+        Assert.DoesNotContain(firstNames, n => registry.Any(l => l.Contains(n, StringComparison.Ordinal)));
+        Assert.All(registry, l => Assert.Equal(4, JsonNode.Parse(l)!["birthDate"]!.GetValue<string>().Length));
 
         var (exit2, output2, error2) = await CliProcess.RunAsync(_folder, "run", "--config", "mndfhir.json");
         Assert.True(exit2 == 0, $"exit {exit2}\n{output2}\n{error2}");
         Assert.Contains("60 rows, 0 new, 0 changed, 60 unchanged", output2, StringComparison.Ordinal);
-        Assert.Contains(" 0 created, 0 updated", output2, StringComparison.Ordinal);
+        Assert.Equal(2, output2.Split('\n').Count(l => l.Contains(" 0 created, 0 updated", StringComparison.Ordinal)));
         // Nothing changed, so nothing was written: no second (empty) output folder.
         Assert.Single(Directory.GetDirectories(Path.Combine(_folder, "hospital")));
     }

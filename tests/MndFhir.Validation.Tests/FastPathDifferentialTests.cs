@@ -153,7 +153,7 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
         });
 
     private static async Task<List<Resource>> Resources(ResourcePlan plan, IClinicRecordSource source, IReferenceResolver resolver) =>
-        await plan.AllAsync(source, resolver, "https://hospital.example.org/fhir/sid/mrn", CancellationToken.None).Select(p => p.Mapped.Resource).ToListAsync();
+        await plan.AllAsync(source, resolver, new PlanTarget("https://hospital.example.org/fhir/sid/mrn"), CancellationToken.None).Select(p => p.Mapped.Resource).ToListAsync();
 
     private async Task<(List<PatientRecord>, List<TreatmentRecord>, List<AssessmentRecord>)> ReadSamplesAsync()
     {

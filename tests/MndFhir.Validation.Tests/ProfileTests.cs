@@ -20,7 +20,7 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
         var problems = fixture.Validator.CheckProfiles();
 
         Assert.Empty(problems);
-        Assert.Equal(10, Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json").Length);
+        Assert.Equal(11, Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json").Length);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using MndFhir.Planning;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Pseudonymisation;
 using MndFhir.Sync.Records;
 using Microsoft.Extensions.Options;
 using MndFhir.Serialization;
@@ -47,7 +48,7 @@ internal static class MapCommand
             var (mapped, missing) = await MapAsync(cli.Services, mapper, target, patientIds, recordIds, ct);
 
             // Built by the same code the FHIR client sends bundles with.
-            var json = FhirBundleBuilder.ConditionalUpdates(BundleKind.Transaction, mapped.Select(m => (m.Key, FhirJson.Serialize(m.Resource))).ToList(), mapper.Identity, indented: true);
+            var json = FhirBundleBuilder.ConditionalUpdates(BundleKind.Transaction, mapped.Select(m => (m.Key, FhirJson.Serialize(m.Resource))).ToList(), target is null ? mapper.Identity : cli.Services.GetRequiredService<DestinationIdentities>().For(target), indented: true);
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, json, ct);
@@ -112,25 +113,27 @@ internal static class MapCommand
         IServiceProvider services, FhirMapper mapper, DestinationOptions? destination, string[] patientIds, string[] recordIds, CancellationToken ct)
     {
         var plan = new ResourcePlan(mapper);
+        var identities = services.GetRequiredService<DestinationIdentities>();
         IReferenceResolver resolver = destination is null
             ? new ConditionalReferenceResolver(mapper.Identity)
-            : new LedgerReferenceResolver(await services.GetRequiredService<DeliveryLedger>().LoadAsync(destination.Name, ct), mapper.Identity);
+            : new LedgerReferenceResolver(await services.GetRequiredService<DeliveryLedger>().LoadAsync(destination.Name, ct), identities.For(destination));
+        var target = destination is null ? PlanTarget.Clinic : identities.TargetFor(destination);
         var consentingOnly = destination?.RequiresRegistryConsent == true;
         await using var db = await services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>().CreateDbContextAsync(ct);
         var mapped = new List<MappedResource>();
         if (patientIds.Length > 0)
         {
             var source = new DatabaseRecordSource(db, new RecordScope { PatientIds = patientIds, ConsentingOnly = consentingOnly });
-            mapped.AddRange(await plan.AllAsync(source, resolver, destination?.HospitalMrnSystem, ct).Select(r => r.Mapped).ToListAsync(ct));
+            mapped.AddRange(await plan.AllAsync(source, resolver, target, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
         if (recordIds.Length > 0)
         {
             var source = new DatabaseRecordSource(db, new RecordScope { RecordIds = recordIds, ConsentingOnly = consentingOnly });
-            mapped.AddRange(await plan.AllAsync(source, resolver, destination?.HospitalMrnSystem, ct).Select(r => r.Mapped).ToListAsync(ct));
+            mapped.AddRange(await plan.AllAsync(source, resolver, target, ct).Select(r => r.Mapped).ToListAsync(ct));
         }
 
-        var found = mapped.Select(m => m.Key.ResourceType == "Patient" ? m.Key.BusinessId : m.RecordId).ToHashSet(StringComparer.Ordinal);
+        var found = mapped.Select(m => m.RecordId).ToHashSet(StringComparer.Ordinal);
         var missing = patientIds.Concat(recordIds).Where(id => !found.Contains(id)).ToList();
         return (mapped, missing);
     }

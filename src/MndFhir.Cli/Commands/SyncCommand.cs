@@ -65,13 +65,23 @@ internal static class SyncCommand
             await output.WriteLineAsync($"  written to {summary.Output}");
         }
 
+        if (summary.Deleted > 0)
+        {
+            await output.WriteLineAsync($"  {summary.Deleted} resources deleted at the destination (registry consent withdrawn, or a retired pseudonym key)");
+        }
+
+        if (summary.ConsentWithdrawnNotice is { } notice)
+        {
+            await output.WriteLineAsync($"  {notice}");
+        }
+
         if (summary.Error is not null)
         {
             await output.WriteLineAsync($"  stopped: {summary.Error}");
             return ExitCodes.DestinationUnavailable;
         }
 
-        return summary.Failed + summary.Blocked > 0 ? ExitCodes.NeedsAttention : ExitCodes.Success;
+        return summary.Failed + summary.Blocked + summary.ConsentWithdrawnHeld > 0 ? ExitCodes.NeedsAttention : ExitCodes.Success;
     }
 
     /// <summary>A sync that did not run or stopped: one line on stderr, its exit code; a defect's details go to the log.</summary>
@@ -106,6 +116,12 @@ internal static class SyncCommand
                 var what = SyncPreview.Describe(item);
                 counts[what] = counts.GetValueOrDefault(what) + 1;
                 await Console.Out.WriteLineAsync($"{name}\t{item.Mapped.Key.ResourceType}\t{item.Mapped.Key.BusinessId}\t{what}");
+            }
+
+            await foreach (var (key, what) in preview.WithdrawalsAsync(settings.Find(name), ct))
+            {
+                counts[what] = counts.GetValueOrDefault(what) + 1;
+                await Console.Out.WriteLineAsync($"{name}\t{key.ResourceType}\t{key.BusinessId}\t{what}");
             }
 
             await Console.Error.WriteLineAsync(

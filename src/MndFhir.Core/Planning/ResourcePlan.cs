@@ -25,21 +25,46 @@ public sealed class ResourcePlan(FhirMapper mapper)
         return (2 * c.Patients) + c.Treatments + c.Assessments + c.Panels + (c.DerivedSources * Math.Max(1, rules.Derived.Count));
     }
 
-    /// <summary>Every resource of every tier, in tier order.</summary>
-    /// <param name="mrnSystem">The destination's identifier system for the hospital MRN; without one the MRN is not sent.</param>
+    /// <summary>Every resource of every tier, in tier order, as <paramref name="target"/> receives them (pseudonymised for a registry that asks for it).</summary>
+    /// <param name="resolver">Resolves the destination's keys (pseudonyms where the target pseudonymises).</param>
     public async IAsyncEnumerable<PlannedResource> AllAsync(
-        IClinicRecordSource source, IReferenceResolver resolver, string? mrnSystem, [EnumeratorCancellation] CancellationToken ct)
+        IClinicRecordSource source, IReferenceResolver resolver, PlanTarget target, [EnumeratorCancellation] CancellationToken ct)
     {
         foreach (var tier in Tiers)
         {
-            await foreach (var resource in TierAsync(source, tier, resolver, mrnSystem, ct))
+            await foreach (var resource in TierAsync(source, tier, resolver, target, ct))
             {
                 yield return resource;
             }
         }
     }
 
-    public IAsyncEnumerable<PlannedResource> TierAsync(IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, string? mrnSystem, CancellationToken ct) => tier switch
+    /// <summary>
+    /// The resources of one tier as <paramref name="target"/> receives them: for a pseudonymising target, keys,
+    /// identifiers and references are pseudonyms and what the registry may not have is gone, before anything hashes,
+    /// validates or sends them.
+    /// </summary>
+    public async IAsyncEnumerable<PlannedResource> TierAsync(
+        IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, PlanTarget target, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (target.Pseudonymiser is not { } pseudonyms)
+        {
+            await foreach (var resource in MapTierAsync(source, tier, resolver, target.MrnSystem, ct))
+            {
+                yield return resource;
+            }
+
+            yield break;
+        }
+
+        await foreach (var resource in MapTierAsync(source, tier, pseudonyms.Resolver(resolver), mrnSystem: null, ct))
+        {
+            yield return resource with { Mapped = pseudonyms.Apply(resource.Mapped) };
+        }
+    }
+
+    /// <param name="mrnSystem">The destination's identifier system for the hospital MRN; without one the MRN is not sent.</param>
+    private IAsyncEnumerable<PlannedResource> MapTierAsync(IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, string? mrnSystem, CancellationToken ct) => tier switch
     {
         ResourceTier.Patients => PatientsAsync(source, mrnSystem, ct),
         ResourceTier.ConditionsAndProcedures => ConditionsAndProceduresAsync(source, resolver, ct),

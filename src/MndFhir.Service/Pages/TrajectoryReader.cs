@@ -20,7 +20,8 @@ namespace MndFhir.Service.Pages;
 /// ledger as the destination's next sync would judge it, so a point can say it is retracted or not yet delivered.
 /// Nothing here logs.
 /// </summary>
-public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> contexts, ResourcePlan plan, DeliveryLedger ledger, IOptions<SyncSettings> settings)
+public sealed class TrajectoryReader(
+    IDbContextFactory<MndFhirDbContext> contexts, ResourcePlan plan, DeliveryLedger ledger, IOptions<SyncSettings> settings, MndFhir.Sync.Pseudonymisation.DestinationIdentities identities)
 {
     /// <summary>The patients, by id: id, name as the Patient resource has it, diagnosis, whether active.</summary>
     public async Task<IReadOnlyList<PatientTrajectory>> PatientsAsync(CancellationToken ct)
@@ -47,7 +48,7 @@ public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> context
         }
 
         var source = new DatabaseRecordSource(db, new RecordScope { PatientIds = [patientId] });
-        var planned = await plan.AllAsync(source, new ConditionalReferenceResolver(plan.Mapper.Identity), null, ct).ToListAsync(ct);
+        var planned = await plan.AllAsync(source, new ConditionalReferenceResolver(plan.Mapper.Identity), PlanTarget.Clinic, ct).ToListAsync(ct);
 
         // Per resource, what each destination still lacks of it (as its next sync would judge it).
         var notes = new Dictionary<ResourceKey, List<string>>();
@@ -61,8 +62,14 @@ public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> context
             }
 
             var snapshot = await ledger.LoadAsync(destination.Name, ct);
-            var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, new RecordScope { PatientIds = [patientId], ConsentingOnly = destination.RequiresRegistryConsent }), destination, snapshot);
-            var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
+            var target = identities.TargetFor(destination);
+            var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, new RecordScope { PatientIds = [patientId], ConsentingOnly = destination.RequiresRegistryConsent }), target, snapshot);
+            var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
+
+            // A pseudonymised destination's keys are pseudonyms: its notes are filed under the clinic's key they stand for.
+            var clinicKeyOf = target.Pseudonymiser is { } pseudonyms
+                ? planned.ToDictionary(r => pseudonyms.Key(r.Key), r => r.Key)
+                : null;
             var waiting = 0;
             foreach (var tier in ResourcePlan.Tiers)
             {
@@ -71,7 +78,8 @@ public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> context
                     if (Note(item, destination.Name) is { } note)
                     {
                         waiting++;
-                        (notes.TryGetValue(item.Mapped.Key, out var list) ? list : notes[item.Mapped.Key] = []).Add(note);
+                        var key = clinicKeyOf?.GetValueOrDefault(item.Mapped.Key) ?? item.Mapped.Key;
+                        (notes.TryGetValue(key, out var list) ? list : notes[key] = []).Add(note);
                     }
                 }
             }
@@ -105,7 +113,7 @@ public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> context
         var resolver = new ConditionalReferenceResolver(plan.Mapper.Identity);
         var points = new Dictionary<string, List<TrajectoryPoint>>(StringComparer.Ordinal);
         var sessions = new Dictionary<string, List<TreatmentSession>>(StringComparer.Ordinal);
-        await foreach (var r in plan.TierAsync(source, ResourceTier.ConditionsAndProcedures, resolver, null, ct))
+        await foreach (var r in plan.TierAsync(source, ResourceTier.ConditionsAndProcedures, resolver, PlanTarget.Clinic, ct))
         {
             if (r.Kind == ResourceKind.Procedure && Session(r, []) is { } s)
             {
@@ -113,7 +121,7 @@ public sealed class TrajectoryReader(IDbContextFactory<MndFhirDbContext> context
             }
         }
 
-        await foreach (var r in plan.TierAsync(source, ResourceTier.Observations, resolver, null, ct).Concat(plan.TierAsync(source, ResourceTier.Derived, resolver, null, ct)))
+        await foreach (var r in plan.TierAsync(source, ResourceTier.Observations, resolver, PlanTarget.Clinic, ct).Concat(plan.TierAsync(source, ResourceTier.Derived, resolver, PlanTarget.Clinic, ct)))
         {
             if (Point(r, []) is { } p)
             {

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using MndFhir.Mapping;
 using MndFhir.Planning;
 using MndFhir.Serialization;
-using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Ledger;
 
 namespace MndFhir.Sync.ChangeSets;
@@ -11,11 +10,11 @@ namespace MndFhir.Sync.ChangeSets;
 /// Streams, tier by tier, every resource the <see cref="ResourcePlan"/> makes of one destination's records, judged
 /// against that destination's ledger: new, changed, to retry, unchanged or blocked.
 /// </summary>
-public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource records, DestinationOptions destination, LedgerSnapshot ledger)
+public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource records, PlanTarget target, LedgerSnapshot ledger)
 {
     public async IAsyncEnumerable<ChangeSetItem> TierAsync(ResourceTier tier, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var planned in plan.TierAsync(records, tier, resolver, destination.HospitalMrnSystem, ct))
+        await foreach (var planned in plan.TierAsync(records, tier, resolver, target, ct))
         {
             yield return Judge(planned.Mapped);
         }

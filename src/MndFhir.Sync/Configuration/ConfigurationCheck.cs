@@ -10,7 +10,7 @@ namespace MndFhir.Sync.Configuration;
 /// Checks the configuration before anything runs, in the CLI and the service alike, and names the key of every
 /// problem with what is allowed: an unknown key (a typo), a value of the wrong type or not among an enum's names
 /// (<c>Destinations:0:Kind: 'FhirRst' is not one of FhirRest, NdjsonFolder</c>), a bad cron or time zone, two
-/// destinations with one name, a secret variable that is not set, an input folder that does not exist (mappings,
+/// destinations with one name, a secret variable that is not set, a pseudonym key that is missing or shorter than 32 bytes, an input folder that does not exist (mappings,
 /// export; output folders are made when needed), and every rule of the
 /// options classes. The binder alone would skip a destination whose Kind it cannot read, and silently.
 /// </summary>
@@ -89,6 +89,11 @@ public static class ConfigurationCheck
 
             destination.ResolvePaths(baseDirectory);
             CredentialCheck.Check(d.Path, destination, problems);
+            destination.PseudonymKeyFile = destination.PseudonymKeyFile is { Length: > 0 } keyFile ? Path.GetFullPath(keyFile, baseDirectory) : null;
+            if (Pseudonymisation.DestinationIdentities.KeyProblem(destination) is { } keyProblem)
+            {
+                problems.Add($"{d.Path}:{keyProblem}");
+            }
         }
 
         var clinic = configuration.GetSection(ClinicOptions.Section).Get<ClinicOptions>() ?? new ClinicOptions();

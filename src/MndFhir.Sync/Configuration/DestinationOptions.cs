@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace MndFhir.Sync.Configuration;
 
 /// <summary>One entry of the section <c>Destinations</c>: where to deliver, when, and how to authenticate.</summary>
-public sealed class DestinationOptions : IValidatableObject
+public sealed partial class DestinationOptions : IValidatableObject
 {
     private int? _batchSize;
 
@@ -191,6 +191,11 @@ public sealed class DestinationOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(ClientCertificateKeyFile) && string.IsNullOrWhiteSpace(ClientCertificateFile))
         {
             yield return new ValidationResult($"ClientCertificateKeyFile of '{Name}' needs ClientCertificateFile (the certificate it belongs to).", [nameof(ClientCertificateKeyFile)]);
+        }
+
+        foreach (var result in ValidateRegistry())
+        {
+            yield return result;
         }
     }
 

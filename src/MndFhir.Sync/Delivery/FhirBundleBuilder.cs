@@ -11,8 +11,11 @@ namespace MndFhir.Sync.Delivery;
 /// </summary>
 public static class FhirBundleBuilder
 {
-    /// <summary><c>PUT {type}?identifier={system}|{value}</c> for each resource, in a bundle of <paramref name="kind"/>.</summary>
-    public static string ConditionalUpdates(BundleKind kind, IReadOnlyList<(ResourceKey Key, string Json)> resources, ClinicIdentity identity, bool indented = false) =>
+    /// <summary>
+    /// <c>PUT {type}?identifier={system}|{value}</c> for each resource, in a bundle of <paramref name="kind"/>; then, when
+    /// given, <c>POST Provenance</c> with <paramref name="provenanceJson"/> (the last entry: its answer is not a resource's).
+    /// </summary>
+    public static string ConditionalUpdates(BundleKind kind, IReadOnlyList<(ResourceKey Key, string Json)> resources, ClinicIdentity identity, bool indented = false, string? provenanceJson = null) =>
         Write(indented, w =>
         {
             w.WriteString("resourceType", "Bundle");
@@ -36,6 +39,42 @@ public static class FhirBundleBuilder
                 w.WriteStartObject("request");
                 w.WriteString("method", "PUT");
                 w.WriteString("url", identity.ConditionalUrl(key));
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            if (provenanceJson is not null)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("resource");
+                w.WriteRawValue(provenanceJson, skipInputValidation: true);
+                w.WriteStartObject("request");
+                w.WriteString("method", "POST");
+                w.WriteString("url", "Provenance");
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+
+    /// <summary>
+    /// <c>DELETE {type}/{server id}</c> for each resource, in a bundle of <paramref name="kind"/> (for the NDJSON "deleted"
+    /// files of the Bulk Data manifest too, with the file's logical ids): what a destination holds of a patient whose
+    /// registry consent was withdrawn, or under a retired pseudonym key.
+    /// </summary>
+    public static string Deletes(BundleKind kind, IReadOnlyList<(string ResourceType, string Id)> resources) =>
+        Write(indented: false, w =>
+        {
+            w.WriteString("resourceType", "Bundle");
+            w.WriteString("type", kind == BundleKind.Batch ? "batch" : "transaction");
+            w.WriteStartArray("entry");
+            foreach (var (type, id) in resources)
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("request");
+                w.WriteString("method", "DELETE");
+                w.WriteString("url", $"{type}/{Uri.EscapeDataString(id)}");
                 w.WriteEndObject();
                 w.WriteEndObject();
             }

@@ -18,6 +18,9 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
     private readonly FhirServerClient _client = clients.Create(destination.Name);
     private BundleKind? _kind;
 
+    /// <summary>When set, every bundle carries a Provenance of what it delivers (POST, its last entry).</summary>
+    public PartProvenance? Provenance { get; init; }
+
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
     {
         if (batch.Count == 0)
@@ -37,7 +40,7 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
 
     private async Task<IReadOnlyList<DeliveryResult>> SendOrSplitAsync(IReadOnlyList<ChangeSetItem> batch, BundleKind kind, CancellationToken ct)
     {
-        var answer = await _client.ConditionalUpdatesAsync(kind, batch.Select(i => (i.Mapped.Key, i.Json)).ToList(), ct);
+        var answer = await _client.ConditionalUpdatesAsync(kind, batch.Select(i => (i.Mapped.Key, i.Json)).ToList(), ProvenanceOf(batch, kind), ct);
         if (answer.Rejection is not { } rejection)
         {
             return Confirmations(batch, answer.Entries);
@@ -57,6 +60,51 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
         var second = await SendOrSplitAsync(batch.Skip(half).ToList(), kind, ct);
         return [.. first, .. second];
     }
+
+    public async Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        _kind ??= await BundleKindAsync(ct);
+        return await DeleteOrSplitAsync(items, _kind.Value, ct);
+    }
+
+    private async Task<IReadOnlyList<DeliveryResult>> DeleteOrSplitAsync(IReadOnlyList<Withdrawal> items, BundleKind kind, CancellationToken ct)
+    {
+        var answer = await _client.DeletesAsync(kind, items.Select(i => (i.Key.ResourceType, i.ServerId)).ToList(), ct);
+        if (answer.Rejection is { } rejection)
+        {
+            if (items.Count == 1)
+            {
+                logger.LogWarning("{Destination} refused to delete {ResourceKey} with HTTP {Status}", _client.Destination, items[0].Key.ToString(), rejection.Status);
+                return [DeliveryResult.Rejected(items[0].Key, rejection.Status, rejection.Error)];
+            }
+
+            var half = items.Count / 2;
+            return [.. await DeleteOrSplitAsync(items.Take(half).ToList(), kind, ct), .. await DeleteOrSplitAsync(items.Skip(half).ToList(), kind, ct)];
+        }
+
+        // Gone already (404, 410) is what a delete wants.
+        return items.Select((item, i) => answer.Entries[i] is { } entry && (entry.Succeeded || entry.StatusCode is 404 or 410)
+                ? DeliveryResult.Confirmed(item.Key, created: false, item.ServerId, version: null)
+                : DeliveryResult.Rejected(item.Key, answer.Entries[i].StatusCode, answer.Entries[i].Outcome ?? $"The server answered '{answer.Entries[i].Status}' to the delete of {item.Key}."))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The Provenance of one bundle: its targets are the bundle's entries (urn:uuid, which a transaction resolves to the
+    /// ids the server gives; a batch resolves none, so there by business identifier only), each with its identifier.
+    /// </summary>
+    private string? ProvenanceOf(IReadOnlyList<ChangeSetItem> batch, BundleKind kind) =>
+        Provenance?.Json(batch.Select(i => new Hl7.Fhir.Model.ResourceReference
+        {
+            Reference = kind == BundleKind.Transaction ? i.Mapped.Key.ToUrnUuid() : null,
+            Type = i.Mapped.Key.ResourceType,
+            Identifier = new Hl7.Fhir.Model.Identifier(_client.Identity.SystemFor(i.Mapped.Key.ResourceType), i.Mapped.Key.BusinessId),
+        }));
 
     /// <summary>As configured, or what the server's CapabilityStatement says it supports.</summary>
     private async Task<BundleKind> BundleKindAsync(CancellationToken ct)

@@ -24,6 +24,9 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
 
     public string Destination => destination;
 
+    /// <summary>The identifier systems of this destination (the clinic's, or its pseudonym systems).</summary>
+    public ClinicIdentity Identity => identity;
+
     public async Task<ServerCapabilities> CapabilitiesAsync(CancellationToken ct)
     {
         var answer = await SendAsync(HttpMethod.Get, "metadata", null, ct);
@@ -57,9 +60,38 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
     /// POSTs a transaction or batch of conditional updates. Safe to retry: each entry is a conditional update on the
     /// business identifier, so a bundle sent twice updates what the first one created.
     /// </summary>
-    public async Task<BundleAnswer> ConditionalUpdatesAsync(BundleKind kind, IReadOnlyList<(ResourceKey Key, string Json)> resources, CancellationToken ct)
+    /// <param name="provenanceJson">A Provenance of the delivery, POSTed as the bundle's last entry; its answer is not returned.</param>
+    public async Task<BundleAnswer> ConditionalUpdatesAsync(BundleKind kind, IReadOnlyList<(ResourceKey Key, string Json)> resources, string? provenanceJson, CancellationToken ct)
     {
-        var answer = await SendAsync(HttpMethod.Post, string.Empty, FhirBundleBuilder.ConditionalUpdates(kind, resources, identity), ct);
+        var answer = await SendAsync(HttpMethod.Post, string.Empty, FhirBundleBuilder.ConditionalUpdates(kind, resources, identity, provenanceJson: provenanceJson), ct);
+        if (answer.Rejection is { } rejection)
+        {
+            return BundleAnswer.Rejected(rejection);
+        }
+
+        var entries = BundleEntries(answer, kind == BundleKind.Batch ? "batch" : "transaction");
+        var expected = resources.Count + (provenanceJson is null ? 0 : 1);
+        if (entries.Count != expected)
+        {
+            throw new DestinationUnavailableException(
+                $"Destination '{destination}' answered {entries.Count} entries to a bundle of {expected}; nothing of it is recorded as delivered.");
+        }
+
+        if (provenanceJson is not null && !entries[^1].Succeeded)
+        {
+            logger.LogWarning("{Destination} did not store the Provenance of a batch ({Status})", destination, entries[^1].Status);
+        }
+
+        return new BundleAnswer(entries.Take(resources.Count).ToList(), null);
+    }
+
+    /// <summary>
+    /// Deletes resources by their server ids (a bundle of DELETEs). Each answer in order; a 404 or 410 means the server
+    /// no longer has it, which is what a delete wants, so it counts as done.
+    /// </summary>
+    public async Task<BundleAnswer> DeletesAsync(BundleKind kind, IReadOnlyList<(string ResourceType, string Id)> resources, CancellationToken ct)
+    {
+        var answer = await SendAsync(HttpMethod.Post, string.Empty, FhirBundleBuilder.Deletes(kind, resources), ct);
         if (answer.Rejection is { } rejection)
         {
             return BundleAnswer.Rejected(rejection);
@@ -69,7 +101,7 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
         if (entries.Count != resources.Count)
         {
             throw new DestinationUnavailableException(
-                $"Destination '{destination}' answered {entries.Count} entries to a bundle of {resources.Count}; nothing of it is recorded as delivered.");
+                $"Destination '{destination}' answered {entries.Count} entries to a bundle of {resources.Count} deletes; nothing of it is recorded as deleted.");
         }
 
         return new BundleAnswer(entries, null);

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MndFhir.Identity;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery.Authentication;
 using Polly;
@@ -22,7 +21,7 @@ namespace MndFhir.Sync.Delivery;
 /// Microsoft.Extensions.Http.Resilience (retries with exponential backoff, jitter and the server's Retry-After; a
 /// timeout per attempt and one for all attempts; a circuit breaker), all on the injected TimeProvider.
 /// </summary>
-public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<SyncSettings> settings, ClinicIdentity identity, ILoggerFactory loggers)
+public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<SyncSettings> settings, Pseudonymisation.DestinationIdentities identities, ILoggerFactory loggers)
 {
     public static string HttpClientName(string destination) => "fhir:" + destination.ToLowerInvariant();
 
@@ -34,7 +33,7 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
             throw new ConfigurationException($"Destination '{options.Name}' writes files ({options.Kind}); it has no FHIR server.");
         }
 
-        return new FhirServerClient(http.CreateClient(HttpClientName(options.Name)), options.Name, identity, loggers.CreateLogger<FhirServerClient>());
+        return new FhirServerClient(http.CreateClient(HttpClientName(options.Name)), options.Name, identities.For(options), loggers.CreateLogger<FhirServerClient>());
     }
 
     /// <summary>

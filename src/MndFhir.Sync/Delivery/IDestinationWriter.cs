@@ -13,6 +13,13 @@ public interface IDestinationWriter : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct);
 
+    /// <summary>
+    /// Deletes at the destination the resources it holds (their ids there, from the ledger): a patient's registry consent
+    /// was withdrawn, or a pseudonym key was retired. One result per item; accepted means the destination no longer holds it.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot delete.");
+
     /// <summary>Where this run's output went, for destinations that write files; null otherwise or when nothing was written.</summary>
     string? Output => null;
 }

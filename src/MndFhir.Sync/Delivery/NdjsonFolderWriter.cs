@@ -28,10 +28,13 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     private readonly string _transactionTime;
     private readonly ILogger _logger;
     private readonly List<ManifestOutput> _committed = [];
+    private readonly List<ManifestOutput> _deleted = [];
+    private readonly PartProvenance? _provenance;
     private int _parts;
 
-    private NdjsonFolderWriter(string folder, string destination, DateTimeOffset runStartedAt, long runId, ILogger logger)
+    private NdjsonFolderWriter(string folder, string destination, DateTimeOffset runStartedAt, long runId, ILogger logger, PartProvenance? provenance)
     {
+        _provenance = provenance;
         _directory = Path.Combine(folder, RunFolderName(runStartedAt, runId));
         _request = $"mndfhir sync {destination} run {runId}";
         _transactionTime = runStartedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -46,7 +49,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     /// <paramref name="folder"/>: temporary files, and part files no manifest lists (a kill between a part's renames and
     /// its manifest). Neither was ever confirmed, so the ledger does not hold them and this run sends them again.
     /// </summary>
-    public static NdjsonFolderWriter Start(string folder, string destination, DateTimeOffset runStartedAt, long runId, ILogger logger)
+    public static NdjsonFolderWriter Start(string folder, string destination, DateTimeOffset runStartedAt, long runId, ILogger logger, PartProvenance? provenance = null)
     {
         var removed = RemoveLeftovers(folder, logger);
         if (removed > 0)
@@ -54,7 +57,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
             logger.LogWarning("Removed {FileCount} files that interrupted syncs of {Destination} left unlisted in its folder", removed, destination);
         }
 
-        return new NdjsonFolderWriter(folder, destination, runStartedAt, runId, logger);
+        return new NdjsonFolderWriter(folder, destination, runStartedAt, runId, logger, provenance);
     }
 
     /// <summary>A valid FHIR id for a business id: the id itself when it fits <c>[A-Za-z0-9\-\.]{1,64}</c>, else a hash.</summary>
@@ -93,8 +96,18 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
                 outputs.Add(new ManifestOutput(type.Key, name, type.Count()));
             }
 
+            if (_provenance is not null)
+            {
+                // One Provenance per part, targeting every resource of the part by its logical id in these files.
+                var name = $"Provenance.{part:0000}.ndjson";
+                var json = _provenance.Json(batch.Select(i => new Hl7.Fhir.Model.ResourceReference($"{i.Mapped.Key.ResourceType}/{i.Mapped.Resource.Id}")));
+                await CommitFileAsync(Path.Combine(_directory, name), (writer, token) => writer.WriteLineAsync(json.AsMemory(), token), replace: false, ct);
+                renamed.Add(Path.Combine(_directory, name));
+                outputs.Add(new ManifestOutput("Provenance", name, 1));
+            }
+
             // The commit point: until the manifest lists the part, no reader and no ledger counts it.
-            await WriteManifestAsync([.. _committed, .. outputs], ct);
+            await WriteManifestAsync([.. _committed, .. outputs], _deleted, ct);
         }
         catch (Exception ex)
         {
@@ -120,6 +133,55 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
         _parts = part;
         _logger.LogDebug("Committed part {Part} ({ResourceCount} resources in {FileCount} files) to {Folder}", part, batch.Count, outputs.Count, _directory);
         return batch.Select(item => DeliveryResult.Confirmed(item.Mapped.Key, created: !item.OnDestination, item.Mapped.Resource.Id!, version: null)).ToList();
+    }
+
+    /// <summary>
+    /// Deletions as the Bulk Data manifest has them: one part <c>Bundle.{part:0000}.ndjson</c> holding a transaction Bundle
+    /// of <c>DELETE {type}/{id}</c> entries, listed under the manifest's <c>deleted</c>; committed like any part.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var part = _parts + 1;
+        var name = $"Bundle.{part:0000}.ndjson";
+        var path = Path.Combine(_directory, name);
+        var deleted = new ManifestOutput("Bundle", name, items.Count);
+        var written = false;
+        try
+        {
+            Directory.CreateDirectory(_directory);
+            var bundle = FhirBundleBuilder.Deletes(BundleKind.Transaction, items.Select(i => (i.Key.ResourceType, i.ServerId)).ToList());
+            await CommitFileAsync(path, (writer, token) => writer.WriteLineAsync(bundle.AsMemory(), token), replace: false, ct);
+            written = true;
+            await WriteManifestAsync(_committed, [.. _deleted, deleted], ct);
+        }
+        catch (Exception ex)
+        {
+            if (written)
+            {
+                TryDelete(path);
+            }
+
+            if (_parts == 0)
+            {
+                TryDeleteEmptyDirectory(_directory);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new DestinationWriteException($"Cannot write to {_directory}: {Cause(ex)}", ex);
+            }
+
+            throw;
+        }
+
+        _deleted.Add(deleted);
+        _parts = part;
+        return items.Select(i => DeliveryResult.Confirmed(i.Key, created: false, i.ServerId, version: null)).ToList();
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -174,7 +236,8 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(manifest));
-            return doc.RootElement.GetProperty("output").EnumerateArray().Select(o => o.GetProperty("url").GetString()!).ToHashSet(StringComparer.Ordinal);
+            var deleted = doc.RootElement.TryGetProperty("deleted", out var d) ? d.EnumerateArray() : default;
+            return doc.RootElement.GetProperty("output").EnumerateArray().Concat(deleted).Select(o => o.GetProperty("url").GetString()!).ToHashSet(StringComparer.Ordinal);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or IOException)
         {
@@ -183,16 +246,22 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     }
 
     /// <summary>The Bulk Data export manifest listing every part this run committed, replaced atomically.</summary>
-    private Task WriteManifestAsync(IReadOnlyList<ManifestOutput> outputs, CancellationToken ct)
+    private Task WriteManifestAsync(IReadOnlyList<ManifestOutput> outputs, IReadOnlyList<ManifestOutput> deleted, CancellationToken ct)
     {
-        var manifest = new
+        var manifest = new Dictionary<string, object>
         {
-            transactionTime = _transactionTime,
-            request = _request,
-            requiresAccessToken = false,
-            output = outputs.Select(o => new { type = o.Type, url = o.Url, count = o.Count }),
-            error = Array.Empty<object>(),
+            ["transactionTime"] = _transactionTime,
+            ["request"] = _request,
+            ["requiresAccessToken"] = false,
+            ["output"] = outputs.Select(o => new { type = o.Type, url = o.Url, count = o.Count }),
+            ["error"] = Array.Empty<object>(),
         };
+        if (deleted.Count > 0)
+        {
+            // Bulk Data (v2) "deleted": Bundles of DELETE entries for what earlier exports held.
+            manifest["deleted"] = deleted.Select(o => new { type = o.Type, url = o.Url, count = o.Count });
+        }
+
         var json = JsonSerializer.Serialize(manifest, ManifestJson);
         return CommitFileAsync(Path.Combine(_directory, ManifestName), (writer, token) => writer.WriteLineAsync(json.AsMemory(), token), replace: true, ct);
     }

@@ -26,6 +26,30 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         return snapshot;
     }
 
+    /// <summary>
+    /// Forgets what the destination no longer holds (deleted there, or never confirmed): the next sync treats these
+    /// resources as new, should they come back into the destination's scope.
+    /// </summary>
+    public async Task ForgetAsync(LedgerSnapshot snapshot, IReadOnlyList<ResourceKey> keys, CancellationToken ct)
+    {
+        var ids = keys.Select(k => snapshot[k]?.Id).OfType<long>().ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            await db.Ledger.Where(e => chunk.Contains(e.Id)).ExecuteDeleteAsync(ct);
+        }
+
+        foreach (var key in keys)
+        {
+            snapshot.Remove(key);
+        }
+    }
+
     /// <summary>Writes the destination's answers for one batch in one database transaction and updates the snapshot.</summary>
     public async Task RecordAsync(LedgerSnapshot snapshot, IReadOnlyList<ChangeSetItem> batch, IReadOnlyList<DeliveryResult> results, CancellationToken ct)
     {

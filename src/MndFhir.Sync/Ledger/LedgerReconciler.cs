@@ -22,6 +22,7 @@ public sealed class LedgerReconciler(
     ResourcePlan plan,
     IOptions<SyncSettings> settings,
     FhirServerClientFactory clients,
+    Pseudonymisation.DestinationIdentities identities,
     TimeProvider clock,
     ILoggerFactory loggers)
 {
@@ -130,7 +131,7 @@ public sealed class LedgerReconciler(
     private async Task<List<ResourceKey>> KeysInScopeAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)
     {
         var source = new DatabaseRecordSource(db, RecordScope.For(destination));
-        var resolver = new ConditionalReferenceResolver(plan.Mapper.Identity);
-        return await plan.AllAsync(source, resolver, destination.HospitalMrnSystem, ct).Select(r => r.Key).ToListAsync(ct);
+        var resolver = new ConditionalReferenceResolver(identities.For(destination));
+        return await plan.AllAsync(source, resolver, identities.TargetFor(destination), ct).Select(r => r.Key).ToListAsync(ct);
     }
 }

@@ -7,14 +7,15 @@ using MndFhir.Identity;
 namespace MndFhir.Sync.Ledger;
 
 /// <summary>
-/// The ledger of one destination held in memory for one sync, compact enough for a million resources (about 110 bytes
-/// each, the server id's string included): each key is held as 128 bits of the SHA-256 of its type and business id,
-/// not as strings. Updated as the server confirms deliveries, so later tiers resolve references to resources sent
+/// The ledger of one destination held in memory for one sync, compact enough for a million resources (about 70 bytes
+/// each, plus the server id's string where it is not the business id): each key is held as 128 bits of the SHA-256 of
+/// its type and business id, not as strings, and a server id equal to the business id (a file destination's ids) is
+/// not held twice. Updated as the server confirms deliveries, so later tiers resolve references to resources sent
 /// moments ago. Safe for the pipeline's two sides: the planner reads while the sender records.
 /// </summary>
 public sealed class LedgerSnapshot
 {
-    private readonly Dictionary<UInt128, LedgerSnapshotEntry> _entries = [];
+    private readonly Dictionary<Key, Held> _entries = [];
     private readonly Lock _lock = new();
 
     public LedgerSnapshot(string destination)
@@ -40,10 +41,16 @@ public sealed class LedgerSnapshot
         get
         {
             var k = KeyOf(key.ResourceType, key.BusinessId);
+            Held held;
             lock (_lock)
             {
-                return _entries.TryGetValue(k, out var entry) ? entry : null;
+                if (!_entries.TryGetValue(k, out held))
+                {
+                    return null;
+                }
             }
+
+            return new LedgerSnapshotEntry(held.Id, new UInt128(held.HashHigh, held.HashLow), held.ServerIsBusinessId ? key.BusinessId : held.ServerId, held.Delivered);
         }
     }
 
@@ -52,14 +59,39 @@ public sealed class LedgerSnapshot
     public void Set(string resourceType, string businessId, LedgerSnapshotEntry entry)
     {
         var k = KeyOf(resourceType, businessId);
+        var same = entry.ServerId is not null && string.Equals(entry.ServerId, businessId, StringComparison.Ordinal);
+        var held = new Held(entry.Id, (ulong)(entry.Hash >> 64), (ulong)entry.Hash, same ? null : entry.ServerId, entry.Delivered, same);
         lock (_lock)
         {
-            _entries[k] = entry;
+            _entries[k] = held;
         }
     }
 
+    public void Remove(ResourceKey key)
+    {
+        var k = KeyOf(key.ResourceType, key.BusinessId);
+        lock (_lock)
+        {
+            _entries.Remove(k);
+        }
+    }
+
+    /// <summary>Room for <paramref name="count"/> resources at once (a sync knows how many it plans): no growth by doubling.</summary>
+    public void EnsureCapacity(int count)
+    {
+        lock (_lock)
+        {
+            _entries.EnsureCapacity(count);
+        }
+    }
+
+    // Two ulongs rather than UInt128, whose 16-byte alignment would pad every entry.
+    private readonly record struct Key(ulong High, ulong Low);
+
+    private readonly record struct Held(long Id, ulong HashHigh, ulong HashLow, string? ServerId, bool Delivered, bool ServerIsBusinessId);
+
     /// <summary>128 bits of SHA-256 over "type/business id": two keys of one ledger never share them in practice.</summary>
-    private static UInt128 KeyOf(string resourceType, string businessId)
+    private static Key KeyOf(string resourceType, string businessId)
     {
         var length = Encoding.UTF8.GetMaxByteCount(resourceType.Length + businessId.Length + 1);
         var rented = length <= 512 ? null : ArrayPool<byte>.Shared.Rent(length);
@@ -71,7 +103,7 @@ public sealed class LedgerSnapshot
             n += Encoding.UTF8.GetBytes(businessId, text[n..]);
             Span<byte> hash = stackalloc byte[32];
             SHA256.HashData(text[..n], hash);
-            return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+            return new Key(BinaryPrimitives.ReadUInt64LittleEndian(hash), BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]));
         }
         finally
         {

@@ -67,7 +67,7 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
     /// <summary>The patient ids in scope, or null when every patient is.</summary>
     private IQueryable<string>? PatientIdsInScope()
     {
-        if (!scope.ConsentingOnly && scope.PatientIds is null)
+        if (!scope.ConsentingOnly && !scope.NonConsentingOnly && scope.PatientIds is null)
         {
             return null;
         }
@@ -76,6 +76,11 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
         if (scope.ConsentingOnly)
         {
             patients = patients.Where(p => p.RegistryConsent);
+        }
+
+        if (scope.NonConsentingOnly)
+        {
+            patients = patients.Where(p => !p.RegistryConsent);
         }
 
         if (scope.PatientIds is { } ids)

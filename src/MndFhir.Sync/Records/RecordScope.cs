@@ -16,6 +16,9 @@ public sealed record RecordScope
     /// <summary>Only patients with registry_consent = yes, and their records.</summary>
     public bool ConsentingOnly { get; init; }
 
+    /// <summary>Only patients with registry_consent = no, and their records: what a registry may hold from before a withdrawal.</summary>
+    public bool NonConsentingOnly { get; init; }
+
     /// <summary>When set: these patients and all their records.</summary>
     public IReadOnlyCollection<string>? PatientIds { get; init; }
 

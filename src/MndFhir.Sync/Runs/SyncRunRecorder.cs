@@ -35,9 +35,16 @@ public sealed class SyncRunRecorder(IDbContextFactory<MndFhirDbContext> contexts
     public async Task FinishAsync(SyncRun run, SyncRunSummary summary)
     {
         var outcome = summary.Error is not null ? SyncOutcome.Failed
-            : summary.Failed + summary.Blocked > 0 ? SyncOutcome.PartlySucceeded
+            : summary.Failed + summary.Blocked + summary.ConsentWithdrawnHeld > 0 ? SyncOutcome.PartlySucceeded
             : SyncOutcome.Succeeded;
-        await WriteAsync(run, summary, outcome, summary.Error);
+        await WriteAsync(run, summary, outcome, summary.Error ?? summary.ConsentWithdrawnNotice);
+        if (summary.ConsentWithdrawnNotice is not null)
+        {
+            logger.LogWarning(
+                "Sync {RunId} of {Destination}: the destination holds {ResourceCount} resources of {PatientCount} patients whose registry consent was withdrawn (policy Report)",
+                run.Id, run.Destination, summary.ConsentWithdrawnHeld, summary.ConsentWithdrawnPatients);
+        }
+
         logger.LogInformation(
             "Sync {RunId} of {Destination} finished {Outcome}: {Considered} considered, {Created} created, {Updated} updated, {Unchanged} unchanged, {Failed} failed ({Invalid} invalid, not sent), {Blocked} blocked in {ElapsedMs:0} ms",
             run.Id, run.Destination, outcome, summary.Considered, summary.Created, summary.Updated, summary.Unchanged, summary.Failed, summary.Invalid, summary.Blocked, summary.Elapsed.TotalMilliseconds);

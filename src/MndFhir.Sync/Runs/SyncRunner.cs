@@ -10,6 +10,7 @@ using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Progress;
+using MndFhir.Sync.Pseudonymisation;
 using MndFhir.Sync.Records;
 using MndFhir.Sync.Status;
 
@@ -27,6 +28,8 @@ public sealed class SyncRunner(
     DeliveryLedger ledger,
     IDestinationWriterFactory writers,
     ValidationGate validation,
+    Withdrawals withdrawals,
+    DestinationIdentities identities,
     SyncRunRecorder runs,
     IRunProgress progress,
     StatusSnapshots snapshots,
@@ -75,14 +78,17 @@ public sealed class SyncRunner(
     private async Task SyncAsync(DestinationOptions destination, SyncRun run, SyncLease lease, SyncRunSummary summary, CancellationToken ct)
     {
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        var resolver = new LedgerReferenceResolver(snapshot, plan.Mapper.Identity);
-        await using var writer = writers.Create(destination, run.Id, run.StartedAt);
+        var target = identities.TargetFor(destination);
+        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
         await using var reader = await contexts.CreateDbContextAsync(ct);
+        await using var writer = writers.Create(destination, run.Id, run.StartedAt, await ProvenanceAsync(reader, run, ct));
+        await WithdrawAsync(reader, destination, snapshot, writer, summary, ct);
         var records = new DatabaseRecordSource(reader, RecordScope.For(destination));
-        var changes = new ChangeSetBuilder(plan, records, destination, snapshot);
+        var changes = new ChangeSetBuilder(plan, records, target, snapshot);
         var sizes = AdaptiveBatchSize.For(destination);
         var stage = $"sync {destination.Name}";
         var total = await plan.CountAsync(records, ct);
+        snapshot.EnsureCapacity((int)Math.Min(int.MaxValue / 2, Math.Max(total, snapshot.Count)));
         foreach (var tier in ResourcePlan.Tiers)
         {
             // A pipeline per tier: the planner maps, hashes and validates the next batches while the sender sends and
@@ -162,6 +168,41 @@ public sealed class SyncRunner(
         {
             ready.TryComplete();
         }
+    }
+
+    /// <summary>
+    /// Before anything is sent: what the destination holds under a retired pseudonym key is deleted; what it holds of
+    /// patients whose registry consent was withdrawn is deleted (Retract) or counted for the operator (Report).
+    /// </summary>
+    private async Task WithdrawAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, IDestinationWriter writer, SyncRunSummary summary, CancellationToken ct)
+    {
+        var retired = await withdrawals.RetiredPseudonymsAsync(db, destination, snapshot, ct);
+        var (deleted, failed) = await withdrawals.DeleteAsync(retired, writer, snapshot, destination.BatchSize, ct);
+        summary.Deleted += deleted;
+        summary.Failed += failed;
+
+        var withdrawn = await withdrawals.ConsentWithdrawnAsync(db, destination, snapshot, ct);
+        if (destination.OnConsentWithdrawn == ConsentWithdrawnPolicy.Report)
+        {
+            summary.ConsentWithdrawnHeld = withdrawn.Count;
+            summary.ConsentWithdrawnPatients = withdrawn.Count(w => w.Key.ResourceType == "Patient");
+            return;
+        }
+
+        (deleted, failed) = await withdrawals.DeleteAsync(withdrawn, writer, snapshot, destination.BatchSize, ct);
+        summary.Deleted += deleted;
+        summary.Failed += failed;
+    }
+
+    /// <summary>The Provenance of this run's deliveries: the clinic, the adapter, the run, and the export last imported.</summary>
+    private async Task<DeliveryProvenance> ProvenanceAsync(MndFhirDbContext db, SyncRun run, CancellationToken ct)
+    {
+        var import = await db.ImportRuns.AsNoTracking()
+            .Where(r => r.Outcome == ImportOutcome.Succeeded || r.Outcome == ImportOutcome.PartlySucceeded)
+            .OrderByDescending(r => r.Id)
+            .Select(r => new { r.Id, r.Fingerprint })
+            .FirstOrDefaultAsync(ct);
+        return new DeliveryProvenance(identities.Clinic, plan.Mapper.Rules.Extension(string.Empty).TrimEnd('/'), run.Id, import?.Id, import?.Fingerprint);
     }
 
     private async Task<int> HandOverAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, SyncRunSummary summary, ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)

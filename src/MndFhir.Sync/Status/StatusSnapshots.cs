@@ -14,7 +14,7 @@ namespace MndFhir.Sync.Status;
 /// otherwise computes them as a sync would and writes them. Measured on the samples: status 3.7 s computing, 1.2 s
 /// reading (the first command after an import or a mapping change pays the computation once).
 /// </summary>
-public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, ClinicIdentity identity, TimeProvider clock)
+public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, ClinicIdentity identity, Pseudonymisation.DestinationIdentities identities, TimeProvider clock)
 {
     public async Task<StatusSnapshot?> ReadAsync(DestinationOptions destination, CancellationToken ct)
     {
@@ -48,6 +48,12 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
         }
     }
 
+    /// <summary>What the destination's pseudonyms depend on (systems, date shift, a check value of the key, never the key).</summary>
+    private string KeyCheck(DestinationOptions destination) =>
+        identities.TargetFor(destination).Pseudonymiser is { } p
+            ? $"{p.Identity.IdentifierBase};{p.DateShiftDays};{p.Pseudonym(new("Key", "check"))};{destination.PreviousPseudonymKeyVariable}"
+            : string.Empty;
+
     private async Task<string> KeyAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)
     {
         var lastImport = await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.Id).Select(r => new { r.Id, r.Outcome }).FirstOrDefaultAsync(ct);
@@ -59,6 +65,8 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
             identity.IdentifierBase,
             destination.RequiresRegistryConsent,
             destination.HospitalMrnSystem,
+            KeyCheck(destination),
+            destination.OnConsentWithdrawn,
             lastImport?.Id,
             lastImport?.Outcome,
             lastRun?.Id,

@@ -71,7 +71,7 @@ public static class MappingCoverage
         var plan = new ResourcePlan(new FhirMapper(rules, identity));
         var source = new InMemoryRecordSource(patients, treatments, assessments);
         var produced = new List<(CoverageRow Row, MappedResource Mapped)>();
-        await foreach (var planned in plan.AllAsync(source, new ConditionalReferenceResolver(identity), mrnSystem: null, ct))
+        await foreach (var planned in plan.AllAsync(source, new ConditionalReferenceResolver(identity), PlanTarget.Clinic, ct))
         {
             if (Row(Kind(planned.Kind), planned.Code) is { } row)
             {

@@ -23,7 +23,7 @@ public sealed class ResourcePlanTests
                 Assessment("F-1", "FVC", "3.1", null, "L"),
             ]);
 
-        var planned = await new ResourcePlan(new FhirMapper(Rules, Identity)).AllAsync(source, new ConditionalReferenceResolver(Identity), null, CancellationToken.None).ToListAsync();
+        var planned = await new ResourcePlan(new FhirMapper(Rules, Identity)).AllAsync(source, new ConditionalReferenceResolver(Identity), PlanTarget.Clinic, CancellationToken.None).ToListAsync();
 
         Assert.Equal(
             [
@@ -50,7 +50,7 @@ public sealed class ResourcePlanTests
             [],
             [Assessment("Z-1", "ALSFRSR_01", "4", "AP2"), Assessment("A-9", "ALSFRSR_01", "4", "AP1"), Assessment("A-1", "ALSFRSR_02", "4", "AP2")]);
 
-        var planned = await new ResourcePlan(new FhirMapper(Rules, Identity)).TierAsync(source, ResourceTier.Panels, new ConditionalReferenceResolver(Identity), null, CancellationToken.None).ToListAsync();
+        var planned = await new ResourcePlan(new FhirMapper(Rules, Identity)).TierAsync(source, ResourceTier.Panels, new ConditionalReferenceResolver(Identity), PlanTarget.Clinic, CancellationToken.None).ToListAsync();
 
         Assert.Equal(["panel:ALSFRSR:AP1", "panel:ALSFRSR:AP2"], planned.Select(p => p.Key.BusinessId));
     }

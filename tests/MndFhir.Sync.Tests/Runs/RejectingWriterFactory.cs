@@ -16,8 +16,8 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
     /// <summary>Thrown by every send instead of delivering, as an unforeseen fault (a bug, a broken disk) would be.</summary>
     public Exception? FailWith { get; set; }
 
-    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt) =>
-        new Writer(real.Create(destination, runId, startedAt), Reject, FailWith);
+    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt, DeliveryProvenance? provenance = null) =>
+        new Writer(real.Create(destination, runId, startedAt, provenance), Reject, FailWith);
 
     private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith) : IDestinationWriter
     {
@@ -33,6 +33,8 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
                 .Select(i => DeliveryResult.Rejected(i.Mapped.Key, 422, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"invalid\"}]}"));
             return [.. accepted, .. rejected];
         }
+
+        public Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct) => inner.DeleteAsync(items, ct);
 
         public string? Output => inner.Output;
 

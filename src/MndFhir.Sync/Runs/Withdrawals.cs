@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+using MndFhir.Data;
+using MndFhir.Identity;
+using MndFhir.Mapping;
+using MndFhir.Planning;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Pseudonymisation;
+using MndFhir.Sync.Records;
+
+namespace MndFhir.Sync.Runs;
+
+/// <summary>
+/// What a destination holds and may hold no longer, found from the ledger before the sync sends anything: the resources
+/// of patients whose registry consent is now no (registries), and, during a pseudonym key rotation, everything under the
+/// previous key's pseudonyms. They are deleted at the destination, last tier first, and forgotten in the ledger (so a
+/// patient who consents again is sent afresh); or, for consent under the Report policy, counted and left for an operator.
+/// The keys come from the same resource plan as the sync's, so they are exactly the ones the ledger recorded.
+/// </summary>
+public sealed class Withdrawals(ResourcePlan plan, DeliveryLedger ledger, DestinationIdentities identities, ILogger<Withdrawals> logger)
+{
+    /// <summary>What the destination holds of patients without registry consent (empty for destinations that do not ask for it).</summary>
+    public async Task<List<(ResourceTier Tier, ResourceKey Key)>> ConsentWithdrawnAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
+        destination.RequiresRegistryConsent
+            ? await HeldAsync(db, new RecordScope { NonConsentingOnly = true }, identities.TargetFor(destination), identities.For(destination), snapshot, ct)
+            : [];
+
+    /// <summary>What the destination holds under the previous pseudonym key (empty unless a rotation is configured).</summary>
+    public async Task<List<(ResourceTier Tier, ResourceKey Key)>> RetiredPseudonymsAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
+        identities.PreviousTargetFor(destination) is { } previous
+            ? await HeldAsync(db, RecordScope.Everything, previous, identities.For(destination), snapshot, ct)
+            : [];
+
+    /// <summary>Deletes <paramref name="held"/> at the destination (last tier first) and forgets what it confirmed; returns how many went.</summary>
+    public async Task<(int Deleted, int Failed)> DeleteAsync(
+        IReadOnlyList<(ResourceTier Tier, ResourceKey Key)> held, IDestinationWriter writer, LedgerSnapshot snapshot, int batchSize, CancellationToken ct)
+    {
+        var deleted = 0;
+        var failed = 0;
+
+        // Never confirmed by the destination (a failed first delivery): nothing to delete there, only the ledger forgets.
+        var unsent = held.Where(h => snapshot[h.Key]?.ServerId is null).Select(h => h.Key).ToList();
+        await ledger.ForgetAsync(snapshot, unsent, ct);
+        var onDestination = held.Where(h => snapshot[h.Key]?.ServerId is not null).OrderByDescending(h => h.Tier).Select(h => new Withdrawal(h.Key, snapshot[h.Key]!.Value.ServerId!)).ToList();
+        foreach (var chunk in onDestination.Chunk(batchSize))
+        {
+            var results = await writer.DeleteAsync(chunk, ct);
+            var gone = results.Where(r => r.Accepted).Select(r => r.Key).ToList();
+            await ledger.ForgetAsync(snapshot, gone, ct);
+            deleted += gone.Count;
+            failed += results.Count - gone.Count;
+        }
+
+        if (deleted + failed > 0)
+        {
+            logger.LogInformation("{Destination}: {Deleted} resources deleted, {Failed} deletes refused", snapshot.Destination, deleted, failed);
+        }
+
+        return (deleted, failed);
+    }
+
+    private async Task<List<(ResourceTier Tier, ResourceKey Key)>> HeldAsync(
+        MndFhirDbContext db, RecordScope scope, PlanTarget target, ClinicIdentity identity, LedgerSnapshot snapshot, CancellationToken ct)
+    {
+        var held = new List<(ResourceTier, ResourceKey)>();
+        var source = new DatabaseRecordSource(db, scope);
+        await foreach (var planned in plan.AllAsync(source, new ConditionalReferenceResolver(identity), target, ct))
+        {
+            if (snapshot[planned.Key] is not null)
+            {
+                held.Add((planned.Tier, planned.Key));
+            }
+        }
+
+        return held;
+    }
+}
