@@ -10,6 +10,9 @@ namespace MndFhir.Cli.Tests;
 /// </summary>
 public sealed partial class MappingsWorkedExampleTests : IDisposable
 {
+    /// <summary>The samples' throw-away pseudonym key, as the page says to set it.</summary>
+    private static readonly Dictionary<string, string?> SampleKey = new() { ["MNDFHIR_SAMPLE_REGISTRY_KEY"] = "samples-only-not-a-secret-do-not-use-for-real-data" };
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mndfhir-mappings-doc-" + Guid.NewGuid().ToString("N")[..12]);
 
     [Fact]
@@ -41,7 +44,7 @@ public sealed partial class MappingsWorkedExampleTests : IDisposable
                 output = string.Empty;
                 foreach (var command in body.Split('\n').Where(l => l.StartsWith("mndfhir ", StringComparison.Ordinal)))
                 {
-                    var (exit, stdout, stderr) = await CliProcess.RunAsync(_root, command["mndfhir ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                    var (exit, stdout, stderr) = await CliProcess.RunAsync(_root, SampleKey, command["mndfhir ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
                     Assert.True(exit == 0, $"{command}: exit {exit}\n{stdout}\n{stderr}");
                     output += stdout + "\n" + stderr + "\n";
                     done.Add("command");
@@ -71,7 +74,7 @@ public sealed partial class MappingsWorkedExampleTests : IDisposable
                 // What the golden test would write: the resource as `map` makes it (the same mapper and references).
                 var expected = JsonNode.Parse(body)!;
                 var record = expected["identifier"]![0]!["value"]!.GetValue<string>();
-                var (exit, stdout, stderr) = await CliProcess.RunAsync(_root, "map", "--record", record, "--out", "bundle.json", "--config", "samples/mndfhir.sample.json");
+                var (exit, stdout, stderr) = await CliProcess.RunAsync(_root, SampleKey, "map", "--record", record, "--out", "bundle.json", "--config", "samples/mndfhir.sample.json");
                 Assert.True(exit == 0, $"map: exit {exit}\n{stdout}\n{stderr}");
                 var resource = Assert.Single(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_root, "bundle.json")))!["entry"]!.AsArray())!["resource"];
                 Assert.True(JsonNode.DeepEquals(expected, resource), $"docs/mappings.md's golden file differs from what the mapping makes:\n{resource}");
