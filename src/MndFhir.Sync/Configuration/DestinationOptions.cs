@@ -50,6 +50,13 @@ public sealed partial class DestinationOptions : IValidatableObject
     [Range(1, 600)]
     public int TimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// FhirRest: let the batch size follow the server's answer time (<c>AdaptiveBatchSize</c>), never above BatchSize. Off
+    /// by default: the time it measures is a whole batch's, retries of injected faults included, which shrank batches to
+    /// one resource in the fault-tolerance test.
+    /// </summary>
+    public bool AdaptBatchSize { get; set; }
+
     /// <summary>Attempts of one request when the destination fails transiently (5xx, 429, timeouts, lost connections).</summary>
     [Range(1, 20)]
     public int RetryAttempts { get; set; } = 6;

@@ -6,7 +6,9 @@ namespace MndFhir.Sync.Delivery;
 /// How many resources the next batch to a FHIR server holds. It starts at the destination's <c>BatchSize</c> (a limit
 /// the operator or the server set, never exceeded) and follows the server's answer time: the aim is an answer in a
 /// quarter of the request timeout, so a batch answered near the timeout shrinks at once to what the server answers
-/// in time, and a batch answered fast grows back, at most doubling each time. File destinations keep their size.
+/// in time, and a batch answered fast grows back, by half at most each time. File destinations keep their size, and so
+/// does a FHIR destination unless <c>AdaptBatchSize</c> is set: the time observed is the whole batch's, retries included,
+/// so a network that drops requests (not a slow server) shrinks it too; measuring single attempts is left to do.
 /// </summary>
 public sealed class AdaptiveBatchSize
 {
@@ -24,7 +26,7 @@ public sealed class AdaptiveBatchSize
     }
 
     public static AdaptiveBatchSize For(DestinationOptions destination) =>
-        new(destination.BatchSize, TimeSpan.FromSeconds(destination.TimeoutSeconds), destination.Kind == DestinationKind.FhirRest);
+        new(destination.BatchSize, TimeSpan.FromSeconds(destination.TimeoutSeconds), destination.Kind == DestinationKind.FhirRest && destination.AdaptBatchSize);
 
     /// <summary>The size of the next batch; read by the planner while the sender observes answers.</summary>
     public int Current => Volatile.Read(ref _current);
