@@ -9,6 +9,8 @@ namespace MndFhir.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class FhirTestServer : IAsyncLifetime
 {
+    private static readonly SemaphoreSlim NpmInstall = new(1, 1);
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly StringBuilder _stderr = new();
     private Process? _process;
@@ -98,9 +100,13 @@ public sealed class FhirTestServer : IAsyncLifetime
             return;
         }
 
-        // Test classes may start servers in parallel: one npm ci at a time.
-        using var mutex = new Mutex(false, "Global\\mndfhir-fhir-server-npm");
-        mutex.WaitOne(TimeSpan.FromMinutes(5));
+        // Test classes may start servers in parallel: one npm ci at a time. A semaphore, not a Mutex: a Mutex must be
+        // released by the thread that took it, and the awaits below may resume on another.
+        if (!await NpmInstall.WaitAsync(TimeSpan.FromMinutes(5)))
+        {
+            throw new TimeoutException("another test class has been installing the test FHIR server's npm packages for 5 minutes");
+        }
+
         try
         {
             if (Directory.Exists(Path.Combine(Folder, "node_modules", "@medplum", "fhir-router")))
@@ -125,7 +131,7 @@ public sealed class FhirTestServer : IAsyncLifetime
         }
         finally
         {
-            mutex.ReleaseMutex();
+            NpmInstall.Release();
         }
     }
 }
