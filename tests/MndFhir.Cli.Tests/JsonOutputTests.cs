@@ -15,6 +15,9 @@ public sealed class JsonOutputTests : IDisposable
 
     public JsonOutputTests()
     {
+        // The samples' registry destination is pseudonymised: its throw-away key, as the README sets it (not left to
+        // whichever test class ran first).
+        Environment.SetEnvironmentVariable("MNDFHIR_SAMPLE_REGISTRY_KEY", "samples-only-not-a-secret-do-not-use-for-real-data");
         Directory.CreateDirectory(_folder);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Samples, "mndfhir.sample.json")))!;
         config["Clinic"]!["MappingsPath"] = RepositoryPaths.Mappings;
