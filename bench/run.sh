@@ -44,12 +44,12 @@ t = time.monotonic()
 rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 if rc != 0:
     sys.exit(f"mndfhir {' '.join(sys.argv[2:])} exited {rc}")
-print(f"{time.monotonic() - t:.1f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}")
+print(f"{time.monotonic() - t:.2f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}")
 PY
 }
 median3() { local a b c; a=$("$@"); b=$("$@"); c=$("$@"); printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p; }
 row() { printf '%-58s %14s %14s %7s  %s\n' "$@"; }
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+ratio() { python3 -c "print(f'{$1/$2:.2f}' if $2 else '-')"; }
 
 echo "== in-process figures (samples)"
 $bench figures "$root/samples/clinic-export"
