@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Hl7.Fhir.Model;
 using MndFhir.Identity;
-using MndFhir.Intake;
 using MndFhir.Mapping;
 using MndFhir.Planning;
-using MndFhir.Records;
 using MndFhir.Serialization;
 using MndFhir.Tests;
 using MndFhir.Validation;
@@ -27,7 +25,8 @@ internal static class Figures
         var rules = MappingSetLoader.Load(RepositoryPaths.Mappings);
         var identity = new ClinicIdentity("https://mndfhir.example.org/fhir/sid/demo-clinic");
         var plan = new ResourcePlan(new FhirMapper(rules, identity));
-        var source = await ReadAsync(rules, export);
+        var (patients, treatments, assessments) = await ExportRecords.ReadAsync(rules, export);
+        var source = new InMemoryRecordSource(patients, treatments, assessments);
         var resolver = new ConditionalReferenceResolver(identity);
 
         async Task<List<Resource>> MapAllAsync() =>
@@ -116,22 +115,5 @@ internal static class Figures
         }
 
         return best;
-    }
-
-    private static async Task<InMemoryRecordSource> ReadAsync(MappingSet rules, string folder)
-    {
-        var context = new IntakeContext(rules, DateOnly.FromDateTime(DateTime.UtcNow), _ => ClinicDate.Parse("1900-01-01"), _ => true);
-        var parser = new ClinicExportParser();
-        async Task<List<T>> Read<T>(string file, Func<TextReader, IAsyncEnumerable<ParsedRow<T>>> read)
-            where T : class
-        {
-            using var reader = new StreamReader(Path.Combine(folder, file));
-            return await read(reader).Where(r => r.Record is not null).Select(r => r.Record!).ToListAsync();
-        }
-
-        return new InMemoryRecordSource(
-            await Read<PatientRecord>("patients.csv", r => parser.ReadPatientsAsync(r, context, CancellationToken.None)),
-            await Read<TreatmentRecord>("treatments.csv", r => parser.ReadTreatmentsAsync(r, context, CancellationToken.None)),
-            await Read<AssessmentRecord>("assessments.csv", r => parser.ReadAssessmentsAsync(r, context, CancellationToken.None)));
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Hl7.Fhir.Model;
 using MndFhir.Identity;
-using MndFhir.Intake;
 using MndFhir.Mapping;
 using MndFhir.Planning;
 using MndFhir.Records;
@@ -23,7 +22,7 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
     public async Task The_fast_path_and_the_full_validator_agree_on_every_sample_generated_and_broken_resource()
     {
         var identity = new ClinicIdentity("https://mndfhir.example.org/fhir/sid/demo-clinic");
-        var (patients, treatments, assessments) = await ReadSamplesAsync();
+        var (patients, treatments, assessments) = await ExportRecords.ReadAsync(fixture.Rules, Path.Combine(RepositoryPaths.Samples, "clinic-export"));
         var plan = new ResourcePlan(new FhirMapper(fixture.Rules, identity));
         var valid = new List<Resource>();
         valid.AddRange(await Resources(plan, new InMemoryRecordSource(patients, treatments, assessments), new ConditionalReferenceResolver(identity)));
@@ -154,24 +153,6 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
 
     private static async Task<List<Resource>> Resources(ResourcePlan plan, IClinicRecordSource source, IReferenceResolver resolver) =>
         await plan.AllAsync(source, resolver, new PlanTarget("https://hospital.example.org/fhir/sid/mrn"), CancellationToken.None).Select(p => p.Mapped.Resource).ToListAsync();
-
-    private async Task<(List<PatientRecord>, List<TreatmentRecord>, List<AssessmentRecord>)> ReadSamplesAsync()
-    {
-        var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");
-        var context = new IntakeContext(fixture.Rules, DateOnly.FromDateTime(DateTime.UtcNow), _ => ClinicDate.Parse("1900-01-01"), _ => true);
-        var parser = new ClinicExportParser();
-        async Task<List<T>> Read<T>(string file, Func<TextReader, IAsyncEnumerable<ParsedRow<T>>> read)
-            where T : class
-        {
-            using var reader = new StreamReader(Path.Combine(folder, file));
-            return await read(reader).Where(r => r.Record is not null).Select(r => r.Record!).ToListAsync();
-        }
-
-        return (
-            await Read<PatientRecord>("patients.csv", r => parser.ReadPatientsAsync(r, context, CancellationToken.None)),
-            await Read<TreatmentRecord>("treatments.csv", r => parser.ReadTreatmentsAsync(r, context, CancellationToken.None)),
-            await Read<AssessmentRecord>("assessments.csv", r => parser.ReadAssessmentsAsync(r, context, CancellationToken.None)));
-    }
 
     /// <summary>References as a sync makes them: to the server's ids.</summary>
     private sealed class ServerIdResolver(ClinicIdentity identity) : IReferenceResolver
