@@ -56,13 +56,13 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         var now = clock.GetUtcNow();
         var items = batch.ToDictionary(i => i.Mapped.Key);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var ids = results.Select(r => snapshot[r.Key]?.Id).OfType<long>().ToList();
+        var heldBefore = results.Select(r => snapshot[r.Key]).ToList();
+        var ids = heldBefore.Select(h => h?.Id).OfType<long>().ToList();
         var existing = await db.Ledger.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
         var written = new Dictionary<ResourceKey, LedgerEntry>(results.Count);
-        foreach (var result in results)
+        foreach (var (result, held) in results.Zip(heldBefore))
         {
             var item = items[result.Key];
-            var held = snapshot[result.Key];
             var entry = held is { } h && existing.TryGetValue(h.Id, out var e) ? e : null;
             if (entry is null)
             {
