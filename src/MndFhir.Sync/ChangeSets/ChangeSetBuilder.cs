@@ -23,7 +23,7 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
     private ChangeSetItem Judge(MappedResource mapped)
     {
         var json = FhirJson.Serialize(mapped.Resource);
-        var hash = FhirJson.Hash(json);
+        var hash = FhirJson.ContentHash(json);
         var held = ledger[mapped.Key];
 
         // A withdrawal of a record this destination never received has nothing to withdraw there: nothing is sent.
@@ -31,7 +31,7 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
             : mapped.IsBlocked ? ChangeKind.Blocked
             : held is null ? ChangeKind.New
             : !held.Value.Delivered ? ChangeKind.Retry
-            : held.Value.Holds(hash) ? ChangeKind.Unchanged
+            : held.Value.Holds(hash, json) ? ChangeKind.Unchanged
             : ChangeKind.Changed;
         return new ChangeSetItem(mapped, json, hash, kind) { OnDestination = held?.ServerId is not null };
     }

@@ -64,6 +64,29 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
     public static string LogicalId(string businessId) =>
         FhirId().IsMatch(businessId) ? businessId : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(businessId)))[..32];
 
+    /// <summary>
+    /// One line: the JSON the change set hashed and validated, with the logical id set after its resourceType (where
+    /// FHIR JSON has it), so the resource is not serialized a second time; serialized anew only should the planned
+    /// JSON not start as Firely writes it.
+    /// </summary>
+    private static async Task WriteWithIdAsync(TextWriter writer, ChangeSetItem item, CancellationToken ct)
+    {
+        var json = item.Json;
+        var prefix = "{\"resourceType\":\"" + item.Mapped.Key.ResourceType + "\"";
+        if (json.StartsWith(prefix, StringComparison.Ordinal) && json.Length > prefix.Length && json[prefix.Length] is ',' or '}'
+            && !json.AsSpan(prefix.Length).StartsWith(",\"id\":", StringComparison.Ordinal))
+        {
+            await writer.WriteAsync(prefix.AsMemory(), ct);
+            await writer.WriteAsync(",\"id\":\"".AsMemory(), ct);
+            await writer.WriteAsync(item.Mapped.Resource.Id.AsMemory(), ct);
+            await writer.WriteAsync("\"".AsMemory(), ct);
+            await writer.WriteLineAsync(json.AsMemory(prefix.Length), ct);
+            return;
+        }
+
+        await writer.WriteLineAsync(FhirJson.Serialize(item.Mapped.Resource).AsMemory(), ct);
+    }
+
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
     {
         if (batch.Count == 0)
@@ -87,7 +110,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
                         foreach (var item in type)
                         {
                             item.Mapped.Resource.Id = LogicalId(item.Mapped.Key.BusinessId);
-                            await writer.WriteLineAsync(FhirJson.Serialize(item.Mapped.Resource).AsMemory(), token);
+                            await WriteWithIdAsync(writer, item, token);
                         }
                     },
                     replace: false,

@@ -1,6 +1,5 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using MndFhir.Identity;
 
@@ -8,7 +7,7 @@ namespace MndFhir.Sync.Ledger;
 
 /// <summary>
 /// The ledger of one destination held in memory for one sync, compact enough for a million resources (about 70 bytes
-/// each, plus the server id's string where it is not the business id): each key is held as 128 bits of the SHA-256 of
+/// each, plus the server id's string where it is not the business id): each key is held as 128 bits of a hash of
 /// its type and business id, not as strings, and a server id equal to the business id (a file destination's ids) is
 /// not held twice. Updated as the server confirms deliveries, so later tiers resolve references to resources sent
 /// moments ago. Safe for the pipeline's two sides: the planner reads while the sender records.
@@ -50,7 +49,7 @@ public sealed class LedgerSnapshot
                 }
             }
 
-            return new LedgerSnapshotEntry(held.Id, new UInt128(held.HashHigh, held.HashLow), held.ServerIsBusinessId ? key.BusinessId : held.ServerId, held.Delivered);
+            return new LedgerSnapshotEntry(held.Id, new UInt128(held.HashHigh, held.HashLow), held.ServerIsBusinessId ? key.BusinessId : held.ServerId, held.Delivered, held.Legacy);
         }
     }
 
@@ -60,7 +59,7 @@ public sealed class LedgerSnapshot
     {
         var k = KeyOf(resourceType, businessId);
         var same = entry.ServerId is not null && string.Equals(entry.ServerId, businessId, StringComparison.Ordinal);
-        var held = new Held(entry.Id, (ulong)(entry.Hash >> 64), (ulong)entry.Hash, same ? null : entry.ServerId, entry.Delivered, same);
+        var held = new Held(entry.Id, (ulong)(entry.Hash >> 64), (ulong)entry.Hash, same ? null : entry.ServerId, entry.Delivered, same, entry.Legacy);
         lock (_lock)
         {
             _entries[k] = held;
@@ -88,9 +87,12 @@ public sealed class LedgerSnapshot
     // Two ulongs rather than UInt128, whose 16-byte alignment would pad every entry.
     private readonly record struct Key(ulong High, ulong Low);
 
-    private readonly record struct Held(long Id, ulong HashHigh, ulong HashLow, string? ServerId, bool Delivered, bool ServerIsBusinessId);
+    private readonly record struct Held(long Id, ulong HashHigh, ulong HashLow, string? ServerId, bool Delivered, bool ServerIsBusinessId, bool Legacy);
 
-    /// <summary>128 bits of SHA-256 over "type/business id": two keys of one ledger never share them in practice.</summary>
+    /// <summary>
+    /// 128 bits of XXH3 over "type/business id" (in memory only, never stored): two keys of one ledger never share them
+    /// in practice, and it costs a small part of the SHA-256 it replaced (which was a tenth of a no-change resync).
+    /// </summary>
     private static Key KeyOf(string resourceType, string businessId)
     {
         var length = Encoding.UTF8.GetMaxByteCount(resourceType.Length + businessId.Length + 1);
@@ -101,9 +103,8 @@ public sealed class LedgerSnapshot
             var n = Encoding.UTF8.GetBytes(resourceType, text);
             text[n++] = (byte)'/';
             n += Encoding.UTF8.GetBytes(businessId, text[n..]);
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(text[..n], hash);
-            return new Key(BinaryPrimitives.ReadUInt64LittleEndian(hash), BinaryPrimitives.ReadUInt64LittleEndian(hash[8..]));
+            var hash = XxHash128.HashToUInt128(text[..n]);
+            return new Key((ulong)(hash >> 64), (ulong)hash);
         }
         finally
         {

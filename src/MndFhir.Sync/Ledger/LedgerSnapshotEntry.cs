@@ -1,23 +1,32 @@
 using System.Globalization;
+using MndFhir.Serialization;
 
 namespace MndFhir.Sync.Ledger;
 
 /// <summary>
 /// What the ledger says one destination holds of one resource, as compact as a sync of a million resources needs:
-/// the content hash kept as its first 128 bits (two resources of one key whose SHA-256 agree in 128 bits and differ
-/// after them will not be met), no server version (nothing reads it during a sync).
+/// the content hash kept as 128 bits (the whole XXH3-128 of <see cref="FhirJson.ContentHash"/>, or the first half of
+/// the SHA-256 that ledgers written before it hold: <see cref="Legacy"/>), no server version (nothing reads it during a
+/// sync).
 /// </summary>
-public readonly record struct LedgerSnapshotEntry(long Id, UInt128 Hash, string? ServerId, bool Delivered)
+public readonly record struct LedgerSnapshotEntry(long Id, UInt128 Hash, string? ServerId, bool Delivered, bool Legacy = false)
 {
     public LedgerSnapshotEntry(long id, string contentHash, string? serverId, bool delivered)
-        : this(id, Prefix(contentHash), serverId, delivered)
+        : this(id, Value(contentHash), serverId, delivered, IsLegacy(contentHash))
     {
     }
 
-    /// <summary>Whether <paramref name="contentHash"/> (hex SHA-256, as the ledger stores it) is the content held.</summary>
-    public bool Holds(string contentHash) => Hash != UInt128.Zero && Prefix(contentHash) == Hash;
+    /// <summary>Whether the content whose JSON is <paramref name="json"/>, hashed as <paramref name="contentHash"/>, is the content held.</summary>
+    public bool Holds(string contentHash, string json) =>
+        Hash != UInt128.Zero && (Legacy ? Value(FhirJson.Hash(json)) : Value(contentHash)) == Hash;
 
-    /// <summary>The first 32 hex digits as a number; zero for no hash (an entry that never delivered content).</summary>
-    public static UInt128 Prefix(string contentHash) =>
-        contentHash.Length >= 32 && UInt128.TryParse(contentHash.AsSpan(0, 32), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value) ? value : UInt128.Zero;
+    /// <summary>The hash's 128 bits (of SHA-256, the first 32 hex digits); zero for no hash (an entry that never delivered content).</summary>
+    public static UInt128 Value(string contentHash)
+    {
+        var hex = contentHash.StartsWith(FhirJson.ContentHashPrefix, StringComparison.Ordinal) ? contentHash.AsSpan(FhirJson.ContentHashPrefix.Length) : contentHash.AsSpan();
+        return hex.Length >= 32 && UInt128.TryParse(hex[..32], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value) ? value : UInt128.Zero;
+    }
+
+    /// <summary>A SHA-256 content hash, as ledgers hold it for content delivered before <see cref="FhirJson.ContentHash"/>.</summary>
+    public static bool IsLegacy(string contentHash) => contentHash.Length == 64 && !contentHash.StartsWith(FhirJson.ContentHashPrefix, StringComparison.Ordinal);
 }

@@ -67,6 +67,31 @@ public sealed class NdjsonFolderWriterTests : IDisposable
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Each_line_is_the_planned_json_with_its_logical_id_as_firely_writes_it()
+    {
+        // The writer puts the id into the JSON the change set hashed instead of serializing again: the line must be
+        // exactly what Firely writes for the resource with that id (id right after resourceType).
+        var observation = new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept("http://loinc.org", "8867-4", "Heart rate \"resting\" \u00e9"),
+            Value = new Quantity(72, "/min"),
+            Meta = new Meta { Profile = ["https://example.org/StructureDefinition/x"] },
+        };
+        var json = FhirJson.Serialize(observation);
+        var planned = new ChangeSetItem(new MappedResource(new ResourceKey("Observation", "A 9/x"), "A 9/x", observation, []), json, FhirJson.Hash(json), ChangeKind.New);
+        await using var writer = NdjsonFolderWriter.Start(_folder, "files", StartedAt, 9, NullLogger.Instance);
+
+        await writer.SendAsync([planned, Item("Patient", "P-1")], CancellationToken.None);
+
+        var line = Assert.Single(await File.ReadAllLinesAsync(Path.Combine(writer.Output!, "Observation.0001.ndjson")));
+        var expected = (Observation)observation.DeepCopy();
+        expected.Id = NdjsonFolderWriter.LogicalId("A 9/x");
+        Assert.Equal(FhirJson.Serialize(expected), line);
+        Assert.Equal("{\"resourceType\":\"Patient\",\"id\":\"P-1\"}", Assert.Single(await File.ReadAllLinesAsync(Path.Combine(writer.Output!, "Patient.0001.ndjson"))));
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Leftovers_of_an_interrupted_run_are_removed_when_the_next_run_starts()
     {
         var earlier = Path.Combine(_folder, "20261125T020000Z-run3");

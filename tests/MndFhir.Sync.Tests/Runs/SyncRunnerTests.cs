@@ -109,6 +109,49 @@ public sealed class SyncRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_ledger_written_with_sha256_content_hashes_still_compares_so_an_upgrade_resends_nothing()
+    {
+        Assert.Equal(7, (await Runner().RunAsync("files", "test", CancellationToken.None)).Created);
+
+        // Make the ledger what an earlier version wrote: the SHA-256 of the JSON as planned (the files' lines without
+        // their logical ids); Observation/A-1 gets the SHA-256 of some other content.
+        var planned = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(_folder, "out"), "*.ndjson", SearchOption.AllDirectories))
+        {
+            foreach (var line in await File.ReadAllLinesAsync(file))
+            {
+                var resource = Serialization.FhirJson.Deserialize<Hl7.Fhir.Model.Resource>(line);
+                planned[resource.TypeName + "/" + resource.Id] = Serialization.FhirJson.Hash(Serialization.FhirJson.Serialize(WithoutId(resource)));
+            }
+        }
+
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            foreach (var entry in await db.Ledger.Where(e => e.Destination == "files").ToListAsync())
+            {
+                Assert.StartsWith(Serialization.FhirJson.ContentHashPrefix, entry.ContentHash, StringComparison.Ordinal);
+                var key = entry.ResourceType + "/" + entry.BusinessId;
+                entry.ContentHash = key == "Observation/A-1" ? Serialization.FhirJson.Hash("{}") : planned[key];
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var upgraded = await Runner().RunAsync("files", "test", CancellationToken.None);
+
+        Assert.Equal((0, 1, 6), (upgraded.Created, upgraded.Updated, upgraded.Unchanged));
+        await using var after = await Contexts().CreateDbContextAsync();
+        var a1 = await after.Ledger.SingleAsync(e => e.Destination == "files" && e.BusinessId == "A-1");
+        Assert.StartsWith(Serialization.FhirJson.ContentHashPrefix, a1.ContentHash, StringComparison.Ordinal);
+    }
+
+    private static Hl7.Fhir.Model.Resource WithoutId(Hl7.Fhir.Model.Resource resource)
+    {
+        resource.Id = null;
+        return resource;
+    }
+
+    [Fact]
     public async Task A_registry_receives_only_consenting_patients_and_their_records()
     {
         var summary = await Runner().RunAsync("registry", "test", CancellationToken.None);
