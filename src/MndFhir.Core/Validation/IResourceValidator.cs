@@ -11,7 +11,7 @@ public interface IResourceValidator
     ValidationReport Validate(Resource resource);
 
     /// <summary>
-    /// The same, for a caller that already holds the SHA-256 of the resource's compact JSON (<c>FhirJson.Hash</c>), as
+    /// The same, for a caller that already holds the content hash of the resource's compact JSON (<c>FhirJson.ContentHash</c>), as
     /// the sync does for every change-set item, so that a validator keyed by content need not compute it again.
     /// </summary>
     ValidationReport Validate(Resource resource, string contentHash) => Validate(resource);
