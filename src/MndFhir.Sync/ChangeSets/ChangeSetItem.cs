@@ -7,4 +7,10 @@ public sealed record ChangeSetItem(MappedResource Mapped, string Json, string Ha
 {
     /// <summary>The destination has confirmed some content of this resource before (it has an id there).</summary>
     public bool OnDestination { get; init; }
+
+    /// <summary>
+    /// The item as sent once validated: writers send <see cref="Json"/>, so the resource's object model (several times
+    /// the size of its JSON) is let go and the batches in flight hold JSON alone. <c>Mapped.Resource</c> is null after it.
+    /// </summary>
+    public ChangeSetItem WithoutObjectModel() => this with { Mapped = Mapped with { Resource = null! } };
 }

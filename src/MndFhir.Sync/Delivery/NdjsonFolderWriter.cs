@@ -66,10 +66,10 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
 
     /// <summary>
     /// One line: the JSON the change set hashed and validated, with the logical id set after its resourceType (where
-    /// FHIR JSON has it), so the resource is not serialized a second time; serialized anew only should the planned
-    /// JSON not start as Firely writes it.
+    /// FHIR JSON has it), so the resource is not serialized a second time (the validated items carry no object model);
+    /// read and written anew only should the planned JSON not start as Firely writes it.
     /// </summary>
-    private static async Task WriteWithIdAsync(TextWriter writer, ChangeSetItem item, CancellationToken ct)
+    private static async Task WriteWithIdAsync(TextWriter writer, ChangeSetItem item, string id, CancellationToken ct)
     {
         var json = item.Json;
         var prefix = "{\"resourceType\":\"" + item.Mapped.Key.ResourceType + "\"";
@@ -78,13 +78,15 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
         {
             await writer.WriteAsync(prefix.AsMemory(), ct);
             await writer.WriteAsync(",\"id\":\"".AsMemory(), ct);
-            await writer.WriteAsync(item.Mapped.Resource.Id.AsMemory(), ct);
+            await writer.WriteAsync(id.AsMemory(), ct);
             await writer.WriteAsync("\"".AsMemory(), ct);
             await writer.WriteLineAsync(json.AsMemory(prefix.Length), ct);
             return;
         }
 
-        await writer.WriteLineAsync(FhirJson.Serialize(item.Mapped.Resource).AsMemory(), ct);
+        var resource = FhirJson.Deserialize<Hl7.Fhir.Model.Resource>(json);
+        resource.Id = id;
+        await writer.WriteLineAsync(FhirJson.Serialize(resource).AsMemory(), ct);
     }
 
     public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
@@ -109,8 +111,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
                     {
                         foreach (var item in type)
                         {
-                            item.Mapped.Resource.Id = LogicalId(item.Mapped.Key.BusinessId);
-                            await WriteWithIdAsync(writer, item, token);
+                            await WriteWithIdAsync(writer, item, LogicalId(item.Mapped.Key.BusinessId), token);
                         }
                     },
                     replace: false,
@@ -123,7 +124,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
             {
                 // One Provenance per part, targeting every resource of the part by its logical id in these files.
                 var name = $"Provenance.{part:0000}.ndjson";
-                var json = _provenance.Json(batch.Select(i => new Hl7.Fhir.Model.ResourceReference($"{i.Mapped.Key.ResourceType}/{i.Mapped.Resource.Id}")));
+                var json = _provenance.Json(batch.Select(i => new Hl7.Fhir.Model.ResourceReference($"{i.Mapped.Key.ResourceType}/{LogicalId(i.Mapped.Key.BusinessId)}")));
                 await CommitFileAsync(Path.Combine(_directory, name), (writer, token) => writer.WriteLineAsync(json.AsMemory(), token), replace: false, ct);
                 renamed.Add(Path.Combine(_directory, name));
                 outputs.Add(new ManifestOutput("Provenance", name, 1));
@@ -155,7 +156,7 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
         _committed.AddRange(outputs);
         _parts = part;
         _logger.LogDebug("Committed part {Part} ({ResourceCount} resources in {FileCount} files) to {Folder}", part, batch.Count, outputs.Count, _directory);
-        return batch.Select(item => DeliveryResult.Confirmed(item.Mapped.Key, created: !item.OnDestination, item.Mapped.Resource.Id!, version: null)).ToList();
+        return batch.Select(item => DeliveryResult.Confirmed(item.Mapped.Key, created: !item.OnDestination, LogicalId(item.Mapped.Key.BusinessId), version: null)).ToList();
     }
 
     /// <summary>
@@ -285,8 +286,17 @@ public sealed partial class NdjsonFolderWriter : IDestinationWriter
             manifest["deleted"] = deleted.Select(o => new { type = o.Type, url = o.Url, count = o.Count });
         }
 
-        var json = JsonSerializer.Serialize(manifest, ManifestJson);
-        return CommitFileAsync(Path.Combine(_directory, ManifestName), (writer, token) => writer.WriteLineAsync(json.AsMemory(), token), replace: true, ct);
+        // Streamed to the file: the manifest lists every part of the run, and as one string it would be a large object
+        // allocated again for each part.
+        return CommitFileAsync(
+            Path.Combine(_directory, ManifestName),
+            async (writer, token) =>
+            {
+                await JsonSerializer.SerializeAsync(writer.BaseStream, manifest, ManifestJson, token);
+                await writer.WriteLineAsync(ReadOnlyMemory<char>.Empty, token);
+            },
+            replace: true,
+            ct);
     }
 
     /// <summary>

@@ -16,10 +16,19 @@ namespace MndFhir.Sync.Runs;
 /// </summary>
 public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger ledger, ILogger<ValidationGate> logger)
 {
-    /// <summary>Removes the invalid resources from <paramref name="batch"/> and records them; returns how many there were.</summary>
+    /// <summary>
+    /// Removes the invalid resources from <paramref name="batch"/> and records them; returns how many there were. The
+    /// items left are <see cref="ChangeSetItem.WithoutObjectModel"/>.
+    /// </summary>
     public async Task<int> SetAsideInvalidAsync(List<ChangeSetItem> batch, LedgerSnapshot snapshot, CancellationToken ct)
     {
         var invalid = batch.Select(i => (Item: i, Report: validator.Validate(i.Mapped.Resource, i.Hash))).Where(x => !x.Report.IsValid).ToList();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            // Validation is the last to need the object model: what goes on is sent as JSON.
+            batch[i] = batch[i].WithoutObjectModel();
+        }
+
         if (invalid.Count == 0)
         {
             return 0;
@@ -28,7 +37,8 @@ public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger 
         var items = invalid.Select(x => x.Item).ToList();
         var results = invalid.Select(x => DeliveryResult.Rejected(x.Item.Mapped.Key, status: null, InvalidOutcome(x.Report))).ToList();
         await ledger.RecordAsync(snapshot, items, results, ct);
-        batch.RemoveAll(items.Contains);
+        var keys = items.Select(i => i.Mapped.Key).ToHashSet();
+        batch.RemoveAll(i => keys.Contains(i.Mapped.Key));
         logger.LogWarning("{Count} resources failed validation and were not sent (first: {Type}/{BusinessId})", items.Count, items[0].Mapped.Key.ResourceType, items[0].Mapped.Key.BusinessId);
         return items.Count;
     }

@@ -82,7 +82,7 @@ public sealed class NdjsonFolderWriterTests : IDisposable
         var planned = new ChangeSetItem(new MappedResource(new ResourceKey("Observation", "A 9/x"), "A 9/x", observation, []), json, FhirJson.Hash(json), ChangeKind.New);
         await using var writer = NdjsonFolderWriter.Start(_folder, "files", StartedAt, 9, NullLogger.Instance);
 
-        await writer.SendAsync([planned, Item("Patient", "P-1")], CancellationToken.None);
+        await writer.SendAsync([planned.WithoutObjectModel(), Item("Patient", "P-1").WithoutObjectModel()], CancellationToken.None);
 
         var line = Assert.Single(await File.ReadAllLinesAsync(Path.Combine(writer.Output!, "Observation.0001.ndjson")));
         var expected = (Observation)observation.DeepCopy();
