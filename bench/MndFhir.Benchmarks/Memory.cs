@@ -79,6 +79,7 @@ internal static class Memory
         }
 
         Stage($"d. all {shapes.Count} shapes validated", timer, dumps);
+        GC.KeepAlive(validator);
         return invalid;
     }
 

@@ -90,7 +90,13 @@ public sealed class FirelyResourceValidator : IResourceValidator
             loaded.Add(new ProfileFile(name, asWritten, Detached(sd), problems));
         }
 
-        return new FirelyResourceValidator(profiles, core, loaded);
+        var validator = new FirelyResourceValidator(profiles, core, loaded);
+
+        // The snapshot generation's definitions (the authoring resolver) are garbage now, and the native memory the
+        // runtime used meanwhile is free: give both back before the validator starts its work.
+        authoring = null;
+        FreedMemory.Return();
+        return validator;
     }
 
     public ValidationReport Validate(Resource resource)

@@ -118,8 +118,8 @@ public sealed class FastPathValidator : IResourceValidator
                     (_full as IDisposable)?.Dispose();
                     _full = null;
 
-                    // Give its memory back now: the sync that let it go may run for many minutes more.
-                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    // Give its memory back now, managed and native: the sync that let it go may run for many minutes more.
+                    FreedMemory.Return();
                 }
             }
         }
