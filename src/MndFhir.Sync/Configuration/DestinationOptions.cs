@@ -51,11 +51,24 @@ public sealed partial class DestinationOptions : IValidatableObject
     public int TimeoutSeconds { get; set; } = 60;
 
     /// <summary>
-    /// FhirRest: let the batch size follow the server's answer time (<c>AdaptiveBatchSize</c>), never above BatchSize. Off
-    /// by default: the time it measures is a whole batch's, retries of injected faults included, which shrank batches to
-    /// one resource in the fault-tolerance test.
+    /// FhirRest: let the batch size follow the server's answer time (<c>AdaptiveBatchSize</c>), never above BatchSize:
+    /// a batch answered in more than a quarter of TimeoutSeconds shrinks the next ones, fast answers grow them back. Only
+    /// attempts the server answered are timed (timeouts, lost connections, 5xx, 429 and retry waits are not). On unless
+    /// set to false.
     /// </summary>
-    public bool AdaptBatchSize { get; set; }
+    public bool AdaptBatchSize { get; set; } = true;
+
+    /// <summary>
+    /// FhirRest: how many bundles of one tier may await the server's answer at once (1 to 8; 2 unless set). While the
+    /// server works on one, the next is on its way and the answer to the previous one is recorded. Each bundle's
+    /// confirmations are recorded as they come; a tier starts only when every bundle of the tiers before it is recorded.
+    /// NdjsonFolder destinations write one part at a time whatever this says.
+    /// </summary>
+    [Range(1, 8)]
+    public int MaxRequestsInFlight { get; set; } = 2;
+
+    /// <summary>How many batches the sync sends at once: MaxRequestsInFlight for a FHIR server, one for files.</summary>
+    public int SendsInFlight => Kind == DestinationKind.FhirRest ? MaxRequestsInFlight : 1;
 
     /// <summary>Attempts of one request when the destination fails transiently (5xx, 429, timeouts, lost connections).</summary>
     [Range(1, 20)]

@@ -6,15 +6,18 @@ namespace MndFhir.Sync.Delivery;
 /// How many resources the next batch to a FHIR server holds. It starts at the destination's <c>BatchSize</c> (a limit
 /// the operator or the server set, never exceeded) and follows the server's answer time: the aim is an answer in a
 /// quarter of the request timeout, so a batch answered near the timeout shrinks at once to what the server answers
-/// in time, and a batch answered fast grows back, by half at most each time. File destinations keep their size, and so
-/// does a FHIR destination unless <c>AdaptBatchSize</c> is set: the time observed is the whole batch's, retries included,
-/// so a network that drops requests (not a slow server) shrinks it too; measuring single attempts is left to do.
+/// in time, and a batch answered fast grows back, by half at most each time. The time observed is that of the attempt
+/// the server answered (<see cref="AttemptTimer"/>, inside the resilience pipeline): a timed-out attempt, a dropped
+/// connection, a 5xx or a 429 and the waits before the retry say nothing about the server's speed and are not counted.
+/// On for FHIR destinations unless <c>AdaptBatchSize</c> is false; file destinations keep their size. Observed by the
+/// batches in flight together, read by the planner: thread-safe.
 /// </summary>
 public sealed class AdaptiveBatchSize
 {
     private readonly int _max;
     private readonly TimeSpan _target;
     private readonly bool _adapts;
+    private readonly Lock _lock = new();
     private int _current;
 
     public AdaptiveBatchSize(int configured, TimeSpan timeout, bool adapts)
@@ -41,11 +44,13 @@ public sealed class AdaptiveBatchSize
 
         var perResource = answered.TotalMilliseconds / sent;
         var inTime = (int)Math.Clamp(_target.TotalMilliseconds / perResource, 1, _max);
-        var current = Current;
-
-        // Shrink at once to what is answered in time; grow by at most half as much again (a fast answer to a small batch
-        // says less about a large one).
-        var next = inTime < current ? inTime : Math.Min(inTime, current + Math.Max(1, current / 2));
-        Volatile.Write(ref _current, Math.Clamp(next, 1, _max));
+        lock (_lock)
+        {
+            // Shrink at once to what is answered in time; grow by at most half as much again (a fast answer to a small
+            // batch says less about a large one).
+            var current = _current;
+            var next = inTime < current ? inTime : Math.Min(inTime, current + Math.Max(1, current / 2));
+            Volatile.Write(ref _current, Math.Clamp(next, 1, _max));
+        }
     }
 }

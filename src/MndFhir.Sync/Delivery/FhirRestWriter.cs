@@ -16,7 +16,12 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
 {
     // Made here, so disposed here (with the writer).
     private readonly FhirServerClient _client = clients.Create(destination.Name);
-    private BundleKind? _kind;
+    // Asked once, by the first send; the batches in flight with it wait for the same answer.
+    private Task<BundleKind>? _kind;
+
+    private AdaptiveBatchSize? _sizes;
+
+    public void ReportAnswerTimes(AdaptiveBatchSize sizes) => _sizes = sizes;
 
     /// <summary>When set, every bundle carries a Provenance of what it delivers (POST, its last entry).</summary>
     public PartProvenance? Provenance { get; init; }
@@ -28,8 +33,8 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
             return [];
         }
 
-        _kind ??= await BundleKindAsync(ct);
-        return await SendOrSplitAsync(batch, _kind.Value, ct);
+        _kind ??= BundleKindAsync(ct);
+        return await SendOrSplitAsync(batch, await _kind, ct);
     }
 
     public ValueTask DisposeAsync()
@@ -41,6 +46,11 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
     private async Task<IReadOnlyList<DeliveryResult>> SendOrSplitAsync(IReadOnlyList<ChangeSetItem> batch, BundleKind kind, CancellationToken ct)
     {
         var answer = await _client.ConditionalUpdatesAsync(kind, batch.Select(i => (i.Mapped.Key, i.Json)).ToList(), ProvenanceOf(batch, kind), ct);
+        if (answer.Answered is { } answered)
+        {
+            _sizes?.Observe(batch.Count, answered);
+        }
+
         if (answer.Rejection is not { } rejection)
         {
             return Confirmations(batch, answer.Entries);
@@ -68,8 +78,8 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
             return [];
         }
 
-        _kind ??= await BundleKindAsync(ct);
-        return await DeleteOrSplitAsync(items, _kind.Value, ct);
+        _kind ??= BundleKindAsync(ct);
+        return await DeleteOrSplitAsync(items, await _kind, ct);
     }
 
     private async Task<IReadOnlyList<DeliveryResult>> DeleteOrSplitAsync(IReadOnlyList<Withdrawal> items, BundleKind kind, CancellationToken ct)

@@ -66,7 +66,7 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
         var answer = await SendAsync(HttpMethod.Post, string.Empty, FhirBundleBuilder.ConditionalUpdates(kind, resources, identity, provenanceJson: provenanceJson), ct);
         if (answer.Rejection is { } rejection)
         {
-            return BundleAnswer.Rejected(rejection);
+            return BundleAnswer.Rejected(rejection) with { Answered = answer.Answered };
         }
 
         var entries = BundleEntries(answer, kind == BundleKind.Batch ? "batch" : "transaction");
@@ -82,7 +82,7 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
             logger.LogWarning("{Destination} did not store the Provenance of a batch ({Status})", destination, entries[^1].Status);
         }
 
-        return new BundleAnswer(entries.Take(resources.Count).ToList(), null);
+        return new BundleAnswer(entries.Take(resources.Count).ToList(), null) { Answered = answer.Answered };
     }
 
     /// <summary>
@@ -147,6 +147,9 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
             request.Content = new StringContent(body, Encoding.UTF8, FhirJson);
         }
 
+        var time = new AnswerTime();
+        request.Options.Set(AnswerTime.Key, time);
+
         HttpResponseMessage response;
         try
         {
@@ -176,7 +179,7 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
             var what = $"{method} {(url.Length == 0 ? "(base)" : url.Split('?')[0])}";
             if (response.IsSuccessStatusCode)
             {
-                return new HttpAnswer(status, text, response.Content.Headers.ContentType?.MediaType, null);
+                return new HttpAnswer(status, text, response.Content.Headers.ContentType?.MediaType, null) { Answered = time.Answered };
             }
 
             var outcome = OutcomeOf(text);
@@ -192,7 +195,7 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
                     // The resilience pipeline retried these as long as the destination's settings allow.
                     throw new DestinationUnavailableException($"Destination '{destination}' answered HTTP {status} to {what} until the retries allowed were spent; what it confirmed before stays recorded.");
                 default:
-                    return new HttpAnswer(status, text, null, new FhirRejection(status, outcome ?? (text.Length == 0 ? null : text)));
+                    return new HttpAnswer(status, text, null, new FhirRejection(status, outcome ?? (text.Length == 0 ? null : text))) { Answered = time.Answered };
             }
         }
     }
@@ -258,5 +261,8 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
     private static string? Text(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private sealed record HttpAnswer(int Status, string Body, string? MediaType, FhirRejection? Rejection);
+    private sealed record HttpAnswer(int Status, string Body, string? MediaType, FhirRejection? Rejection)
+    {
+        public TimeSpan? Answered { get; init; }
+    }
 }

@@ -19,7 +19,8 @@ namespace MndFhir.Sync.Delivery;
 /// a pooled SocketsHttpHandler with the destination's TLS settings (<see cref="DestinationTls"/>: client certificate,
 /// server CAs), the authentication handler, and the resilience pipeline of
 /// Microsoft.Extensions.Http.Resilience (retries with exponential backoff, jitter and the server's Retry-After; a
-/// timeout per attempt and one for all attempts; a circuit breaker), all on the injected TimeProvider.
+/// timeout per attempt and one for all attempts; a circuit breaker), all on the injected TimeProvider; and, inside the
+/// pipeline, the <see cref="AttemptTimer"/> that times each attempt the server answered.
 /// </summary>
 public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<SyncSettings> settings, Pseudonymisation.DestinationIdentities identities, ILoggerFactory loggers)
 {
@@ -55,7 +56,8 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
                     client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name).TimeoutSeconds);
                     client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("MndFhir", "1.0"));
                 });
-            services.AddHttpClient(HttpClientName(name))
+            var fhir = services.AddHttpClient(HttpClientName(name));
+            fhir
                 .ConfigurePrimaryHttpMessageHandler(sp => DestinationTls.CreateHandler(sp.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name)))
                 .ConfigureHttpClient((sp, client) =>
                 {
@@ -72,6 +74,9 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
                     var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<FhirServerClient>();
                     Configure(pipeline, destination, context.ServiceProvider.GetRequiredService<TimeProvider>(), logger);
                 });
+
+            // Added after the resilience handler, so inside it: it sees each attempt.
+            fhir.AddHttpMessageHandler(sp => new AttemptTimer(sp.GetRequiredService<TimeProvider>()));
         }
     }
 

@@ -20,6 +20,14 @@ public interface IDestinationWriter : IAsyncDisposable
     Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct) =>
         throw new NotSupportedException($"{GetType().Name} cannot delete.");
 
+    /// <summary>
+    /// Lets <paramref name="sizes"/> learn from the destination's answer times: a FHIR server's writer reports each bundle
+    /// it answered with the time of the attempt answered; a file destination reports nothing.
+    /// </summary>
+    void ReportAnswerTimes(AdaptiveBatchSize sizes)
+    {
+    }
+
     /// <summary>Where this run's output went, for destinations that write files; null otherwise or when nothing was written.</summary>
     string? Output => null;
 }

@@ -86,6 +86,8 @@ public sealed class SyncRunner(
         var records = new DatabaseRecordSource(reader, RecordScope.For(destination));
         var changes = new ChangeSetBuilder(plan, records, target, snapshot);
         var sizes = AdaptiveBatchSize.For(destination);
+        writer.ReportAnswerTimes(sizes);
+        using var recording = new SemaphoreSlim(1, 1);
         var stage = $"sync {destination.Name}";
         var total = await plan.CountAsync(records, ct);
         snapshot.EnsureCapacity((int)Math.Min(int.MaxValue / 2, Math.Max(total, snapshot.Count)));
@@ -97,19 +99,36 @@ public sealed class SyncRunner(
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var ready = Channel.CreateBounded<List<ChangeSetItem>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
             var planning = Task.Run(() => PlanAsync(changes.TierAsync(tier, resolver, stop.Token), snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), ready.Writer, stop.Token), stop.Token);
+            // Up to SendsInFlight batches await the destination at once; each is recorded as soon as it is answered.
+            var sending = new List<Task>(destination.SendsInFlight);
             try
             {
                 await foreach (var batch in ready.Reader.ReadAllAsync(ct))
                 {
-                    await SendAsync(batch, writer, snapshot, sizes, summary, ct);
-                    await lease.RenewAsync(ct);
+                    if (sending.Count >= destination.SendsInFlight)
+                    {
+                        await OneAnsweredAsync(sending);
+                        await lease.RenewAsync(ct);
+                    }
+
+                    sending.Add(SendAsync(batch, writer, snapshot, recording, summary, ct));
                 }
 
+                // The tier barrier: every batch of this tier is recorded before the next tier plans a reference to it.
+                while (sending.Count > 0)
+                {
+                    await OneAnsweredAsync(sending);
+                }
+
+                await lease.RenewAsync(ct);
                 summary.Failed += await planning;
             }
             catch
             {
                 await stop.CancelAsync();
+
+                // What the destination confirmed of the batches still in flight is recorded before the run stops.
+                await Task.WhenAll(sending.Select(t => t.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
                 try
                 {
                     await planning;
@@ -217,14 +236,32 @@ public sealed class SyncRunner(
         return invalid;
     }
 
-    private async Task SendAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, CancellationToken ct)
+    /// <summary>Waits for the first of <paramref name="sending"/> to be answered and recorded, and rethrows what stopped it.</summary>
+    private static async Task OneAnsweredAsync(List<Task> sending)
     {
-        var started = clock.GetTimestamp();
+        var done = await Task.WhenAny(sending);
+        sending.Remove(done);
+        await done;
+    }
+
+    /// <summary>
+    /// Sends one batch and records the destination's answers. Batches in flight together hold different resources of one
+    /// tier; their answers are recorded one batch at a time (<paramref name="recording"/>), each in its own transaction.
+    /// </summary>
+    private async Task SendAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SemaphoreSlim recording, SyncRunSummary summary, CancellationToken ct)
+    {
         var results = await writer.SendAsync(batch, ct);
-        sizes.Observe(batch.Count, clock.GetElapsedTime(started));
-        await ledger.RecordAsync(snapshot, batch, results, ct);
-        summary.Failed += results.Count(r => !r.Accepted);
-        summary.Created += results.Count(r => r.Accepted && r.Created);
-        summary.Updated += results.Count(r => r.Accepted && !r.Created);
+        await recording.WaitAsync(ct);
+        try
+        {
+            await ledger.RecordAsync(snapshot, batch, results, ct);
+            summary.Failed += results.Count(r => !r.Accepted);
+            summary.Created += results.Count(r => r.Accepted && r.Created);
+            summary.Updated += results.Count(r => r.Accepted && !r.Created);
+        }
+        finally
+        {
+            recording.Release();
+        }
     }
 }

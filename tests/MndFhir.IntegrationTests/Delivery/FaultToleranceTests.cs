@@ -88,8 +88,10 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
         Assert.Equal(audit.Records, sync.Created);
     }
 
-    [Fact]
-    public async System.Threading.Tasks.Task A_destination_that_keeps_failing_stops_the_sync_and_keeps_what_was_confirmed()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async System.Threading.Tasks.Task A_destination_that_keeps_failing_stops_the_sync_and_keeps_what_was_confirmed(int inFlight)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var ct = cts.Token;
@@ -105,6 +107,7 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
                 ["Destinations:0:BaseUrl"] = proxy.BaseUrl.ToString(),
                 ["Destinations:0:RetryAttempts"] = "3",
                 ["Destinations:0:RetryMaxSeconds"] = "10",
+                ["Destinations:0:MaxRequestsInFlight"] = inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             ct);
         await host.Get<ClinicImporter>().ImportAsync(host.ExportFolder, ct);
@@ -117,7 +120,16 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
         Assert.Equal(sync.Created, await db.Ledger.CountAsync(e => e.State == LedgerState.Delivered, ct));
         Assert.Equal(0, await db.Ledger.CountAsync(e => e.State == LedgerState.Failed, ct));
         Assert.Equal(SyncOutcome.Failed, (await db.SyncRuns.SingleAsync(ct)).Outcome);
-        Assert.Equal(3, proxy.Requests - 5);
+
+        // Each bundle in flight when the server went down tried its three attempts; one at a time, exactly one bundle did.
+        if (inFlight == 1)
+        {
+            Assert.Equal(3, proxy.Requests - 5);
+        }
+        else
+        {
+            Assert.InRange(proxy.Requests - 5, 3, 3 * inFlight);
+        }
     }
 
     [Theory]
@@ -137,6 +149,9 @@ public sealed class FaultToleranceTests(FhirTestServer server, ITestOutputHelper
                 ["Destinations:0:Name"] = "hospital",
                 ["Destinations:0:Kind"] = "FhirRest",
                 ["Destinations:0:BaseUrl"] = proxy.BaseUrl.ToString(),
+
+                // One bundle at a time, so that exactly one is sent (with two in flight, two would be).
+                ["Destinations:0:MaxRequestsInFlight"] = "1",
             },
             ct);
         await host.Get<ClinicImporter>().ImportAsync(host.ExportFolder, ct);

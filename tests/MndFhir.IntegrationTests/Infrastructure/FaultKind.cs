@@ -20,6 +20,9 @@ public enum FaultKind
     /// <summary>Forwards the request (the server commits it) and then closes the connection: the answer is lost.</summary>
     LoseResponse,
 
+    /// <summary>Waits <c>Hold</c>, then forwards the request and returns the server's answer: a slow server that answers.</summary>
+    SlowAnswer,
+
     /// <summary>Answers 200 with an HTML page (a proxy's or a login page) without forwarding.</summary>
     HtmlPage,
 

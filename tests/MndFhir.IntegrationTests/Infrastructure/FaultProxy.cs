@@ -149,6 +149,9 @@ public sealed class FaultProxy : IAsyncDisposable
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync("{\"status\":\"accepted\"}");
                 return;
+            case FaultKind.SlowAnswer:
+                await Task.Delay(Hold, CancellationToken.None);
+                break;
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(Upstream.GetLeftPart(UriPartial.Authority) + context.Request.Path + context.Request.QueryString));

@@ -1,3 +1,4 @@
+using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
 
 namespace MndFhir.Sync.Tests.Delivery;
@@ -37,5 +38,20 @@ public sealed class AdaptiveBatchSizeTests
         var sizes = new AdaptiveBatchSize(configured: 5000, Timeout, adapts: false);
         sizes.Observe(5000, TimeSpan.FromMinutes(5));
         Assert.Equal(5000, sizes.Current);
+    }
+
+    [Fact]
+    public void A_FHIR_destination_adapts_unless_AdaptBatchSize_is_false_and_a_file_destination_never()
+    {
+        static int AfterSlowAnswer(DestinationOptions destination)
+        {
+            var sizes = AdaptiveBatchSize.For(destination);
+            sizes.Observe(sizes.Current, TimeSpan.FromSeconds(50));
+            return sizes.Current;
+        }
+
+        Assert.Equal(30, AfterSlowAnswer(new DestinationOptions { Name = "h", Kind = DestinationKind.FhirRest }));
+        Assert.Equal(100, AfterSlowAnswer(new DestinationOptions { Name = "h", Kind = DestinationKind.FhirRest, AdaptBatchSize = false }));
+        Assert.Equal(5000, AfterSlowAnswer(new DestinationOptions { Name = "f", Kind = DestinationKind.NdjsonFolder, TimeoutSeconds = 1 }));
     }
 }

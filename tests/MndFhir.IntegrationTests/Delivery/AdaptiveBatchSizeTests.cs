@@ -1,0 +1,73 @@
+using Hl7.Fhir.Model;
+using MndFhir.Identity;
+using MndFhir.IntegrationTests.Infrastructure;
+using MndFhir.Mapping;
+using MndFhir.Serialization;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Delivery;
+
+namespace MndFhir.IntegrationTests.Delivery;
+
+/// <summary>
+/// The batch size follows the time of the attempt the real FHIR server answered (through a fault-injecting proxy on
+/// loopback): a slow answer shrinks it; timeouts, dropped connections and 5xx retried before an answer do not.
+/// </summary>
+public sealed class AdaptiveBatchSizeTests(FhirTestServer server) : IClassFixture<FhirTestServer>
+{
+    private const int Configured = 20;
+
+    [Fact]
+    public async System.Threading.Tasks.Task Timeouts_dropped_connections_and_server_errors_retried_before_the_answer_do_not_shrink_the_batch()
+    {
+        // The first attempt is held past the timeout, the second loses its connection, the third gets a 500; the fourth
+        // is answered. The batch took seconds in all, the answer itself a fraction of one.
+        var faults = new[] { FaultKind.Timeout, FaultKind.DropConnection, FaultKind.ServerError };
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, n => n <= faults.Length ? faults[n - 1] : FaultKind.None, TimeSpan.FromSeconds(3));
+        var (sizes, results) = await SendAsync(proxy);
+
+        Assert.Equal(faults.Length + 1, proxy.Requests);
+        Assert.All(faults, f => Assert.Equal(1, proxy.Injected.GetValueOrDefault(f)));
+        Assert.All(results, r => Assert.True(r.Accepted));
+        Assert.Equal(Configured, sizes.Current);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_slow_server_that_answers_shrinks_the_batch()
+    {
+        // Answered after 1.5 s, three times the aim of a quarter of the 2 s timeout: the next batches are a third the size.
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => FaultKind.SlowAnswer, TimeSpan.FromSeconds(1.5));
+        var (sizes, results) = await SendAsync(proxy);
+
+        Assert.Equal(1, proxy.Requests);
+        Assert.All(results, r => Assert.True(r.Accepted));
+        Assert.InRange(sizes.Current, 1, Configured / 3);
+    }
+
+    private static async Task<(AdaptiveBatchSize Sizes, IReadOnlyList<DeliveryResult> Results)> SendAsync(FaultProxy proxy)
+    {
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var destination = FhirDestination.At(proxy.BaseUrl, identity, BundleMode.Transaction, new Dictionary<string, string?>
+        {
+            ["Destinations:0:TimeoutSeconds"] = "2",
+            ["Destinations:0:RetryAttempts"] = "6",
+            ["Destinations:0:BatchSize"] = Configured.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using var writer = destination.Writer();
+        var sizes = new AdaptiveBatchSize(Configured, TimeSpan.FromSeconds(2), adapts: true);
+        writer.ReportAnswerTimes(sizes);
+        var batch = Enumerable.Range(1, Configured).Select(i => Item(identity, $"P-{i}")).ToList();
+
+        var results = await writer.SendAsync(batch, CancellationToken.None);
+        return (sizes, results);
+    }
+
+    private static ChangeSetItem Item(ClinicIdentity identity, string id)
+    {
+        var key = new ResourceKey("Patient", id);
+        var patient = new Patient { Gender = AdministrativeGender.Female };
+        patient.Identifier.Add(identity.IdentifierFor(key));
+        var json = FhirJson.Serialize(patient);
+        return new ChangeSetItem(new MappedResource(key, id, patient, []), json, FhirJson.Hash(json), ChangeKind.New);
+    }
+}
