@@ -28,6 +28,12 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         }
 
         await using var gate = await ImportGate.EnterAsync(contexts, clock, ct);
+        if (options.UnlessImported is { } fingerprint && await ImportedAsync(fingerprint, ct) is { } earlier)
+        {
+            // Another occurrence imported it between our check and our lease: that work is done.
+            throw new ImportBusyException($"This export was imported meanwhile (import {earlier}); nothing to import until a new one comes.");
+        }
+
         var run = await StartRunAsync(folder, options.Trigger, ct);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ImportId"] = run.Id });
         var stopwatch = Stopwatch.StartNew();
@@ -55,6 +61,14 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
             "Import {ImportId} of {Folder}: {Created} new, {Updated} changed, {Unchanged} unchanged, {Retracted} retracted, {Removed} removed, {Rejected} rows and {FilesRejected} files rejected in {ElapsedMs:0} ms",
             run.Id, Path.GetFileName(folder), run.Created, run.Updated, run.Unchanged, run.Retracted, run.Removed, run.Rejected, run.FilesRejected, stopwatch.Elapsed.TotalMilliseconds);
         return summary;
+    }
+
+    private async Task<long?> ImportedAsync(string fingerprint, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.ImportRuns.AsNoTracking()
+            .Where(r => r.Fingerprint == fingerprint && (r.Outcome == ImportOutcome.Succeeded || r.Outcome == ImportOutcome.PartlySucceeded))
+            .Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>Records the run before the import's transaction starts, and closes any earlier run whose process died.</summary>

@@ -37,7 +37,7 @@ public sealed class MainJob(
             }
             else
             {
-                import = await importer.ImportAsync(folder, new ImportOptions { Trigger = options.Trigger }, ct);
+                import = await importer.ImportAsync(folder, new ImportOptions { Trigger = options.Trigger, UnlessImported = readiness?.Fingerprint }, ct);
             }
         }
 

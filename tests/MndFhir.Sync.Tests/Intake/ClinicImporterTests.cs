@@ -137,6 +137,30 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_export_found_new_by_two_occurrences_is_imported_once_the_later_one_finds_it_imported_under_the_lease()
+    {
+        // Both occurrences of the main job checked the export before either imported it.
+        var fingerprint = await ExportFingerprint.OfAsync(_h.Export, CancellationToken.None);
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, "A-1,P-1,FVC,3.2,L,2024-02-01,,,T-1,,");
+        var changed = await ExportFingerprint.OfAsync(_h.Export, CancellationToken.None);
+        Assert.NotEqual(fingerprint, changed);
+        var importer = _h.Services.GetRequiredService<ClinicImporter>();
+        await using (var db = await _h.DbAsync())
+        {
+            Assert.Equal(1, await db.ImportRuns.CountAsync());
+        }
+
+        await importer.ImportAsync(_h.Export, new ImportOptions { Trigger = "scheduled", UnlessImported = changed }, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<ImportBusyException>(
+            () => importer.ImportAsync(_h.Export, new ImportOptions { Trigger = "scheduled", UnlessImported = changed }, CancellationToken.None));
+
+        Assert.Contains("imported meanwhile", error.Message, StringComparison.Ordinal);
+        await using var after = await _h.DbAsync();
+        Assert.Equal(2, await after.ImportRuns.CountAsync());
+        Assert.Equal(changed, (await after.ImportRuns.OrderBy(r => r.Id).LastAsync()).Fingerprint);
+    }
+
+    [Fact]
     public async Task When_patients_csv_is_rejected_rows_of_its_new_patients_are_quarantined_with_that_reason_and_the_rest_go_through()
     {
         await _h.WriteAsync("patients.csv", PatientHeader,
