@@ -204,7 +204,14 @@ internal sealed class ExportImport
             else
             {
                 accepted(row.Record!);
-                Take(gate is null ? [row] : gate(row), batch, rejections, summary);
+                if (gate is null)
+                {
+                    batch.Add(row);
+                }
+                else
+                {
+                    Take(gate(row), batch, rejections, summary);
+                }
             }
 
             if (batch.Count + rejections.Count >= BatchSize)
