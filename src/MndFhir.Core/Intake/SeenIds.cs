@@ -69,7 +69,13 @@ public sealed class SeenIds
 
         if ((long)(Count + 1) * 5 > (long)_capacity * 4)
         {
-            Rehash(CapacityFor(2L * Count));
+            var capacity = CapacityFor(2L * Count);
+            if (capacity <= _capacity)
+            {
+                throw new InvalidOperationException($"more than {Count} ids in one file: beyond what one table holds");
+            }
+
+            Rehash(capacity);
         }
 
         slot = Probe(key);
