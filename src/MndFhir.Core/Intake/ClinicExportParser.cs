@@ -50,13 +50,25 @@ public sealed partial class ClinicExportParser
     };
 
     public IAsyncEnumerable<ParsedRow<PatientRecord>> ReadPatientsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<PatientRecord>(reader, ClinicFile.Patients, PatientColumns, PatientRequired, "patient_id", context, Patient, ct);
+        ReadPatientsAsync(reader, context, new SeenIds(), ct);
+
+    /// <param name="seen">Filled with the id of every accepted row (and the content it had); the caller may add others.</param>
+    public IAsyncEnumerable<ParsedRow<PatientRecord>> ReadPatientsAsync(TextReader reader, IntakeContext context, SeenIds seen, CancellationToken ct) =>
+        ReadAsync<PatientRecord>(reader, ClinicFile.Patients, PatientColumns, PatientRequired, "patient_id", context, seen, Patient, ct);
 
     public IAsyncEnumerable<ParsedRow<TreatmentRecord>> ReadTreatmentsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<TreatmentRecord>(reader, ClinicFile.Treatments, TreatmentColumns, TreatmentRequired, "treatment_id", context, Treatment, ct);
+        ReadTreatmentsAsync(reader, context, new SeenIds(), ct);
+
+    /// <param name="seen">Filled with the id of every accepted row (and the content it had); the caller may add others.</param>
+    public IAsyncEnumerable<ParsedRow<TreatmentRecord>> ReadTreatmentsAsync(TextReader reader, IntakeContext context, SeenIds seen, CancellationToken ct) =>
+        ReadAsync<TreatmentRecord>(reader, ClinicFile.Treatments, TreatmentColumns, TreatmentRequired, "treatment_id", context, seen, Treatment, ct);
 
     public IAsyncEnumerable<ParsedRow<AssessmentRecord>> ReadAssessmentsAsync(TextReader reader, IntakeContext context, CancellationToken ct) =>
-        ReadAsync<AssessmentRecord>(reader, ClinicFile.Assessments, AssessmentColumns, AssessmentRequired, "assessment_id", context, Assessment, ct);
+        ReadAssessmentsAsync(reader, context, new SeenIds(), ct);
+
+    /// <param name="seen">Filled with the id of every accepted row (and the content it had); the caller may add others.</param>
+    public IAsyncEnumerable<ParsedRow<AssessmentRecord>> ReadAssessmentsAsync(TextReader reader, IntakeContext context, SeenIds seen, CancellationToken ct) =>
+        ReadAsync<AssessmentRecord>(reader, ClinicFile.Assessments, AssessmentColumns, AssessmentRequired, "assessment_id", context, seen, Assessment, ct);
 
     private static async IAsyncEnumerable<ParsedRow<T>> ReadAsync<T>(
         TextReader reader,
@@ -65,15 +77,15 @@ public sealed partial class ClinicExportParser
         string[] required,
         string idColumn,
         IntakeContext context,
+        SeenIds seen,
         Func<RowCursor, IntakeContext, T?> build,
         [EnumeratorCancellation] CancellationToken ct)
         where T : ClinicRecord
     {
         var name = file.FileName();
 
-        // Per id (as its 64-bit hash: a million ids in about 40 MB less than as strings), the first 64 bits of its
-        // content hash: enough to tell an identical repeat from a different one.
-        var seen = new Dictionary<ulong, ulong>();
+        // Per id (as its 64-bit hash), the first 64 bits of its content hash: enough to tell an identical repeat from
+        // a different one. An id seen only in rejected rows has none: a later valid row of it is accepted.
         var csv = new CsvRows(name, columns, required);
         await foreach (var (line, cells) in csv.ReadAsync(reader, context.Warnings, ct))
         {
@@ -87,9 +99,9 @@ public sealed partial class ClinicExportParser
             }
 
             record.ContentHash = RecordHasher.Hash(record);
-            var hash = ulong.Parse(record.ContentHash.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var hash = Math.Max(1, ulong.Parse(record.ContentHash.AsSpan(0, 16), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
             var id = IdHash.Of(record.RecordId);
-            if (seen.TryGetValue(id, out var earlierHash))
+            if (seen.TryGetContent(id, out var earlierHash))
             {
                 if (earlierHash == hash)
                 {
@@ -102,7 +114,7 @@ public sealed partial class ClinicExportParser
                 continue;
             }
 
-            seen[id] = hash;
+            seen.SetContent(id, hash);
             yield return new ParsedRow<T>(line, record, null);
         }
 

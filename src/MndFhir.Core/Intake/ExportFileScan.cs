@@ -84,7 +84,7 @@ public static class ExportFileScan
                 problem = new FileProblem(file, null, FileRules.EmptyFile, "the file is empty: a complete export has a header row even when it has no records");
             }
 
-            return new ExportFileScanResult(problem, Convert.ToHexStringLower(sha.GetHashAndReset()), total);
+            return new ExportFileScanResult(problem, Convert.ToHexStringLower(sha.GetHashAndReset()), total) { Lines = line };
         }
         finally
         {

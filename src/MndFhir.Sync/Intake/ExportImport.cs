@@ -65,12 +65,12 @@ internal sealed class ExportImport
         var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.Contains);
         var parser = new ClinicExportParser();
 
-        var patientIds = new HashSet<ulong>();
+        var patientIds = new SeenIds();
         var addedPatients = new List<(string Id, ClinicDate? Before)>();
         var patients = await ImportFileAsync(
             folder,
             ClinicFile.Patients,
-            r => parser.ReadPatientsAsync(r, context, ct),
+            (r, seen) => parser.ReadPatientsAsync(r, context, seen, ct),
             patientIds,
             p =>
             {
@@ -81,12 +81,12 @@ internal sealed class ExportImport
             ct);
         context.PatientsFileRejected = patients.Problem is not null;
 
-        var treatmentIds = new HashSet<ulong>();
+        var treatmentIds = new SeenIds();
         var addedTreatments = new List<string>();
         var treatments = await ImportFileAsync(
             folder,
             ClinicFile.Treatments,
-            r => parser.ReadTreatmentsAsync(r, context, ct),
+            (r, seen) => parser.ReadTreatmentsAsync(r, context, seen, ct),
             treatmentIds,
             t =>
             {
@@ -98,7 +98,7 @@ internal sealed class ExportImport
             () => _treatments.ExceptWith(addedTreatments),
             ct);
 
-        var assessmentIds = new HashSet<ulong>();
+        var assessmentIds = new SeenIds();
         var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, ct);
         Warnings.AddRange(context.Warnings.Select(w => w.ToString()));
 
@@ -136,17 +136,19 @@ internal sealed class ExportImport
     /// <summary>
     /// Imports one file under a savepoint. <paramref name="accepted"/> sees every accepted record as it streams (so
     /// later rows and files can refer to it), <paramref name="undo"/> forgets them when the file is rejected whole.
-    /// <paramref name="hold"/> may keep a row back from the batches (the caller stores it after the stream).
+    /// <paramref name="gate"/> may keep an accepted row back from the batches and release it (or reject it) with a
+    /// later row; <paramref name="drain"/> releases what it still holds at the end of the file.
     /// </summary>
     private async Task<FileImportSummary> ImportFileAsync<T>(
         string folder,
         ClinicFile file,
-        Func<TextReader, IAsyncEnumerable<ParsedRow<T>>> read,
-        HashSet<ulong> seen,
+        Func<TextReader, SeenIds, IAsyncEnumerable<ParsedRow<T>>> read,
+        SeenIds seen,
         Action<T> accepted,
         Action undo,
         CancellationToken ct,
-        Func<ParsedRow<T>, bool>? hold = null)
+        Func<ParsedRow<T>, IEnumerable<ParsedRow<T>>>? gate = null,
+        Func<IEnumerable<ParsedRow<T>>>? drain = null)
         where T : ClinicRecord
     {
         var name = file.FileName();
@@ -165,13 +167,15 @@ internal sealed class ExportImport
             return await RejectFileAsync(summary, found, ct);
         }
 
+        // Sized from the line count, the table of ids never grows (growing would hold the old table and the new).
+        seen.EnsureCapacity(scan.Lines);
         stream.Position = 0;
         using var reader = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
         var savepoint = "import_" + file.ToString().ToLowerInvariant();
         await _transaction.CreateSavepointAsync(savepoint, ct);
         var batch = new List<ParsedRow<T>>(BatchSize);
         var rejections = new List<RowRejection>();
-        await foreach (var row in read(reader).WithCancellation(ct))
+        await foreach (var row in read(reader, seen).WithCancellation(ct))
         {
             if (row.FileProblem is { } problem)
             {
@@ -200,14 +204,27 @@ internal sealed class ExportImport
             else
             {
                 accepted(row.Record!);
-                if (hold?.Invoke(row) != true)
+                if (gate is null)
                 {
                     batch.Add(row);
+                }
+                else
+                {
+                    Take(gate(row), batch, rejections, summary);
                 }
             }
 
             if (batch.Count + rejections.Count >= BatchSize)
             {
+                await FlushAsync(name, batch, rejections, summary, ct);
+            }
+        }
+
+        if (drain is not null)
+        {
+            foreach (var chunk in drain().Chunk(BatchSize))
+            {
+                Take(chunk, batch, rejections, summary);
                 await FlushAsync(name, batch, rejections, summary, ct);
             }
         }
@@ -223,47 +240,46 @@ internal sealed class ExportImport
         return summary;
     }
 
-    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, HashSet<ulong> seen, CancellationToken ct)
+    /// <summary>Rows let through a gate go to the batch, or to the rejections when the gate rejected them.</summary>
+    private static void Take<T>(IEnumerable<ParsedRow<T>> rows, List<ParsedRow<T>> batch, List<RowRejection> rejections, FileImportSummary summary)
+        where T : ClinicRecord
     {
-        // A panel total can only be checked once all of its panel's items were read: totals wait until the end of the
-        // file (they are one row in thirteen of a panel), everything else is stored as it streams.
-        var totals = _rules.Panels.Values.Select(p => p.Total).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.Rejection is { } rejection)
+            {
+                summary.Rejected++;
+                rejections.Add(rejection);
+            }
+            else
+            {
+                batch.Add(row);
+            }
+        }
+    }
+
+    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, SeenIds seen, CancellationToken ct)
+    {
+        // A panel total can only be checked once all of its panel's items were read: a total waits until then (or,
+        // when its panel stays incomplete, until the end of the file), everything else is stored as it streams.
         var panels = new PanelConsistencyCheck(_rules);
-        var held = new List<ParsedRow<AssessmentRecord>>();
-        var summary = await ImportFileAsync(
+        return await ImportFileAsync(
             folder,
             ClinicFile.Assessments,
-            r => parser.ReadAssessmentsAsync(r, context, ct),
+            (r, ids) => parser.ReadAssessmentsAsync(r, context, ids, ct),
             seen,
             _ => { },
-            () => held.Clear(),
+            () => panels = new PanelConsistencyCheck(_rules),
             ct,
-            row =>
+            row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
+            () =>
             {
-                panels.Add(row.Record!, row.Line);
-                if (totals.Contains(row.Record!.Code) && row.Record.PanelId is not null)
-                {
-                    held.Add(row);
-                    return true;
-                }
-
-                return false;
+                panels.Finish();
+                return Released(panels);
             });
-        if (summary.Problem is not null)
-        {
-            return summary;
-        }
 
-        var rejected = panels.Complete().ToList();
-        summary.Rejected += rejected.Count;
-        var rejectedIds = rejected.Select(r => r.RecordId).ToHashSet(StringComparer.Ordinal);
-        await FlushAsync<AssessmentRecord>(summary.File, [], rejected, summary, ct);
-        foreach (var chunk in held.Where(t => !rejectedIds.Contains(t.Record!.AssessmentId)).Chunk(BatchSize))
-        {
-            await FlushAsync(summary.File, chunk.ToList(), [], summary, ct);
-        }
-
-        return summary;
+        static IEnumerable<ParsedRow<AssessmentRecord>> Released(PanelConsistencyCheck panels) =>
+            panels.TakeDecided().Select(d => d.Rejection is null ? new ParsedRow<AssessmentRecord>(d.Line, d.Record, null) : new ParsedRow<AssessmentRecord>(d.Line, null, d.Rejection));
     }
 
     private async Task<FileImportSummary> RejectFileAsync(FileImportSummary summary, FileProblem problem, CancellationToken ct)
@@ -396,8 +412,8 @@ internal sealed class ExportImport
         return null;
     }
 
-    /// <param name="seen">The ids read from the export, as <see cref="IdHash"/>es: a million ids in 8 MB.</param>
-    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, HashSet<ulong> seen, bool allowRemovals, CancellationToken ct)
+    /// <param name="seen">The ids read from the export, as <see cref="IdHash"/>es: a million ids in 20 MB.</param>
+    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, SeenIds seen, bool allowRemovals, CancellationToken ct)
         where T : ClinicRecord
     {
         var set = _db.Set<T>();

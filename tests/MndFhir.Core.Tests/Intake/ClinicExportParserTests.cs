@@ -225,6 +225,46 @@ public sealed class ClinicExportParserTests
     }
 
     [Fact]
+    public async Task A_panel_total_read_before_its_items_is_held_until_the_last_item_and_every_total_of_a_complete_panel_is_checked()
+    {
+        var csv = AssessmentHeader
+            + "A-13,P-1,ALSFRSR_TOTAL,35,,2024-01-01,AP-1,,,,\n"
+            + string.Concat(Enumerable.Range(1, 12).Select(i => $"A-{i},P-1,ALSFRSR_{i:00},3,,2024-01-01,AP-1,,,,\n"))
+            + "A-14,P-1,ALSFRSR_TOTAL,36,,2024-01-01,AP-1,,,,\n"
+            + "A-15,P-1,ALSFRSR_01,4,,2024-01-01,AP-1,,,,\n"
+            + "B-13,P-1,ALSFRSR_TOTAL,3,,2024-02-01,AP-2,,,,\n"
+            + "B-1,P-1,ALSFRSR_01,3,,2024-02-01,AP-2,,,,\n";
+        var rows = await AssessmentsAsync(csv);
+        var check = new PanelConsistencyCheck(Rules);
+        var decided = new List<PanelDecision>();
+        foreach (var row in rows)
+        {
+            var taken = check.Add(row.Record!, row.Line);
+            Assert.Equal(row.Record!.Code == "ALSFRSR_TOTAL", taken);
+            if (row.Line <= 13)
+            {
+                Assert.Empty(check.TakeDecided());
+            }
+            else
+            {
+                decided.AddRange(check.TakeDecided());
+            }
+        }
+
+        // A-13 disagrees with the items (36), A-14 agrees: a repeated item does not count twice.
+        Assert.Equal(["A-13", "A-14"], decided.Select(d => d.Record.AssessmentId));
+        Assert.Equal(IntakeRules.PanelTotalMismatch, decided[0].Rejection?.Rule);
+        Assert.Equal(2, decided[0].Line);
+        Assert.Null(decided[1].Rejection);
+
+        // AP-2 never got all its items: its total is handed back unchecked at the end.
+        check.Finish();
+        var rest = Assert.Single(check.TakeDecided());
+        Assert.Equal("B-13", rest.Record.AssessmentId);
+        Assert.Null(rest.Rejection);
+    }
+
+    [Fact]
     public async Task The_clean_sample_export_parses_without_a_single_rejection()
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");

@@ -287,6 +287,33 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_panel_total_is_stored_when_it_matches_its_items_and_quarantined_when_not_wherever_it_stands_in_the_file()
+    {
+        static IEnumerable<string> Items(string prefix, string panel, int value) =>
+            Enumerable.Range(1, 12).Select(i => $"{prefix}-{i},P-1,ALSFRSR_{i:00},{value},,2024-02-01,{panel},,,,");
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+        [
+            .. Items("A", "AP1", 3), "A-13,P-1,ALSFRSR_TOTAL,36,,2024-02-01,AP1,,,,",
+            "B-13,P-1,ALSFRSR_TOTAL,24,,2024-02-01,AP2,,,,", .. Items("B", "AP2", 2),
+            "C-13,P-1,ALSFRSR_TOTAL,40,,2024-02-01,AP3,,,,", .. Items("C", "AP3", 1),
+            "D-13,P-1,ALSFRSR_TOTAL,4,,2024-02-01,AP4,,,,", "D-1,P-1,ALSFRSR_01,4,,2024-02-01,AP4,,,,",
+        ]);
+
+        var import = await _h.ImportAsync();
+
+        var rejected = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("C-13", IntakeRules.PanelTotalMismatch, 28L), (rejected.RecordId, rejected.Rule, rejected.Line));
+        Assert.Equal(1, import.Rejected);
+        await using var db = await _h.DbAsync();
+        var stored = await db.Assessments.AsNoTracking().Select(a => a.AssessmentId).ToListAsync();
+        Assert.Equal(40, stored.Count);
+        Assert.Contains("A-13", stored);
+        Assert.Contains("B-13", stored);
+        Assert.Contains("D-13", stored);
+        Assert.DoesNotContain("C-13", stored);
+    }
+
+    [Fact]
     public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
     {
         await using var db = await _h.DbAsync();
