@@ -39,7 +39,7 @@ public sealed class SyncSettingsValidatorTests
     }
 
     [Theory]
-    [InlineData("NdjsonFolder", null, 5000)]
+    [InlineData("NdjsonFolder", null, 2000)]
     [InlineData("NdjsonFolder", "50000", 50_000)]
     [InlineData("NdjsonFolder", "50001", null)]
     [InlineData("FhirRest", null, 100)]

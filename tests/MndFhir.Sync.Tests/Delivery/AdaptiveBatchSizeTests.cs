@@ -52,6 +52,6 @@ public sealed class AdaptiveBatchSizeTests
 
         Assert.Equal(30, AfterSlowAnswer(new DestinationOptions { Name = "h", Kind = DestinationKind.FhirRest }));
         Assert.Equal(100, AfterSlowAnswer(new DestinationOptions { Name = "h", Kind = DestinationKind.FhirRest, AdaptBatchSize = false }));
-        Assert.Equal(5000, AfterSlowAnswer(new DestinationOptions { Name = "f", Kind = DestinationKind.NdjsonFolder, TimeoutSeconds = 1 }));
+        Assert.Equal(DestinationOptions.DefaultBatchSize(DestinationKind.NdjsonFolder), AfterSlowAnswer(new DestinationOptions { Name = "f", Kind = DestinationKind.NdjsonFolder, TimeoutSeconds = 1 }));
     }
 }
