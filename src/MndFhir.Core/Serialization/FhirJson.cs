@@ -31,33 +31,28 @@ public static class FhirJson
     /// choose what is sent anyway), and a sync hashes every resource it plans: SHA-256 was a quarter of a no-change
     /// resync's time (BENCHMARKS.md). Ledgers written before hold SHA-256 (<see cref="Hash"/>); they still compare.
     /// </summary>
-    public static string ContentHash(string json)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(json, buffer);
-            Span<byte> hash = stackalloc byte[16];
-            XxHash128.Hash(buffer.AsSpan(0, length), hash);
-            return ContentHashPrefix + Convert.ToHexStringLower(hash);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public static string ContentHash(string json) =>
+        ContentHashPrefix + HexOfUtf8(json, 16, static (utf8, hash) => XxHash128.Hash(utf8, hash));
 
     /// <summary>SHA-256 (lower-case hex) of the UTF-8 text: export fingerprints, row and shape keys, and content hashes in ledgers written before <see cref="ContentHash"/>.</summary>
-    public static string Hash(string json)
+    public static string Hash(string json) =>
+        HexOfUtf8(json, SHA256.HashSizeInBytes, static (utf8, hash) => SHA256.HashData(utf8, hash));
+
+    private delegate void HashInto(ReadOnlySpan<byte> utf8, Span<byte> hash);
+
+    /// <summary>
+    /// Lower-case hex of <paramref name="hash"/> over the UTF-8 of <paramref name="text"/>, encoded into a pooled buffer:
+    /// a sync hashes every resource it plans, and the encoded copy is garbage at once.
+    /// </summary>
+    private static string HexOfUtf8(string text, int size, HashInto hash)
     {
-        // Encoded into a pooled buffer: a sync hashes every resource it plans, and the encoded copy is garbage at once.
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
-            var length = Encoding.UTF8.GetBytes(json, buffer);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer.AsSpan(0, length), hash);
-            return Convert.ToHexStringLower(hash);
+            var length = Encoding.UTF8.GetBytes(text, buffer);
+            Span<byte> result = stackalloc byte[size];
+            hash(buffer.AsSpan(0, length), result);
+            return Convert.ToHexStringLower(result);
         }
         finally
         {

@@ -66,9 +66,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
     private async Task<long?> ImportedAsync(string fingerprint, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.ImportRuns.AsNoTracking()
-            .Where(r => r.Fingerprint == fingerprint && (r.Outcome == ImportOutcome.Succeeded || r.Outcome == ImportOutcome.PartlySucceeded))
-            .Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
+        return await ExportFingerprint.ImportedAsync(db, fingerprint, ct);
     }
 
     /// <summary>Records the run before the import's transaction starts, and closes any earlier run whose process died.</summary>

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using MndFhir.Data;
 using MndFhir.Intake;
 using MndFhir.Serialization;
 
@@ -30,4 +32,10 @@ public static class ExportFingerprint
 
         return Combine(hashes);
     }
+
+    /// <summary>The newest import that kept the export of <paramref name="fingerprint"/> (a failed one kept nothing); null when none did.</summary>
+    public static Task<long?> ImportedAsync(MndFhirDbContext db, string fingerprint, CancellationToken ct) =>
+        db.ImportRuns.AsNoTracking()
+            .Where(r => r.Fingerprint == fingerprint && (r.Outcome == ImportOutcome.Succeeded || r.Outcome == ImportOutcome.PartlySucceeded))
+            .OrderByDescending(r => r.Id).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
 }

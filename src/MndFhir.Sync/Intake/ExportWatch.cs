@@ -67,10 +67,7 @@ public sealed class ExportWatch(IDbContextFactory<MndFhirDbContext> contexts, IO
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var imported = await db.ImportRuns.AsNoTracking()
-            .Where(r => r.Fingerprint == fingerprint && (r.Outcome == ImportOutcome.Succeeded || r.Outcome == ImportOutcome.PartlySucceeded))
-            .OrderByDescending(r => r.Id).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
-        return imported is { } id
+        return await ExportFingerprint.ImportedAsync(db, fingerprint, ct) is { } id
             ? new ExportReadiness(false, fingerprint, $"the export was imported before (import {id}); waiting for a new one")
             : new ExportReadiness(true, fingerprint, "a new complete export");
     }
