@@ -30,16 +30,20 @@ public sealed class FirelyResourceValidator : IResourceValidator
     /// </summary>
     private readonly Lock _gate = new();
 
-    private FirelyResourceValidator(string profilesDirectory, ZipSource core, IReadOnlyList<ProfileFile> files)
+    private FirelyResourceValidator(string profilesDirectory, CoreDefinitions core, IReadOnlyList<ProfileFile> files)
     {
         ProfilesDirectory = profilesDirectory;
         _files = files;
+        Core = core;
         var finished = files.Select(f => f.Finished).OfType<StructureDefinition>();
-        var resolver = new CachedResolver(new MultiResolver(new InMemoryResourceResolver(finished), new DetachedSource(core)));
+        var resolver = new CachedResolver(new MultiResolver(new InMemoryResourceResolver(finished), core));
         _validator = new Validator(resolver, new LocalTerminologyService(resolver));
     }
 
     public string ProfilesDirectory { get; }
+
+    /// <summary>Where the core definitions come from (the specification zip, or the folder of them kept as JSON).</summary>
+    public CoreDefinitions Core { get; }
 
     /// <summary>The validator for the profiles under <c>{mappingsDirectory}/profiles</c>.</summary>
     public static FirelyResourceValidator ForMappings(string mappingsDirectory) =>
@@ -50,10 +54,15 @@ public sealed class FirelyResourceValidator : IResourceValidator
     /// snapshot generator state"), so the snapshots of the project's StructureDefinitions are generated here, once,
     /// and validation reads only finished definitions: the core ones from the specification zip, ours from memory.
     /// </summary>
-    public static async Task<FirelyResourceValidator> ForMappingsAsync(string mappingsDirectory)
+    public static Task<FirelyResourceValidator> ForMappingsAsync(string mappingsDirectory) =>
+        ForMappingsAsync(mappingsDirectory, CoreDefinitions.FolderFor(SpecificationZip));
+
+    /// <param name="mappingsDirectory">The mappings; their profiles are under profiles/.</param>
+    /// <param name="coreDefinitionsFolder">Where the core definitions are kept as JSON (<see cref="CoreDefinitions"/>); null reads the specification zip.</param>
+    public static async Task<FirelyResourceValidator> ForMappingsAsync(string mappingsDirectory, string? coreDefinitionsFolder)
     {
         var profiles = Path.Combine(mappingsDirectory, "profiles");
-        var core = CoreSource();
+        var core = CoreSource(coreDefinitionsFolder);
         var own = new DirectorySource(profiles, new DirectorySourceSettings { IncludeSubDirectories = false });
         var authoring = new CachedResolver(new MultiResolver(own, core));
         var loaded = new List<ProfileFile>();
@@ -100,15 +109,24 @@ public sealed class FirelyResourceValidator : IResourceValidator
     }
 
     /// <summary>
-    /// The FHIR R4 core definitions (ZipSource.CreateValidationSource), without the files validation never reads: search
-    /// parameters, concept maps and the naming system registry (1,451 of the 4,830 entries it indexes).
+    /// The FHIR R4 core definitions, each <see cref="Detached{T}"/>: from the folder of <see cref="CoreDefinitions"/>
+    /// where it holds them, else from the specification zip (ZipSource.CreateValidationSource) without the files
+    /// validation never reads: search parameters, concept maps and the naming system registry (1,451 of the 4,830
+    /// entries it indexes).
     /// </summary>
-    private static ZipSource CoreSource()
-    {
-        var settings = DirectorySourceSettings.CreateDefault();
-        settings.Excludes = ["search-parameters.xml", "conceptmaps.xml", "namingsystem-registry.xml"];
-        return new ZipSource(Path.Combine(DirectorySource.SpecificationDirectory, "specification.zip"), settings);
-    }
+    private static CoreDefinitions CoreSource(string? folder) =>
+        new(
+            () =>
+            {
+                var settings = DirectorySourceSettings.CreateDefault();
+                settings.Excludes = ["search-parameters.xml", "conceptmaps.xml", "namingsystem-registry.xml"];
+                return new ZipSource(SpecificationZip, settings);
+            },
+            Detached,
+            folder);
+
+    /// <summary>The FHIR R4 specification the Firely SDK ships (Hl7.Fhir.Specification.Data.R4).</summary>
+    public static string SpecificationZip => Path.Combine(DirectorySource.SpecificationDirectory, "specification.zip");
 
     public ValidationReport Validate(Resource resource)
     {
@@ -178,21 +196,6 @@ public sealed class FirelyResourceValidator : IResourceValidator
         }
 
         return copy;
-    }
-
-    /// <summary>The core definitions, each <see cref="Detached{T}"/> (CachedResolver above it keeps them).</summary>
-    private sealed class DetachedSource(IAsyncResourceResolver inner) : IAsyncResourceResolver
-    {
-        public async Task<ResolverResult> TryResolveByUriAsync(string uri) => Detach(await inner.TryResolveByUriAsync(uri));
-
-        public async Task<ResolverResult> TryResolveByCanonicalUriAsync(string uri) => Detach(await inner.TryResolveByCanonicalUriAsync(uri));
-
-        public async Task<Resource?> ResolveByUriAsync(string uri) => (await TryResolveByUriAsync(uri)).Value;
-
-        public async Task<Resource?> ResolveByCanonicalUriAsync(string uri) => (await TryResolveByCanonicalUriAsync(uri)).Value;
-
-        private static ResolverResult Detach(ResolverResult result) =>
-            result.Success && result.Value is { } found ? new ResolverResult(Detached(found)) : result;
     }
 
     private static bool TryRead(string json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StructureDefinition? sd, out string? error)

@@ -59,7 +59,7 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
     }
 
     /// <summary>Each resource with one thing broken, in every way that applies to it.</summary>
-    private static IEnumerable<Resource> Breakages(Resource resource)
+    internal static IEnumerable<Resource> Breakages(Resource resource)
     {
         Resource Copy(Action<Resource> change)
         {
