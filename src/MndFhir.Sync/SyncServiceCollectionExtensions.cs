@@ -74,7 +74,7 @@ public static class SyncServiceCollectionExtensions
         services.AddSingleton<IResourceValidator>(sp =>
         {
             var mappings = sp.GetRequiredService<IOptions<ClinicOptions>>().Value.MappingsPath;
-            return new FastPathValidator(() => FirelyResourceValidator.ForMappings(mappings), Path.Combine(mappings, "profiles"), sp.GetRequiredService<IValidShapeStore>(), releaseAfter: 20_000);
+            return new FastPathValidator(() => FirelyResourceValidator.ForMappings(mappings), Path.Combine(mappings, "profiles"), sp.GetRequiredService<IValidShapeStore>(), releaseAfter: 20_000, fullValidators: ValidationGate.Parallelism);
         });
         FhirServerClientFactory.Register(services, configuration);
         services.AddSingleton<IDestinationWriterFactory, DestinationWriterFactory>();

@@ -71,6 +71,30 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
+    public void Two_full_validators_working_at_once_from_a_cold_start_find_what_one_finds_alone()
+    {
+        // The fast path runs a Firely validator per thread for new shapes (ValidationGate validates a batch on two
+        // threads): separate instances must share nothing that breaks, even while both load their schemas.
+        var golden = Directory.GetFiles(GoldenFolder, "*.json").Order(StringComparer.Ordinal).Select(f => FhirJson.Deserialize<Resource>(File.ReadAllText(f))).ToList();
+        var resources = golden.Concat(golden.Where((_, i) => i % 3 == 0).SelectMany(FastPathDifferentialTests.Breakages)).ToList();
+        var expected = resources.Select(r => string.Join("\n", fixture.Validator.Validate(r).Lines(includeWarnings: true))).ToList();
+
+        var validators = new[] { FirelyResourceValidator.ForMappings(RepositoryPaths.Mappings), FirelyResourceValidator.ForMappings(RepositoryPaths.Mappings) };
+        var found = new string[2][];
+        Parallel.For(0, 2, v => found[v] = [.. resources.Select(r => string.Join("\n", validators[v].Validate(r).Lines(includeWarnings: true)))]);
+
+        var fast = new MndFhir.Validation.FastPath.FastPathValidator(() => FirelyResourceValidator.ForMappings(RepositoryPaths.Mappings), Path.Combine(RepositoryPaths.Mappings, "profiles"), fullValidators: 2);
+        var verdicts = new bool[resources.Count];
+        Parallel.For(0, resources.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => verdicts[i] = fast.Validate(resources[i]).IsValid);
+
+        Assert.True(expected.Count(e => e.Length > 0) > 20, "the breakages must break something");
+        Assert.Equal(expected, found[0]);
+        Assert.Equal(expected, found[1]);
+        Assert.Equal(resources.Select(r => fixture.Validator.Validate(r).IsValid), verdicts);
+        Assert.Equal(2, fast.FullValidatorsHeld);
+    }
+
+    [Fact]
     public void The_fast_path_asks_the_full_validator_once_per_valid_shape_and_again_for_doubtful_values_and_invalid_shapes()
     {
         var counting = new CountingValidator(fixture.Validator);

@@ -20,9 +20,17 @@ public sealed class FastPathValidator : IResourceValidator
 {
     private readonly Func<IResourceValidator> _makeFull;
     private readonly int _releaseAfter;
-    private readonly Lock _fullLock = new();
     private readonly IValidShapeStore? _store;
-    private IResourceValidator? _full;
+
+    /// <summary>Guards <see cref="_idle"/> and <see cref="_held"/>; a full validation waits on it (Monitor) for a free validator.</summary>
+    private readonly object _pool = new();
+
+    /// <summary>Full validators built and not in use.</summary>
+    private readonly Stack<IResourceValidator> _idle = new();
+
+    /// <summary>How many full validators may exist at once, each used by one thread at a time.</summary>
+    private readonly int _maxFull;
+    private int _held;
     private int _sinceFull;
     private readonly string _environment;
     private readonly ConcurrentDictionary<string, byte> _valid = new(StringComparer.Ordinal);
@@ -35,9 +43,16 @@ public sealed class FastPathValidator : IResourceValidator
     /// more resident while it is held: bench `memory`), to be built again should a new shape come: a long sync then
     /// runs in the memory of its data alone. Zero keeps it for the life of this instance.
     /// </param>
-    public FastPathValidator(Func<IResourceValidator> full, string profilesDirectory, IValidShapeStore? store = null, int releaseAfter = 0)
+    /// <param name="fullValidators">
+    /// How many full validations may run at once (callers validating in parallel, as <c>ValidationGate</c> does), each
+    /// on a Firely validator of its own, built from <paramref name="full"/> when first needed: one Firely validator is
+    /// not safe for concurrent use while it loads schemas, separate ones share nothing.
+    /// </param>
+    public FastPathValidator(Func<IResourceValidator> full, string profilesDirectory, IValidShapeStore? store = null, int releaseAfter = 0, int fullValidators = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(fullValidators, 1);
         _makeFull = full;
+        _maxFull = fullValidators;
         _releaseAfter = releaseAfter;
         _store = store;
         _environment = Environment(profilesDirectory);
@@ -92,36 +107,91 @@ public sealed class FastPathValidator : IResourceValidator
 
     public ValidationReport Validate(Resource resource, string contentHash) => Validate(resource);
 
-    /// <summary>Whether the full validator is built now (it is built when first needed and may be let go when idle).</summary>
-    public bool FullValidatorHeld => Volatile.Read(ref _full) is not null;
+    /// <summary>Whether a full validator is built now (they are built when first needed and let go when idle).</summary>
+    public bool FullValidatorHeld => Volatile.Read(ref _held) > 0;
+
+    /// <summary>How many full validators are built now.</summary>
+    public int FullValidatorsHeld => Volatile.Read(ref _held);
 
     private ValidationReport Full(Resource resource)
     {
         Interlocked.Increment(ref _fullValidations);
-        IResourceValidator full;
-        lock (_fullLock)
+        Volatile.Write(ref _sinceFull, 0);
+        var full = Take();
+        try
         {
-            _sinceFull = 0;
-            full = _full ??= _makeFull();
+            return full.Validate(resource);
+        }
+        finally
+        {
+            lock (_pool)
+            {
+                _idle.Push(full);
+                Monitor.Pulse(_pool);
+            }
+        }
+    }
+
+    /// <summary>An idle full validator, else a new one while fewer than the maximum exist, else the first to be free.</summary>
+    private IResourceValidator Take()
+    {
+        lock (_pool)
+        {
+            while (true)
+            {
+                if (_idle.TryPop(out var idle))
+                {
+                    return idle;
+                }
+
+                if (_held < _maxFull)
+                {
+                    _held++;
+                    break;
+                }
+
+                // Every validator is busy with one full validation (milliseconds): wait until one is handed back.
+                Monitor.Wait(_pool);
+            }
         }
 
-        return full.Validate(resource);
+        try
+        {
+            // Built outside the lock: another thread may validate meanwhile on a validator already built.
+            return _makeFull();
+        }
+        catch
+        {
+            lock (_pool)
+            {
+                _held--;
+                Monitor.Pulse(_pool);
+            }
+
+            throw;
+        }
     }
 
     private ValidationReport Known()
     {
-        if (_releaseAfter > 0 && _full is not null && Interlocked.Increment(ref _sinceFull) >= _releaseAfter)
+        if (_releaseAfter > 0 && Volatile.Read(ref _held) > 0 && Interlocked.Increment(ref _sinceFull) >= _releaseAfter)
         {
-            lock (_fullLock)
+            var released = 0;
+            lock (_pool)
             {
-                if (_full is not null && _sinceFull >= _releaseAfter)
+                // Only idle validators are let go; one in use goes back to the idle ones and is let go next time.
+                while (Volatile.Read(ref _sinceFull) >= _releaseAfter && _idle.TryPop(out var full))
                 {
-                    (_full as IDisposable)?.Dispose();
-                    _full = null;
-
-                    // Give its memory back now, managed and native: the sync that let it go may run for many minutes more.
-                    FreedMemory.Return();
+                    (full as IDisposable)?.Dispose();
+                    _held--;
+                    released++;
                 }
+            }
+
+            if (released > 0)
+            {
+                // Give their memory back now, managed and native: the sync that let them go may run for many minutes more.
+                FreedMemory.Return();
             }
         }
 
