@@ -9,9 +9,9 @@ namespace MndFhir.Sync.Validation;
 /// <summary>
 /// The valid shapes in the application database, shared by every process and instance. Read whole on first use (a few
 /// hundred keys). A new key counts at once in this process and is written behind, in the background, with the keys
-/// found meanwhile in one transaction: the validator never waits for the database, where a first sync used to spend
-/// about a second inserting its 319 shapes one transaction each, behind the ledger's writes, while the destination
-/// waited. Written keys are a cache of the full validator's verdicts: one lost (the process killed before it was
+/// found meanwhile in one transaction: the validator never waits for the database (a first sync of the samples used to
+/// insert its 319 shapes one transaction each, on the planner's path, each waiting for the ledger's writes to finish,
+/// while the destination waited for the planner). Written keys are a cache of the full validator's verdicts: one lost (the process killed before it was
 /// written, a write that failed) costs one full validation in a later process, never a wrong verdict. Disposing the
 /// store waits for what is still to write.
 /// </summary>
