@@ -95,6 +95,30 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
+    public async Task Prepare_builds_the_validators_in_the_background_and_warms_all_but_the_first_on_each_type_and_profile()
+    {
+        var made = new List<CountingValidator>();
+        var fast = new MndFhir.Validation.FastPath.FastPathValidator(
+            () => { lock (made) { made.Add(new CountingValidator(fixture.Validator)); return made[^1]; } },
+            Path.Combine(RepositoryPaths.Mappings, "profiles"), fullValidators: 2);
+
+        fast.Prepare(["Patient", "Observation"]);
+        for (var waited = 0; fast.FullValidatorsIdle < 2 && waited < 600; waited++)
+        {
+            await Task.Delay(100);
+        }
+
+        // The first is handed over as soon as it is built; the second validated an empty Patient, an empty Observation
+        // and an Observation claiming the outcome profile (the project's only resource profile on those types).
+        Assert.Equal(2, fast.FullValidatorsIdle);
+        Assert.Equal([0, 3], made.Select(m => m.Calls).Order());
+        Assert.True(fast.Validate(Golden<Observation>("Observation-FVC")).IsValid);
+        Assert.Equal(2, made.Count); // validation used what was prepared
+        fast.Prepare(["Patient"]);
+        Assert.Equal(2, fast.FullValidatorsHeld); // never more than the maximum
+    }
+
+    [Fact]
     public void The_fast_path_asks_the_full_validator_once_per_valid_shape_and_again_for_doubtful_values_and_invalid_shapes()
     {
         var counting = new CountingValidator(fixture.Validator);

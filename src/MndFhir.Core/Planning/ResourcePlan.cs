@@ -15,6 +15,9 @@ public sealed class ResourcePlan(FhirMapper mapper)
 {
     public static IReadOnlyList<ResourceTier> Tiers { get; } = Enum.GetValues<ResourceTier>();
 
+    /// <summary>The FHIR resource types the plan makes, in tier order.</summary>
+    public static IReadOnlyList<string> ResourceTypes { get; } = ["Patient", "Condition", "Procedure", "Observation"];
+
     public FhirMapper Mapper => mapper;
 
     /// <summary>How many resources <see cref="AllAsync"/> yields for <paramref name="source"/>, from counts alone.</summary>

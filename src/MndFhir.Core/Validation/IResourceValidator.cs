@@ -15,4 +15,13 @@ public interface IResourceValidator
     /// the sync does for every change-set item, so that a validator keyed by content need not compute it again.
     /// </summary>
     ValidationReport Validate(Resource resource, string contentHash) => Validate(resource);
+
+    /// <summary>
+    /// For a caller about to validate resources of <paramref name="resourceTypes"/> whose shapes are likely new (a first
+    /// sync): get ready in the background (build what validation will need), so that the first resources do not wait
+    /// for it. Returns at once.
+    /// </summary>
+    void Prepare(IReadOnlyCollection<string> resourceTypes)
+    {
+    }
 }

@@ -78,6 +78,13 @@ public sealed class SyncRunner(
     private async Task SyncAsync(DestinationOptions destination, SyncRun run, SyncLease lease, SyncRunSummary summary, CancellationToken ct)
     {
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
+        if (snapshot.Count == 0)
+        {
+            // A first sync of this destination: its shapes are likely new to this process, so the Firely validators are
+            // built while the run starts, not in front of its first batch.
+            validation.Prepare();
+        }
+
         var target = identities.TargetFor(destination);
         var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
         await using var reader = await contexts.CreateDbContextAsync(ct);

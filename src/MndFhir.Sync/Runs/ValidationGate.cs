@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Logging;
+using MndFhir.Planning;
 using MndFhir.Serialization;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Delivery;
@@ -22,6 +23,9 @@ public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger 
     /// time on two cores while the destination waits for it.
     /// </summary>
     public static int Parallelism { get; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
+    /// <summary>Gets the validator ready in the background for a run whose shapes are likely new (see <see cref="IResourceValidator.Prepare"/>).</summary>
+    public void Prepare() => validator.Prepare(ResourcePlan.ResourceTypes);
 
     /// <summary>
     /// Removes the invalid resources from <paramref name="batch"/> and records them; returns how many there were. The

@@ -33,6 +33,7 @@ public sealed class FastPathValidator : IResourceValidator
     private int _held;
     private int _sinceFull;
     private readonly string _environment;
+    private readonly IReadOnlyList<(string Type, string Url)> _profiles;
     private readonly ConcurrentDictionary<string, byte> _valid = new(StringComparer.Ordinal);
 
     /// <param name="full">Makes the full validator, when first needed.</param>
@@ -56,6 +57,7 @@ public sealed class FastPathValidator : IResourceValidator
         _releaseAfter = releaseAfter;
         _store = store;
         _environment = Environment(profilesDirectory);
+        _profiles = ResourceProfiles(profilesDirectory);
         Enabled = !ProfilesBoundFreeValues(profilesDirectory);
     }
 
@@ -110,8 +112,20 @@ public sealed class FastPathValidator : IResourceValidator
     /// <summary>Whether a full validator is built now (they are built when first needed and let go when idle).</summary>
     public bool FullValidatorHeld => Volatile.Read(ref _held) > 0;
 
-    /// <summary>How many full validators are built now.</summary>
+    /// <summary>How many full validators are built now, or being built.</summary>
     public int FullValidatorsHeld => Volatile.Read(ref _held);
+
+    /// <summary>How many full validators are built and free.</summary>
+    public int FullValidatorsIdle
+    {
+        get
+        {
+            lock (_pool)
+            {
+                return _idle.Count;
+            }
+        }
+    }
 
     private ValidationReport Full(Resource resource)
     {
@@ -128,6 +142,79 @@ public sealed class FastPathValidator : IResourceValidator
             {
                 _idle.Push(full);
                 Monitor.Pulse(_pool);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds every full validator not built yet on a thread of its own, each then validating an empty resource of
+    /// each of <paramref name="resourceTypes"/> and of each project profile on them, which compiles their schemas
+    /// (results unused). A first sync calls it as it starts: its first batch then waits for the slower of the build
+    /// and the rest of the start, not for their sum, and the second validator is ready when the second thread needs it.
+    /// </summary>
+    public void Prepare(IReadOnlyCollection<string> resourceTypes)
+    {
+        lock (_pool)
+        {
+            // The first is handed over as soon as it is built (the first batch needs it at once and compiles what it
+            // meets); the others compile the schemas first, for the threads that join later.
+            var first = true;
+            while (_held < _maxFull)
+            {
+                _held++;
+                IReadOnlyCollection<string> warm = first ? [] : resourceTypes;
+                first = false;
+                _ = System.Threading.Tasks.Task.Run(() => BuildWarm(warm));
+            }
+        }
+    }
+
+    private void BuildWarm(IReadOnlyCollection<string> resourceTypes)
+    {
+        IResourceValidator full;
+        try
+        {
+            full = _makeFull();
+            foreach (var empty in WarmUp(resourceTypes))
+            {
+                full.Validate(empty);
+            }
+        }
+        catch (Exception)
+        {
+            // Nothing is lost: the first validation that needs a validator builds one and reports what fails.
+            lock (_pool)
+            {
+                _held--;
+                Monitor.PulseAll(_pool);
+            }
+
+            return;
+        }
+
+        lock (_pool)
+        {
+            _idle.Push(full);
+            Monitor.Pulse(_pool);
+        }
+    }
+
+    /// <summary>An empty resource of each type, and of each profile of <see cref="_profiles"/> constraining one of them.</summary>
+    private IEnumerable<Resource> WarmUp(IReadOnlyCollection<string> resourceTypes)
+    {
+        foreach (var type in resourceTypes)
+        {
+            if (Hl7.Fhir.Model.ModelInfo.GetTypeForFhirType(type) is not { } poco)
+            {
+                continue;
+            }
+
+            yield return (Resource)Activator.CreateInstance(poco)!;
+            foreach (var profile in _profiles.Where(p => p.Type == type))
+            {
+                var constrained = (Resource)Activator.CreateInstance(poco)!;
+                constrained.Meta = new Meta { Profile = [profile.Url] };
+                yield return constrained;
             }
         }
     }
@@ -196,6 +283,28 @@ public sealed class FastPathValidator : IResourceValidator
         }
 
         return ValidationReport.Valid;
+    }
+
+    /// <summary>The profiles of resources (not of data types or extensions) in the folder: their type and url.</summary>
+    private static IReadOnlyList<(string Type, string Url)> ResourceProfiles(string profilesDirectory)
+    {
+        var found = new List<(string, string)>();
+        foreach (var file in Directory.Exists(profilesDirectory) ? Directory.GetFiles(profilesDirectory, "*.json") : [])
+        {
+            try
+            {
+                if (FhirJson.Deserialize<Resource>(File.ReadAllText(file)) is StructureDefinition { Kind: StructureDefinition.StructureDefinitionKind.Resource, Type: { } type, Url: { } url })
+                {
+                    found.Add((type, url));
+                }
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or Hl7.Fhir.Serialization.DeserializationFailedException or FormatException)
+            {
+                // A profile that does not parse is reported by mappings validate; it only goes unwarmed here.
+            }
+        }
+
+        return found;
     }
 
     private static bool ProfilesBoundFreeValues(string profilesDirectory) =>
