@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using MndFhir.Planning;
 using MndFhir.Records;
 
@@ -13,9 +11,8 @@ namespace MndFhir.Sync.Records;
 /// <see cref="BatchSize"/> records wait, so memory does not grow with the number of records.
 /// </summary>
 /// <remarks>
-/// One stream at a time: a stream's reading ends (its query is closed) before the caller can see its end, so the next
-/// stream the caller asks for never runs a second query on the inner source's database context at once. A caller that
-/// stops early stops the reading and waits for it before it goes on.
+/// One stream at a time, as <see cref="ReadAhead"/> ensures: a stream's query is closed before the caller sees its end,
+/// so the next stream never runs a second query on the inner source's database context at once.
 /// </remarks>
 public sealed class PrefetchingRecordSource(IClinicRecordSource inner) : IClinicRecordSource
 {
@@ -40,71 +37,6 @@ public sealed class PrefetchingRecordSource(IClinicRecordSource inner) : IClinic
 
     public Task<IReadOnlyDictionary<string, ClinicDate?>> OnsetsAsync(CancellationToken ct) => inner.OnsetsAsync(ct);
 
-    private static async IAsyncEnumerable<T> AheadAsync<T>(Func<CancellationToken, IAsyncEnumerable<T>> stream, [EnumeratorCancellation] CancellationToken ct)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var batches = Channel.CreateBounded<T[]>(new BoundedChannelOptions(AheadBatches) { SingleReader = true, SingleWriter = true });
-        var reading = Task.Run(() => ReadAsync(stream(stop.Token), batches.Writer, stop.Token), CancellationToken.None);
-        try
-        {
-            await foreach (var batch in batches.Reader.ReadAllAsync(ct))
-            {
-                foreach (var item in batch)
-                {
-                    yield return item;
-                }
-            }
-
-            // The channel completes when the reading ends; a failed reading completes it with its exception, which
-            // ReadAllAsync throws above. Awaited here too, so the query is closed before the caller moves on.
-            await reading;
-        }
-        finally
-        {
-            if (!reading.IsCompleted)
-            {
-                await stop.CancelAsync();
-                try
-                {
-                    await reading;
-                }
-                catch (Exception)
-                {
-                    // The caller stopped (or failed) first: its reason is the one that counts; the reading only ends.
-                }
-            }
-        }
-    }
-
-    private static async Task ReadAsync<T>(IAsyncEnumerable<T> stream, ChannelWriter<T[]> writer, CancellationToken ct)
-    {
-        Exception? failure = null;
-        try
-        {
-            var batch = new List<T>(BatchSize);
-            await foreach (var item in stream.WithCancellation(ct))
-            {
-                batch.Add(item);
-                if (batch.Count == BatchSize)
-                {
-                    await writer.WriteAsync([.. batch], ct);
-                    batch.Clear();
-                }
-            }
-
-            if (batch.Count > 0)
-            {
-                await writer.WriteAsync([.. batch], ct);
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-            throw;
-        }
-        finally
-        {
-            writer.TryComplete(failure);
-        }
-    }
+    private static IAsyncEnumerable<T> AheadAsync<T>(Func<CancellationToken, IAsyncEnumerable<T>> stream, CancellationToken ct) =>
+        ReadAhead.Of(stream, BatchSize, AheadBatches, ct);
 }
