@@ -12,19 +12,9 @@ namespace MndFhir.Sync.ChangeSets;
 /// </summary>
 public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource records, PlanTarget target, LedgerSnapshot ledger)
 {
-    /// <summary>Resources mapped ahead of their judging (serialization, hash, ledger), in batches of this many.</summary>
-    public const int MappedBatchSize = 64;
-
-    /// <summary>
-    /// The tier's resources in the plan's order, judged. They are mapped ahead on a task of their own while this one
-    /// serializes, hashes and judges those mapped before, so the two halves of the work run at once on two cores (the
-    /// records are read ahead by a third where the source does that). A tier's references point only at earlier
-    /// tiers, all recorded in the ledger before the tier starts, so mapping ahead resolves exactly what mapping in
-    /// step would.
-    /// </summary>
     public async IAsyncEnumerable<ChangeSetItem> TierAsync(ResourceTier tier, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var planned in ReadAhead.Of(c => plan.TierAsync(records, tier, resolver, target, c), MappedBatchSize, aheadBatches: 4, ct))
+        await foreach (var planned in plan.TierAsync(records, tier, resolver, target, ct))
         {
             yield return Judge(planned.Mapped);
         }
