@@ -60,7 +60,7 @@ internal static class DatabaseBehaviour
                 new PatientRecord
                 {
                     PatientId = "P-1", HospitalMrn = "MRN-1", FamilyName = "Family", GivenName = "Given", Sex = Sex.Other, BirthDate = ClinicDate.Parse("1961-04"),
-                    Diagnosis = Diagnosis.PLS, OnsetDate = ClinicDate.Parse("2022"), OnsetRegion = OnsetRegion.Bulbar, DiagnosisDate = ClinicDate.Parse("2023-01-02"),
+                    Diagnosis = Diagnosis.PLS, OnsetDate = ClinicDate.Parse("2022"), OnsetRegion = OnsetRegion.Spinal, DiagnosisDate = ClinicDate.Parse("2023-01-02"),
                     RegistryConsent = true, DeceasedDate = ClinicDate.Parse("2025-06"), ContentHash = "h1", FirstImportedAt = at, UpdatedAt = at.AddDays(1), RemovedFromExportAt = at.AddDays(2),
                 },
                 new PatientRecord { PatientId = "P-2", BirthDate = ClinicDate.Parse("1950"), ContentHash = "h2", FirstImportedAt = at, UpdatedAt = at });
@@ -102,8 +102,14 @@ internal static class DatabaseBehaviour
                 }
             }
 
-            // The first of each table has every optional property set, the second none: both are compared.
-            Assert.NotNull(expected[0].RemovedFromExportAt);
+            // The first of each table has every property set (so a property added to a record and not to RecordRows
+            // fails here once the test sets it), the second no optional one: both are compared.
+            foreach (var property in typeof(T).GetProperties())
+            {
+                var value = property.GetValue(expected[0]);
+                Assert.False(value is null || (value.GetType().IsValueType && value.Equals(Activator.CreateInstance(value.GetType()))), $"{typeof(T).Name}.{property.Name} is not set in the test data");
+            }
+
             Assert.Null(expected[1].RemovedFromExportAt);
         }
     }
