@@ -8,6 +8,10 @@ public sealed class PostgreSqlDatabaseTests
         DatabaseBehaviour.Records_round_trip_with_partial_dates_and_enums(DatabaseProvider.PostgreSql);
 
     [PostgresFact]
+    public Task Records_read_raw_are_the_records_ef_reads_every_property_set_or_null() =>
+        DatabaseBehaviour.Records_read_raw_are_the_records_ef_reads_every_property_set_or_null(DatabaseProvider.PostgreSql);
+
+    [PostgresFact]
     public Task The_ledger_holds_one_entry_per_destination_and_resource() =>
         DatabaseBehaviour.The_ledger_holds_one_entry_per_destination_and_resource(DatabaseProvider.PostgreSql);
 

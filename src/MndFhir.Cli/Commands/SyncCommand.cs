@@ -18,6 +18,8 @@ internal static class SyncCommand
         var command = new Command("sync", "Sync one destination now: send what changed since its last confirmed state.") { destination, all, dryRun };
         command.SetAction(async (parse, ct) =>
         {
+            // Built on a second core while the configuration, services and database start.
+            _ = MndFhir.Serialization.FhirJson.WarmUpAsync();
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
             var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
             var names = parse.GetValue(all)

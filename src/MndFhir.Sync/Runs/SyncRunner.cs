@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
 using MndFhir.Planning;
+using MndFhir.Serialization;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Delivery;
@@ -39,6 +40,8 @@ public sealed class SyncRunner(
 {
     public async Task<SyncRunSummary> RunAsync(string destinationName, string trigger, CancellationToken ct)
     {
+        // Firely's serializer is built on a second core while the lease, the run and the ledger are read.
+        _ = FhirJson.WarmUpAsync();
         var destination = settings.Value.Find(destinationName);
         await using var lease = await SyncLease.AcquireAsync(contexts, destination.Name, clock, logger, ct);
         var run = await runs.StartAsync(destination.Name, trigger, ct);
@@ -90,7 +93,8 @@ public sealed class SyncRunner(
         await using var reader = await contexts.CreateDbContextAsync(ct);
         await using var writer = writers.Create(destination, run.Id, run.StartedAt, await ProvenanceAsync(reader, run, ct));
         await WithdrawAsync(reader, destination, snapshot, writer, summary, ct);
-        var records = new DatabaseRecordSource(reader, RecordScope.For(destination));
+        // Records are read ahead on a second task while this one maps, serializes and hashes them.
+        var records = new PrefetchingRecordSource(new DatabaseRecordSource(reader, RecordScope.For(destination)));
         var changes = new ChangeSetBuilder(plan, records, target, snapshot);
         var sizes = AdaptiveBatchSize.For(destination);
         writer.ReportAnswerTimes(sizes);

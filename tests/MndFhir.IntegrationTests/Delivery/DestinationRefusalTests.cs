@@ -59,7 +59,11 @@ public sealed class DestinationRefusalTests(FhirTestServer server, ITestOutputHe
 
             output.WriteLine(refused.Message);
             Assert.StartsWith("Authentication failed: destination 'hospital' answered HTTP 401: error login: The access token expired", refused.Message, StringComparison.Ordinal);
-            Assert.Equal((21, 1), (proxy.Requests, proxy.Unauthorized));
+            // The run stops at the first refusal. The one other batch MaxRequestsInFlight (2) lets out at once may
+            // already be on its way when the first is refused (how likely depends on how far the planner is ahead of
+            // the server), and is refused too; nothing after them is sent.
+            Assert.InRange(proxy.Unauthorized, 1, 2);
+            Assert.Equal(20 + proxy.Unauthorized, proxy.Requests);
             var contexts = host.Get<IDbContextFactory<MndFhirDbContext>>();
             int delivered;
             await using (var db = await contexts.CreateDbContextAsync(ct))

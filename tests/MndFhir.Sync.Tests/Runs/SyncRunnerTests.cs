@@ -6,6 +6,7 @@ using MndFhir.Identity;
 using MndFhir.Sync.DeadLetters;
 using MndFhir.Sync.Delivery;
 using MndFhir.Sync.Intake;
+using MndFhir.Sync.Ledger;
 using MndFhir.Sync.Runs;
 using MndFhir.Sync.Status;
 
@@ -149,6 +150,38 @@ public sealed class SyncRunnerTests : IAsyncLifetime
     {
         resource.Id = null;
         return resource;
+    }
+
+    [Fact]
+    public async Task The_ledger_loads_every_entry_of_its_destination_as_stored_failed_ones_not_delivered_and_no_other_destinations()
+    {
+        _writers.Reject.Add(new ResourceKey("Patient", "P-1"));
+        await Runner().RunAsync("files", "test", CancellationToken.None);
+        await Runner().RunAsync("registry", "test", CancellationToken.None);
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            // A server id other than the business id (a FHIR server's), and an entry that never delivered content.
+            await db.Ledger.Where(e => e.Destination == "files" && e.BusinessId == "A-2").ExecuteUpdateAsync(u => u.SetProperty(e => e.ServerId, "server-17"));
+            db.Ledger.Add(new LedgerEntry { Destination = "files", ResourceType = "Observation", BusinessId = "A-9", ContentHash = string.Empty, State = LedgerState.Failed });
+            await db.SaveChangesAsync();
+        }
+
+        var snapshot = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+
+        await using var check = await Contexts().CreateDbContextAsync();
+        var stored = await check.Ledger.AsNoTracking().Where(e => e.Destination == "files").ToListAsync();
+        Assert.Equal(5, stored.Count); // P-2, its Condition and A-2 delivered; P-1 failed; A-9
+        Assert.Equal(stored.Count, snapshot.Count);
+        foreach (var e in stored)
+        {
+            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
+        }
+
+        Assert.Contains(stored, e => e is { BusinessId: "P-1", State: LedgerState.Failed });
+        Assert.Equal("server-17", snapshot[new ResourceKey("Observation", "A-2")]?.ServerId);
+        Assert.Null(snapshot[new ResourceKey("Observation", "A-1")]); // blocked behind P-1: never sent
+        Assert.True(snapshot[new ResourceKey("Observation", "A-2")]?.Delivered);
+        Assert.False(snapshot[new ResourceKey("Observation", "A-9")]?.Delivered);
     }
 
     [Fact]
