@@ -36,6 +36,12 @@ public sealed class CoreDefinitions : IAsyncResourceResolver
     /// <summary>The start of a file that says the zip does not hold the uri; the zip's error code follows.</summary>
     private static readonly byte[] AbsentMark = "absent from the specification: "u8.ToArray();
 
+    /// <summary>
+    /// The first 16 hex digits of the zip's SHA-256, once per process (each validator asks, and there may be two): the
+    /// zip is the Firely package's own file and does not change while the process runs.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ZipHashes = new(StringComparer.Ordinal);
+
     private readonly Lazy<IAsyncResourceResolver> _zip;
     private readonly Func<Resource, Resource> _keep;
     private readonly string? _folder;
@@ -79,13 +85,7 @@ public sealed class CoreDefinitions : IAsyncResourceResolver
                 : Path.Combine(Path.GetTempPath(), $"MndFhir-{Environment.UserName}");
         try
         {
-            string zipHash;
-            using (var zip = File.OpenRead(specificationZip))
-            {
-                zipHash = Convert.ToHexStringLower(SHA256.HashData(zip))[..16];
-            }
-
-            var folder = Path.Combine(root, $"fhir-r4-definitions-{zipHash}-v{Version}");
+            var folder = Path.Combine(root, $"fhir-r4-definitions-{ZipHashes.GetOrAdd(specificationZip, HashOf)}-v{Version}");
 
             // Only this user may write what the validator will trust.
             if (OperatingSystem.IsWindows())
@@ -103,6 +103,12 @@ public sealed class CoreDefinitions : IAsyncResourceResolver
         {
             return null;
         }
+    }
+
+    private static string HashOf(string zip)
+    {
+        using var stream = File.OpenRead(zip);
+        return Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
     }
 
     public Task<ResolverResult> TryResolveByCanonicalUriAsync(string uri) => ResolveAsync("canonical " + uri, z => z.TryResolveByCanonicalUriAsync(uri));

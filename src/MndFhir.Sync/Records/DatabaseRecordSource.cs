@@ -18,7 +18,7 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
         Treatments().OrderBy(t => t.TreatmentId).ReadAsync(db, RecordRows.Treatments(db), ct);
 
     public IAsyncEnumerable<AssessmentRecord> AssessmentsAsync(CancellationToken ct) =>
-        StreamAsync(Assessments().OrderBy(a => a.AssessmentId), ct);
+        ReadAssessmentsAsync(Assessments().OrderBy(a => a.AssessmentId), ct);
 
     /// <summary>
     /// For single records, every member of their panels: a panel is made of its whole administration, never of the
@@ -33,11 +33,11 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
             members = Everyone().Where(a => a.PanelId != null && codes.Contains(a.Code) && panels.Contains(a.PanelId));
         }
 
-        return StreamAsync(members.OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId), ct);
+        return ReadAssessmentsAsync(members.OrderBy(a => a.PanelId).ThenBy(a => a.AssessmentId), ct);
     }
 
     public IAsyncEnumerable<AssessmentRecord> AssessmentsWithCodeAsync(string code, CancellationToken ct) =>
-        StreamAsync(Assessments().Where(a => a.Code == code).OrderBy(a => a.AssessmentId), ct);
+        ReadAssessmentsAsync(Assessments().Where(a => a.Code == code).OrderBy(a => a.AssessmentId), ct);
 
     public async Task<RecordCounts> CountAsync(IReadOnlyCollection<string> panelCodes, IReadOnlyCollection<string> derivedFromCodes, CancellationToken ct) => new(
         await Patients().LongCountAsync(ct),
@@ -59,7 +59,7 @@ public sealed class DatabaseRecordSource(MndFhirDbContext db, RecordScope scope)
     /// Assessments (most of an export's rows, read up to three times a sync: observations, panels, derived measures)
     /// are read raw from the SQL EF generates, which costs about a third less than EF's materialization of the rows.
     /// </summary>
-    private IAsyncEnumerable<AssessmentRecord> StreamAsync(IQueryable<AssessmentRecord> query, CancellationToken ct) =>
+    private IAsyncEnumerable<AssessmentRecord> ReadAssessmentsAsync(IQueryable<AssessmentRecord> query, CancellationToken ct) =>
         query.ReadAsync(db, RecordRows.Assessments(db), ct);
 
     /// <summary>The patient ids in scope, or null when every patient is.</summary>

@@ -18,8 +18,8 @@ namespace MndFhir.Sync.Runs;
 public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger ledger, ILogger<ValidationGate> logger)
 {
     /// <summary>
-    /// How many resources of a batch are validated at once: as many as the full validators the validator may run at
-    /// once (<see cref="Parallelism"/>), so a batch of new shapes, which each need the Firely validator, takes half the
+    /// How many resources of a batch are validated at once, and so how many full validators the validator may run at
+    /// once (the cores, at most 2): a batch of new shapes, which each need the Firely validator, takes about half the
     /// time on two cores while the destination waits for it.
     /// </summary>
     public static int Parallelism { get; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
@@ -36,13 +36,24 @@ public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger 
         var reports = new ValidationReport[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, i =>
             reports[i] = validator.Validate(batch[i].Mapped.Resource, batch[i].Hash));
-        var invalid = batch.Select((item, i) => (Item: item, Report: reports[i])).Where(x => !x.Report.IsValid).ToList();
+
+        // The valid ones stay, in order, without their object model (validation is the last to need it: what goes on is
+        // sent as JSON); the invalid ones are taken out.
+        var invalid = new List<(ChangeSetItem Item, ValidationReport Report)>();
+        var kept = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            // Validation is the last to need the object model: what goes on is sent as JSON.
-            batch[i] = batch[i].WithoutObjectModel();
+            if (reports[i].IsValid)
+            {
+                batch[kept++] = batch[i].WithoutObjectModel();
+            }
+            else
+            {
+                invalid.Add((batch[i], reports[i]));
+            }
         }
 
+        batch.RemoveRange(kept, batch.Count - kept);
         if (invalid.Count == 0)
         {
             return 0;
@@ -51,8 +62,6 @@ public sealed class ValidationGate(IResourceValidator validator, DeliveryLedger 
         var items = invalid.Select(x => x.Item).ToList();
         var results = invalid.Select(x => DeliveryResult.Rejected(x.Item.Mapped.Key, status: null, InvalidOutcome(x.Report))).ToList();
         await ledger.RecordAsync(snapshot, items, results, ct);
-        var keys = items.Select(i => i.Mapped.Key).ToHashSet();
-        batch.RemoveAll(i => keys.Contains(i.Mapped.Key));
         logger.LogWarning("{Count} resources failed validation and were not sent (first: {Type}/{BusinessId})", items.Count, items[0].Mapped.Key.ResourceType, items[0].Mapped.Key.BusinessId);
         return items.Count;
     }

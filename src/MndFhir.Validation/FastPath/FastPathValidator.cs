@@ -33,7 +33,7 @@ public sealed class FastPathValidator : IResourceValidator
     private int _held;
     private int _sinceFull;
     private readonly string _environment;
-    private readonly IReadOnlyList<(string Type, string Url)> _profiles;
+    private readonly Lazy<IReadOnlyList<(string Type, string Url)>> _profiles;
     private readonly ConcurrentDictionary<string, byte> _valid = new(StringComparer.Ordinal);
 
     /// <param name="full">Makes the full validator, when first needed.</param>
@@ -57,7 +57,7 @@ public sealed class FastPathValidator : IResourceValidator
         _releaseAfter = releaseAfter;
         _store = store;
         _environment = Environment(profilesDirectory);
-        _profiles = ResourceProfiles(profilesDirectory);
+        _profiles = new(() => ResourceProfiles(profilesDirectory));
         Enabled = !ProfilesBoundFreeValues(profilesDirectory);
     }
 
@@ -184,12 +184,7 @@ public sealed class FastPathValidator : IResourceValidator
         catch (Exception)
         {
             // Nothing is lost: the first validation that needs a validator builds one and reports what fails.
-            lock (_pool)
-            {
-                _held--;
-                Monitor.PulseAll(_pool);
-            }
-
+            NotBuilt();
             return;
         }
 
@@ -200,7 +195,7 @@ public sealed class FastPathValidator : IResourceValidator
         }
     }
 
-    /// <summary>An empty resource of each type, and of each profile of <see cref="_profiles"/> constraining one of them.</summary>
+    /// <summary>An empty resource of each type, and of each project profile constraining one of them.</summary>
     private IEnumerable<Resource> WarmUp(IReadOnlyCollection<string> resourceTypes)
     {
         foreach (var type in resourceTypes)
@@ -211,7 +206,7 @@ public sealed class FastPathValidator : IResourceValidator
             }
 
             yield return (Resource)Activator.CreateInstance(poco)!;
-            foreach (var profile in _profiles.Where(p => p.Type == type))
+            foreach (var profile in _profiles.Value.Where(p => p.Type == type))
             {
                 var constrained = (Resource)Activator.CreateInstance(poco)!;
                 constrained.Meta = new Meta { Profile = [profile.Url] };
@@ -250,13 +245,18 @@ public sealed class FastPathValidator : IResourceValidator
         }
         catch
         {
-            lock (_pool)
-            {
-                _held--;
-                Monitor.Pulse(_pool);
-            }
-
+            NotBuilt();
             throw;
+        }
+    }
+
+    /// <summary>A validator counted in <see cref="_held"/> could not be built: its place is free again for whoever waits.</summary>
+    private void NotBuilt()
+    {
+        lock (_pool)
+        {
+            _held--;
+            Monitor.Pulse(_pool);
         }
     }
 
@@ -286,7 +286,10 @@ public sealed class FastPathValidator : IResourceValidator
         return ValidationReport.Valid;
     }
 
-    /// <summary>The profiles of resources (not of data types or extensions) in the folder: their type and url.</summary>
+    /// <summary>
+    /// The profiles of resources (not of data types or extensions) in the folder: their type and url. Read when
+    /// <see cref="Prepare"/> first needs them, not when the validator is made (every sync process makes one).
+    /// </summary>
     private static IReadOnlyList<(string Type, string Url)> ResourceProfiles(string profilesDirectory)
     {
         var found = new List<(string, string)>();
@@ -294,18 +297,25 @@ public sealed class FastPathValidator : IResourceValidator
         {
             try
             {
-                if (FhirJson.Deserialize<Resource>(File.ReadAllText(file)) is StructureDefinition { Kind: StructureDefinition.StructureDefinitionKind.Resource, Type: { } type, Url: { } url })
+                using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file));
+                var root = json.RootElement;
+                if (Text(root, "resourceType") == "StructureDefinition" && Text(root, "kind") == "resource"
+                    && Text(root, "type") is { } type && Text(root, "url") is { } url)
                 {
                     found.Add((type, url));
                 }
             }
-            catch (Exception ex) when (ex is System.Text.Json.JsonException or Hl7.Fhir.Serialization.DeserializationFailedException or FormatException)
+            catch (System.Text.Json.JsonException)
             {
                 // A profile that does not parse is reported by mappings validate; it only goes unwarmed here.
             }
         }
 
         return found;
+
+        static string? Text(System.Text.Json.JsonElement element, string name) =>
+            element.ValueKind == System.Text.Json.JsonValueKind.Object && element.TryGetProperty(name, out var value)
+                && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
     }
 
     private static bool ProfilesBoundFreeValues(string profilesDirectory) =>
