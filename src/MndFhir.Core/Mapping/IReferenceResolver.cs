@@ -11,4 +11,12 @@ namespace MndFhir.Mapping;
 public interface IReferenceResolver
 {
     ResourceReference? Resolve(ResourceKey target);
+
+    /// <summary>
+    /// Says which targets the next resources mapped will refer to, so a resolver that reads them from a store reads
+    /// them in one go rather than one at a time (<see cref="Planning.ResourcePlan"/> calls it before each window of
+    /// resources whose references point at <see cref="Planning.ResourcePlan.BulkResourceTypes"/>). A hint only:
+    /// <see cref="Resolve"/> must answer for any target, announced or not.
+    /// </summary>
+    ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) => ValueTask.CompletedTask;
 }

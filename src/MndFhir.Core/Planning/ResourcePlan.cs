@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MndFhir.Identity;
 using MndFhir.Mapping;
 using MndFhir.Records;
 
@@ -17,6 +18,16 @@ public sealed class ResourcePlan(FhirMapper mapper)
 
     /// <summary>The FHIR resource types the plan makes, in tier order.</summary>
     public static IReadOnlyList<string> ResourceTypes { get; } = ["Patient", "Condition", "Procedure", "Observation"];
+
+    /// <summary>
+    /// The types there is one of per measurement (a million in a registry backfill), as against one per patient or
+    /// treatment: a sync reads their ledger entries in windows as it plans them, never all at once; and before each
+    /// window of resources that refer to them (panels, derived measures) the plan tells the resolver which it will need.
+    /// </summary>
+    public static IReadOnlySet<string> BulkResourceTypes { get; } = new HashSet<string>(["Observation"], StringComparer.Ordinal);
+
+    /// <summary>How many source records of a tier that refers to bulk resources are mapped per <see cref="IReferenceResolver.PrefetchAsync"/>.</summary>
+    public const int ReferenceWindow = 1024;
 
     public FhirMapper Mapper => mapper;
 
@@ -118,26 +129,48 @@ public sealed class ResourcePlan(FhirMapper mapper)
             yield break;
         }
 
+        // Whole administrations are gathered until a window's worth of members is held; the resolver hears which
+        // members (Observations) they refer to, then they are mapped.
+        var window = new List<List<AssessmentRecord>>();
+        var held = 0;
         var members = new List<AssessmentRecord>();
         await foreach (var a in source.PanelMembersAsync(panelOf.Keys.ToList(), ct))
         {
             if (members.Count > 0 && members[0].PanelId != a.PanelId)
             {
-                foreach (var panel in Panels(members, resolver))
-                {
-                    yield return panel;
-                }
-
+                window.Add(members);
+                held += members.Count;
                 members = [];
+                if (held >= ReferenceWindow)
+                {
+                    foreach (var panel in await PanelsAsync(window, resolver, ct))
+                    {
+                        yield return panel;
+                    }
+
+                    window.Clear();
+                    held = 0;
+                }
             }
 
             members.Add(a);
         }
 
-        foreach (var panel in Panels(members, resolver))
+        if (members.Count > 0)
+        {
+            window.Add(members);
+        }
+
+        foreach (var panel in await PanelsAsync(window, resolver, ct))
         {
             yield return panel;
         }
+    }
+
+    private async Task<List<PlannedResource>> PanelsAsync(List<List<AssessmentRecord>> administrations, IReferenceResolver resolver, CancellationToken ct)
+    {
+        await resolver.PrefetchAsync(administrations.SelectMany(m => m).Select(m => new ResourceKey("Observation", m.AssessmentId)).ToList(), ct);
+        return administrations.SelectMany(m => Panels(m, resolver)).ToList();
     }
 
     private IEnumerable<PlannedResource> Panels(List<AssessmentRecord> members, IReferenceResolver resolver) =>
@@ -155,9 +188,13 @@ public sealed class ResourcePlan(FhirMapper mapper)
         var onsets = await source.OnsetsAsync(ct);
         foreach (var rule in mapper.Rules.Derived.Values.OrderBy(d => d.Code, StringComparer.Ordinal))
         {
-            await foreach (var a in source.AssessmentsWithCodeAsync(rule.From, ct))
+            await foreach (var window in source.AssessmentsWithCodeAsync(rule.From, ct).Chunk(ReferenceWindow).WithCancellation(ct))
             {
-                yield return new(ResourceTier.Derived, ResourceKind.Derived, rule.Code, mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver));
+                await resolver.PrefetchAsync(window.Select(a => new ResourceKey("Observation", a.AssessmentId)).ToList(), ct);
+                foreach (var a in window)
+                {
+                    yield return new(ResourceTier.Derived, ResourceKind.Derived, rule.Code, mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver));
+                }
             }
         }
     }

@@ -156,5 +156,8 @@ public sealed class Pseudonymiser
     private sealed class PseudonymReferenceResolver(Pseudonymiser pseudonyms, IReferenceResolver destination) : IReferenceResolver
     {
         public ResourceReference? Resolve(ResourceKey target) => destination.Resolve(pseudonyms.Key(target));
+
+        public ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) =>
+            destination.PrefetchAsync(targets.Select(pseudonyms.Key).ToList(), ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using MndFhir.Data;
 using MndFhir.Identity;
+using MndFhir.Planning;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Delivery;
 
@@ -13,23 +14,35 @@ namespace MndFhir.Sync.Ledger;
 /// </summary>
 public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts, TimeProvider clock)
 {
+    /// <summary>How many business ids one query of the ledger names (SQL Server takes at most 2,100 parameters).</summary>
+    private const int KeysPerQuery = 500;
+
+    /// <summary>How many bulk entries a sync's window holds (<see cref="LedgerSnapshot"/>); smaller in tests, to prove windows move on.</summary>
+    public int WindowCapacity { get; init; } = LedgerSnapshot.DefaultWindowCapacity;
+
+    /// <summary>
+    /// The destination's ledger for one sync: the entries of the types held for the whole sync, read now; those of the
+    /// bulk types read in windows as the sync asks for them (<see cref="LedgerSnapshot"/>).
+    /// </summary>
     public async Task<LedgerSnapshot> LoadAsync(string destination, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var snapshot = new LedgerSnapshot(destination);
-        var rows = db.Ledger.AsNoTracking().Where(e => e.Destination == destination)
-            .Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State });
+        var bulk = ResourcePlan.BulkResourceTypes.ToList();
+        var rows = db.Ledger.AsNoTracking().Where(e => e.Destination == destination && !bulk.Contains(e.ResourceType));
 
-        // Read raw: every entry of the destination is read at the start of every sync, and EF's materialization of
-        // these rows took more than half of the load (BENCHMARKS.md, no-change resync).
-        var entries = rows.ReadAsync(db, static Func<DbDataReader, (string Type, string BusinessId, LedgerSnapshotEntry Entry)> (r) =>
+        // Read raw: these entries are read at the start of every sync, and EF's materialization of ledger rows took
+        // more than half of the load (BENCHMARKS.md, no-change resync).
+        var held = new List<(string Type, string BusinessId, LedgerSnapshotEntry Entry)>();
+        await foreach (var row in ReadEntriesAsync(db, rows, ct))
         {
-            int id = r.GetOrdinal(nameof(LedgerEntry.Id)), type = r.GetOrdinal(nameof(LedgerEntry.ResourceType)), businessId = r.GetOrdinal(nameof(LedgerEntry.BusinessId)),
-                hash = r.GetOrdinal(nameof(LedgerEntry.ContentHash)), serverId = r.GetOrdinal(nameof(LedgerEntry.ServerId)), state = r.GetOrdinal(nameof(LedgerEntry.State));
-            return row => (row.GetString(type), row.GetString(businessId),
-                new LedgerSnapshotEntry(row.GetInt64(id), row.GetString(hash), row.StringOrNull(serverId), row.Enum<LedgerState>(state) == LedgerState.Delivered));
-        }, ct);
-        await foreach (var (type, businessId, entry) in entries)
+            held.Add(row);
+        }
+
+        var snapshot = new LedgerSnapshot(destination, (keys, token) => ReadAsync(destination, keys, token), WindowCapacity)
+        {
+            WasEmpty = held.Count == 0 && !await db.Ledger.AnyAsync(e => e.Destination == destination, ct),
+        };
+        foreach (var (type, businessId, entry) in held)
         {
             snapshot.Set(type, businessId, entry);
         }
@@ -37,25 +50,54 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         return snapshot;
     }
 
+    /// <summary>The entries the destination's ledger holds of <paramref name="keys"/> (absent ones left out), a few hundred keys a query.</summary>
+    private async Task<List<(ResourceKey Key, LedgerSnapshotEntry Entry)>> ReadAsync(string destination, IReadOnlyList<ResourceKey> keys, CancellationToken ct)
+    {
+        var found = new List<(ResourceKey, LedgerSnapshotEntry)>(keys.Count);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        foreach (var ofType in keys.GroupBy(k => k.ResourceType, StringComparer.Ordinal))
+        {
+            var type = ofType.Key;
+            foreach (var chunk in ofType.Select(k => k.BusinessId).Chunk(KeysPerQuery))
+            {
+                var rows = db.Ledger.AsNoTracking().Where(e => e.Destination == destination && e.ResourceType == type && chunk.Contains(e.BusinessId));
+                await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, rows, ct))
+                {
+                    found.Add((new ResourceKey(type, businessId), entry));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static IAsyncEnumerable<(string Type, string BusinessId, LedgerSnapshotEntry Entry)> ReadEntriesAsync(MndFhirDbContext db, IQueryable<LedgerEntry> entries, CancellationToken ct) =>
+        entries.Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State }).ReadAsync(db, static Func<DbDataReader, (string Type, string BusinessId, LedgerSnapshotEntry Entry)> (r) =>
+        {
+            int id = r.GetOrdinal(nameof(LedgerEntry.Id)), type = r.GetOrdinal(nameof(LedgerEntry.ResourceType)), businessId = r.GetOrdinal(nameof(LedgerEntry.BusinessId)),
+                hash = r.GetOrdinal(nameof(LedgerEntry.ContentHash)), serverId = r.GetOrdinal(nameof(LedgerEntry.ServerId)), state = r.GetOrdinal(nameof(LedgerEntry.State));
+            return row => (row.GetString(type), row.GetString(businessId),
+                new LedgerSnapshotEntry(row.GetInt64(id), row.GetString(hash), row.StringOrNull(serverId), row.Enum<LedgerState>(state) == LedgerState.Delivered));
+        }, ct);
+
     /// <summary>
     /// Forgets what the destination no longer holds (deleted there, or never confirmed): the next sync treats these
     /// resources as new, should they come back into the destination's scope.
     /// </summary>
-    public async Task ForgetAsync(LedgerSnapshot snapshot, IReadOnlyList<ResourceKey> keys, CancellationToken ct)
+    public async Task ForgetAsync(LedgerSnapshot snapshot, IReadOnlyList<(ResourceKey Key, long Id)> entries, CancellationToken ct)
     {
-        var ids = keys.Select(k => snapshot[k]?.Id).OfType<long>().ToList();
-        if (ids.Count == 0)
+        if (entries.Count == 0)
         {
             return;
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
-        foreach (var chunk in ids.Chunk(500))
+        foreach (var chunk in entries.Select(e => e.Id).Chunk(KeysPerQuery))
         {
             await db.Ledger.Where(e => chunk.Contains(e.Id)).ExecuteDeleteAsync(ct);
         }
 
-        foreach (var key in keys)
+        foreach (var (key, _) in entries)
         {
             snapshot.Remove(key);
         }
@@ -67,15 +109,27 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         var now = clock.GetUtcNow();
         var items = batch.ToDictionary(i => i.Mapped.Key);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var heldBefore = results.Select(r => snapshot[r.Key]).ToList();
-        var ids = heldBefore.Select(h => h?.Id).OfType<long>().ToList();
-        var existing = await db.Ledger.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+
+        // The entries these resources already have, read by key: what was judged new had none, and nothing else writes
+        // this destination's entries while the sync holds its lease.
+        var existing = new Dictionary<ResourceKey, LedgerEntry>();
+        foreach (var ofType in results.Select(r => r.Key).Where(k => items[k].Kind != ChangeKind.New).GroupBy(k => k.ResourceType, StringComparer.Ordinal))
+        {
+            var type = ofType.Key;
+            foreach (var chunk in ofType.Select(k => k.BusinessId).Chunk(KeysPerQuery))
+            {
+                await foreach (var e in db.Ledger.Where(e => e.Destination == snapshot.Destination && e.ResourceType == type && chunk.Contains(e.BusinessId)).AsAsyncEnumerable().WithCancellation(ct))
+                {
+                    existing[new ResourceKey(e.ResourceType, e.BusinessId)] = e;
+                }
+            }
+        }
+
         var written = new Dictionary<ResourceKey, LedgerEntry>(results.Count);
-        foreach (var (result, held) in results.Zip(heldBefore))
+        foreach (var result in results)
         {
             var item = items[result.Key];
-            var entry = held is { } h && existing.TryGetValue(h.Id, out var e) ? e : null;
-            if (entry is null)
+            if (!existing.TryGetValue(result.Key, out var entry))
             {
                 entry = new LedgerEntry
                 {

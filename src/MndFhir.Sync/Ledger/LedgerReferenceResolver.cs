@@ -18,4 +18,6 @@ public sealed class LedgerReferenceResolver(LedgerSnapshot ledger, ClinicIdentit
                 Identifier = new Identifier(identity.SystemFor(target.ResourceType), target.BusinessId),
             }
             : null;
+
+    public ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) => new(ledger.FetchAsync(targets, ct));
 }

@@ -36,13 +36,13 @@ public sealed class SyncPreview(IDbContextFactory<MndFhirDbContext> contexts, Re
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        foreach (var (_, key) in await withdrawals.RetiredPseudonymsAsync(db, destination, snapshot, ct))
+        foreach (var (_, key, _) in await withdrawals.RetiredPseudonymsAsync(db, destination, snapshot, ct))
         {
             yield return (key, "delete (retired pseudonym key)");
         }
 
         var report = destination.OnConsentWithdrawn == ConsentWithdrawnPolicy.Report;
-        foreach (var (_, key) in await withdrawals.ConsentWithdrawnAsync(db, destination, snapshot, ct))
+        foreach (var (_, key, _) in await withdrawals.ConsentWithdrawnAsync(db, destination, snapshot, ct))
         {
             yield return (key, report ? "report (consent withdrawn; kept by OnConsentWithdrawn: Report)" : "delete (consent withdrawn)");
         }

@@ -81,7 +81,7 @@ public sealed class SyncRunner(
     private async Task SyncAsync(DestinationOptions destination, SyncRun run, SyncLease lease, SyncRunSummary summary, CancellationToken ct)
     {
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        if (snapshot.Count == 0)
+        if (snapshot.WasEmpty)
         {
             // A first sync of this destination: its shapes are likely new to this process, so the Firely validators are
             // built while the run starts, not in front of its first batch.
@@ -101,7 +101,6 @@ public sealed class SyncRunner(
         using var recording = new SemaphoreSlim(1, 1);
         var stage = $"sync {destination.Name}";
         var total = await plan.CountAsync(records, ct);
-        snapshot.EnsureCapacity((int)Math.Min(int.MaxValue / 2, Math.Max(total, snapshot.Count)));
         foreach (var tier in ResourcePlan.Tiers)
         {
             // A pipeline per tier: the planner maps, hashes and validates the next batches while the sender sends and

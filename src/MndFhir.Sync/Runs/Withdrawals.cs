@@ -21,32 +21,33 @@ namespace MndFhir.Sync.Runs;
 public sealed class Withdrawals(ResourcePlan plan, DeliveryLedger ledger, DestinationIdentities identities, ILogger<Withdrawals> logger)
 {
     /// <summary>What the destination holds of patients without registry consent (empty for destinations that do not ask for it).</summary>
-    public async Task<List<(ResourceTier Tier, ResourceKey Key)>> ConsentWithdrawnAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
+    public async Task<List<(ResourceTier Tier, ResourceKey Key, LedgerSnapshotEntry Entry)>> ConsentWithdrawnAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
         destination.RequiresRegistryConsent
             ? await HeldAsync(db, new RecordScope { NonConsentingOnly = true }, identities.TargetFor(destination), identities.For(destination), snapshot, ct)
             : [];
 
     /// <summary>What the destination holds under the previous pseudonym key (empty unless a rotation is configured).</summary>
-    public async Task<List<(ResourceTier Tier, ResourceKey Key)>> RetiredPseudonymsAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
+    public async Task<List<(ResourceTier Tier, ResourceKey Key, LedgerSnapshotEntry Entry)>> RetiredPseudonymsAsync(MndFhirDbContext db, DestinationOptions destination, LedgerSnapshot snapshot, CancellationToken ct) =>
         identities.PreviousTargetFor(destination) is { } previous
             ? await HeldAsync(db, RecordScope.Everything, previous, identities.For(destination), snapshot, ct)
             : [];
 
     /// <summary>Deletes <paramref name="held"/> at the destination (last tier first) and forgets what it confirmed; returns how many went.</summary>
     public async Task<(int Deleted, int Failed)> DeleteAsync(
-        IReadOnlyList<(ResourceTier Tier, ResourceKey Key)> held, IDestinationWriter writer, LedgerSnapshot snapshot, int batchSize, CancellationToken ct)
+        IReadOnlyList<(ResourceTier Tier, ResourceKey Key, LedgerSnapshotEntry Entry)> held, IDestinationWriter writer, LedgerSnapshot snapshot, int batchSize, CancellationToken ct)
     {
         var deleted = 0;
         var failed = 0;
 
         // Never confirmed by the destination (a failed first delivery): nothing to delete there, only the ledger forgets.
-        var unsent = held.Where(h => snapshot[h.Key]?.ServerId is null).Select(h => h.Key).ToList();
+        var unsent = held.Where(h => h.Entry.ServerId is null).Select(h => (h.Key, h.Entry.Id)).ToList();
         await ledger.ForgetAsync(snapshot, unsent, ct);
-        var onDestination = held.Where(h => snapshot[h.Key]?.ServerId is not null).OrderByDescending(h => h.Tier).Select(h => new Withdrawal(h.Key, snapshot[h.Key]!.Value.ServerId!)).ToList();
+        var onDestination = held.Where(h => h.Entry.ServerId is not null).OrderByDescending(h => h.Tier).ToList();
         foreach (var chunk in onDestination.Chunk(batchSize))
         {
-            var results = await writer.DeleteAsync(chunk, ct);
-            var gone = results.Where(r => r.Accepted).Select(r => r.Key).ToList();
+            var results = await writer.DeleteAsync(chunk.Select(h => new Withdrawal(h.Key, h.Entry.ServerId!)).ToList(), ct);
+            var ids = chunk.ToDictionary(h => h.Key, h => h.Entry.Id);
+            var gone = results.Where(r => r.Accepted).Select(r => (r.Key, ids[r.Key])).ToList();
             await ledger.ForgetAsync(snapshot, gone, ct);
             deleted += gone.Count;
             failed += results.Count - gone.Count;
@@ -60,16 +61,22 @@ public sealed class Withdrawals(ResourcePlan plan, DeliveryLedger ledger, Destin
         return (deleted, failed);
     }
 
-    private async Task<List<(ResourceTier Tier, ResourceKey Key)>> HeldAsync(
+    private async Task<List<(ResourceTier Tier, ResourceKey Key, LedgerSnapshotEntry Entry)>> HeldAsync(
         MndFhirDbContext db, RecordScope scope, PlanTarget target, ClinicIdentity identity, LedgerSnapshot snapshot, CancellationToken ct)
     {
-        var held = new List<(ResourceTier, ResourceKey)>();
+        var held = new List<(ResourceTier, ResourceKey, LedgerSnapshotEntry)>();
         var source = new DatabaseRecordSource(db, scope);
-        await foreach (var planned in plan.AllAsync(source, new ConditionalReferenceResolver(identity), target, ct))
+
+        // The planned keys are looked up in the ledger a window at a time (a key rotation plans every resource).
+        await foreach (var window in plan.AllAsync(source, new ConditionalReferenceResolver(identity), target, ct).Chunk(1024).WithCancellation(ct))
         {
-            if (snapshot[planned.Key] is not null)
+            await snapshot.FetchAsync(window.Select(p => p.Key), ct);
+            foreach (var planned in window)
             {
-                held.Add((planned.Tier, planned.Key));
+                if (snapshot[planned.Key] is { } entry)
+                {
+                    held.Add((planned.Tier, planned.Key, entry));
+                }
             }
         }
 

@@ -171,17 +171,34 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         await using var check = await Contexts().CreateDbContextAsync();
         var stored = await check.Ledger.AsNoTracking().Where(e => e.Destination == "files").ToListAsync();
         Assert.Equal(5, stored.Count); // P-2, its Condition and A-2 delivered; P-1 failed; A-9
-        Assert.Equal(stored.Count, snapshot.Count);
+
+        // Patients and conditions are held from the start; Observations are read when announced, or else one at a time.
+        Assert.Equal(3, snapshot.Count);
+        Assert.False(snapshot.WasEmpty);
+        Assert.Equal(0, snapshot.WindowCount);
+        await snapshot.FetchAsync(stored.Select(e => new ResourceKey(e.ResourceType, e.BusinessId)).Append(new ResourceKey("Observation", "A-1")), CancellationToken.None);
+        Assert.Equal(3, snapshot.WindowCount); // and A-1 (absent)
         foreach (var e in stored)
         {
             Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
         }
+
+        Assert.Equal(0, snapshot.Misses);
 
         Assert.Contains(stored, e => e is { BusinessId: "P-1", State: LedgerState.Failed });
         Assert.Equal("server-17", snapshot[new ResourceKey("Observation", "A-2")]?.ServerId);
         Assert.Null(snapshot[new ResourceKey("Observation", "A-1")]); // blocked behind P-1: never sent
         Assert.True(snapshot[new ResourceKey("Observation", "A-2")]?.Delivered);
         Assert.False(snapshot[new ResourceKey("Observation", "A-9")]?.Delivered);
+        Assert.Equal(0, snapshot.Misses);
+
+        // An Observation nobody announced is read on its own, and the answer is the same.
+        var unannounced = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        Assert.Equal("server-17", unannounced[new ResourceKey("Observation", "A-2")]?.ServerId);
+        Assert.Null(unannounced[new ResourceKey("Observation", "A-1")]);
+        Assert.Null(unannounced[new ResourceKey("Observation", "A-1")]);
+        Assert.Equal(2, unannounced.Misses);
+        Assert.True((await _services.GetRequiredService<DeliveryLedger>().LoadAsync("nowhere", CancellationToken.None)).WasEmpty);
     }
 
     [Fact]

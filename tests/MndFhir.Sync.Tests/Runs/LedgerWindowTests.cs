@@ -1,0 +1,143 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Planning;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Intake;
+using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Pseudonymisation;
+using MndFhir.Sync.Records;
+using MndFhir.Sync.Runs;
+
+namespace MndFhir.Sync.Tests.Runs;
+
+/// <summary>
+/// A sync compares with the ledger in windows, not with the whole ledger in memory (issue 12): with windows far smaller
+/// than the destination's Observations, a first sync, a resync without changes and a resync with one change judge
+/// every resource as a whole-ledger comparison would, panels and derived measures still find the Observations they
+/// refer to, and the planner holds at most two windows and never reads an entry one at a time.
+/// </summary>
+public sealed class LedgerWindowTests : IAsyncLifetime
+{
+    private const int Patients = 24;
+    private const int Capacity = 64;
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-window-" + Guid.NewGuid().ToString("N")[..12]);
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        // The samples' first patients, with every kind of record: treatments, assessments, panels, derived measures.
+        var export = Path.Combine(_folder, "export");
+        Directory.CreateDirectory(export);
+        var samples = Path.Combine(RepositoryPaths.Samples, "clinic-export");
+        var patients = File.ReadLines(Path.Combine(samples, "patients.csv")).Skip(1).Take(Patients).Select(l => l.Split(',')[0]).ToHashSet();
+        foreach (var (file, column) in new[] { ("patients.csv", 0), ("treatments.csv", 1), ("assessments.csv", 1) })
+        {
+            var lines = File.ReadLines(Path.Combine(samples, file)).ToList();
+            await File.WriteAllLinesAsync(Path.Combine(export, file), lines.Take(1).Concat(lines.Skip(1).Where(l => patients.Contains(l.Split(',')[column]))));
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
+            ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "test.db"),
+            ["Destinations:0:Name"] = "files",
+            ["Destinations:0:Kind"] = "NdjsonFolder",
+            ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, _folder);
+        services.AddTransient(sp => new DeliveryLedger(sp.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), TimeProvider.System) { WindowCapacity = Capacity });
+        _services = services.BuildServiceProvider();
+        await _services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        Assert.Equal(0, import.Rejected);
+    }
+
+    [Fact]
+    public async Task Syncs_judge_every_resource_against_a_ledger_read_in_windows_and_hold_at_most_two()
+    {
+        var first = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Null(first.Error);
+        Assert.Equal((0, 0, 0, 0), (first.Failed, first.Blocked, first.Invalid, first.Updated));
+        Assert.Equal(first.Considered, first.Created);
+
+        int observations, residents;
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            observations = await db.Ledger.CountAsync(e => e.ResourceType == "Observation" && e.State == LedgerState.Delivered);
+            residents = await db.Ledger.CountAsync(e => e.ResourceType != "Observation");
+            Assert.Equal(first.Created, observations + residents);
+            Assert.Equal(first.Created, await db.Ledger.CountAsync(e => e.State == LedgerState.Delivered));
+        }
+
+        // The windows the planner may hold (two, each of the capacity plus one read) are a small part of the ledger.
+        var bound = 2 * (Capacity + Math.Max(ChangeSetBuilder.JudgingWindow, ResourcePlan.ReferenceWindow));
+        Assert.True(observations > 2 * bound, $"{observations} Observations: too few for windows to move on");
+
+        var (kinds, held, misses) = await PlanAsync();
+        Assert.Equal(first.Created, kinds[ChangeKind.Unchanged]);
+        Assert.Single(kinds);
+        Assert.InRange(held, 1, bound);
+        Assert.Equal(0, misses);
+
+        var again = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Equal((first.Created, 0, 0, 0), (again.Unchanged, again.Created, again.Updated, again.Blocked));
+
+        // One ALSFRS-R item's value changes: it (and what is computed from its value, if anything) is updated, nothing else.
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            var item = await db.Assessments.Where(a => a.Code == "ALSFRSR_01" && a.Value == "4").OrderBy(a => a.AssessmentId).FirstAsync();
+            await db.Assessments.Where(a => a.AssessmentId == item.AssessmentId).ExecuteUpdateAsync(u => u.SetProperty(a => a.Value, "3"));
+        }
+
+        var changed = await PlanAsync();
+        Assert.InRange(changed.Kinds.GetValueOrDefault(ChangeKind.Changed), 1, 10);
+        Assert.Equal(first.Created - changed.Kinds[ChangeKind.Changed], changed.Kinds[ChangeKind.Unchanged]);
+        Assert.Equal(0, changed.Misses);
+
+        var update = await Runner().RunAsync("files", "test", CancellationToken.None);
+        Assert.Equal((changed.Kinds[ChangeKind.Changed], 0, 0, 0), (update.Updated, update.Created, update.Failed, update.Blocked));
+        Assert.Equal(first.Created, (await PlanAsync()).Kinds[ChangeKind.Unchanged]);
+        await using (var db = await Contexts().CreateDbContextAsync())
+        {
+            Assert.Equal(first.Created, await db.Ledger.CountAsync());
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>The change set as a sync plans it, with the most bulk entries its ledger held at once and how many it read one at a time.</summary>
+    private async Task<(Dictionary<ChangeKind, int> Kinds, int MostHeld, long Misses)> PlanAsync()
+    {
+        var destination = _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
+        var identities = _services.GetRequiredService<DestinationIdentities>();
+        var snapshot = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        await using var db = await Contexts().CreateDbContextAsync();
+        var changes = new ChangeSetBuilder(_services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot);
+        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
+        var kinds = new Dictionary<ChangeKind, int>();
+        var most = 0;
+        foreach (var tier in ResourcePlan.Tiers)
+        {
+            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
+            {
+                kinds[item.Kind] = kinds.GetValueOrDefault(item.Kind) + 1;
+                most = Math.Max(most, snapshot.WindowCount);
+            }
+        }
+
+        return (kinds, most, snapshot.Misses);
+    }
+
+    private SyncRunner Runner() => _services.GetRequiredService<SyncRunner>();
+
+    private IDbContextFactory<MndFhirDbContext> Contexts() => _services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+}
