@@ -13,10 +13,11 @@ public interface IReferenceResolver
     ResourceReference? Resolve(ResourceKey target);
 
     /// <summary>
-    /// Says which targets the next resources mapped will refer to, so a resolver that reads them from a store reads
-    /// them in one go rather than one at a time (<see cref="Planning.ResourcePlan"/> calls it before each window of
-    /// resources whose references point at <see cref="Planning.ResourcePlan.BulkResourceTypes"/>). A hint only:
-    /// <see cref="Resolve"/> must answer for any target, announced or not.
+    /// Told, one window ahead, the keys of a window of resources the plan is about to make and of those they refer to
+    /// (<see cref="Planning.ResourcePlan"/> makes the <see cref="Planning.ResourcePlan.BulkResourceTypes"/> in
+    /// windows); the plan maps the window once the returned task is done, and maps the window before it meanwhile. A
+    /// resolver that reads a store reads them in one go here. A hint only: <see cref="Resolve"/> must answer for any
+    /// target, announced or not.
     /// </summary>
-    ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) => ValueTask.CompletedTask;
+    System.Threading.Tasks.Task PrepareAsync(UpcomingKeys upcoming, CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }

@@ -21,13 +21,14 @@ public sealed class ResourcePlan(FhirMapper mapper)
 
     /// <summary>
     /// The types there is one of per measurement (a million in a registry backfill), as against one per patient or
-    /// treatment: a sync reads their ledger entries in windows as it plans them, never all at once; and before each
-    /// window of resources that refer to them (panels, derived measures) the plan tells the resolver which it will need.
+    /// treatment: the plan makes them in windows of <see cref="Window"/> records and tells the resolver, one window
+    /// ahead, every key of the types a window will make or refer to (<see cref="IReferenceResolver.PrepareAsync"/>),
+    /// so a sync reads their ledger entries a window at a time, while the window before is mapped, never all at once.
     /// </summary>
     public static IReadOnlySet<string> BulkResourceTypes { get; } = new HashSet<string>(["Observation"], StringComparer.Ordinal);
 
-    /// <summary>How many source records of a tier that refers to bulk resources are mapped per <see cref="IReferenceResolver.PrefetchAsync"/>.</summary>
-    public const int ReferenceWindow = 1024;
+    /// <summary>How many source records of a tier of bulk resources make one window (one <see cref="IReferenceResolver.PrepareAsync"/>).</summary>
+    public const int Window = 1024;
 
     public FhirMapper Mapper => mapper;
 
@@ -109,68 +110,66 @@ public sealed class ResourcePlan(FhirMapper mapper)
         }
     }
 
-    private async IAsyncEnumerable<PlannedResource> ObservationsAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var a in source.AssessmentsAsync(ct))
-        {
-            yield return new(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver));
-        }
-    }
+    private IAsyncEnumerable<PlannedResource> ObservationsAsync(IClinicRecordSource source, IReferenceResolver resolver, CancellationToken ct) =>
+        WindowsAsync(
+            source.AssessmentsAsync(ct).Chunk(Window),
+            window => new UpcomingKeys([.. window.Select(a => new ResourceKey("Observation", a.AssessmentId))], ReferredTo: []),
+            window => window.Select(a => new PlannedResource(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver))),
+            resolver,
+            ct);
 
     /// <summary>
-    /// Rows of one panel_id arrive together, so only one administration is held at a time; should one panel_id hold
-    /// items of two instruments, each instrument gets its own panel (its key has the panel code).
+    /// Rows of one panel_id arrive together, so administrations are held whole (a window of them at a time); should one
+    /// panel_id hold items of two instruments, each instrument gets its own panel (its key has the panel code).
     /// </summary>
-    private async IAsyncEnumerable<PlannedResource> PanelsAsync(IClinicRecordSource source, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
+    private IAsyncEnumerable<PlannedResource> PanelsAsync(IClinicRecordSource source, IReferenceResolver resolver, CancellationToken ct)
     {
         var panelOf = mapper.Rules.PanelOfMeasure;
-        if (panelOf.Count == 0)
-        {
-            yield break;
-        }
+        return panelOf.Count == 0
+            ? AsyncEnumerable.Empty<PlannedResource>()
+            : WindowsAsync(
+                AdministrationsAsync(source.PanelMembersAsync(panelOf.Keys.ToList(), ct), ct),
+                window => new UpcomingKeys(
+                    [.. window.SelectMany(members => members.Select(m => panelOf[m.Code]).Distinct().Select(panel => PanelMapper.Key(panel, members[0].PanelId!)))],
+                    [.. window.SelectMany(members => members).Select(m => new ResourceKey("Observation", m.AssessmentId))]),
+                window => window.SelectMany(members => Panels(members, resolver)),
+                resolver,
+                ct);
+    }
 
-        // Whole administrations are gathered until a window's worth of members is held; the resolver hears which
-        // members (Observations) they refer to, then they are mapped.
+    /// <summary>Whole administrations (the rows of one panel_id), a window's worth of rows at a time.</summary>
+    private static async IAsyncEnumerable<List<AssessmentRecord>[]> AdministrationsAsync(IAsyncEnumerable<AssessmentRecord> members, [EnumeratorCancellation] CancellationToken ct)
+    {
         var window = new List<List<AssessmentRecord>>();
-        var held = 0;
-        var members = new List<AssessmentRecord>();
-        await foreach (var a in source.PanelMembersAsync(panelOf.Keys.ToList(), ct))
+        var rows = 0;
+        var administration = new List<AssessmentRecord>();
+        await foreach (var a in members.WithCancellation(ct))
         {
-            if (members.Count > 0 && members[0].PanelId != a.PanelId)
+            if (administration.Count > 0 && administration[0].PanelId != a.PanelId)
             {
-                window.Add(members);
-                held += members.Count;
-                members = [];
-                if (held >= ReferenceWindow)
+                window.Add(administration);
+                rows += administration.Count;
+                administration = [];
+                if (rows >= Window)
                 {
-                    foreach (var panel in await PanelsAsync(window, resolver, ct))
-                    {
-                        yield return panel;
-                    }
-
+                    yield return [.. window];
                     window.Clear();
-                    held = 0;
+                    rows = 0;
                 }
             }
 
-            members.Add(a);
+            administration.Add(a);
         }
 
-        if (members.Count > 0)
+        if (administration.Count > 0)
         {
-            window.Add(members);
+            window.Add(administration);
         }
 
-        foreach (var panel in await PanelsAsync(window, resolver, ct))
+        if (window.Count > 0)
         {
-            yield return panel;
+            yield return [.. window];
         }
-    }
-
-    private async Task<List<PlannedResource>> PanelsAsync(List<List<AssessmentRecord>> administrations, IReferenceResolver resolver, CancellationToken ct)
-    {
-        await resolver.PrefetchAsync(administrations.SelectMany(m => m).Select(m => new ResourceKey("Observation", m.AssessmentId)).ToList(), ct);
-        return administrations.SelectMany(m => Panels(m, resolver)).ToList();
     }
 
     private IEnumerable<PlannedResource> Panels(List<AssessmentRecord> members, IReferenceResolver resolver) =>
@@ -188,13 +187,63 @@ public sealed class ResourcePlan(FhirMapper mapper)
         var onsets = await source.OnsetsAsync(ct);
         foreach (var rule in mapper.Rules.Derived.Values.OrderBy(d => d.Code, StringComparer.Ordinal))
         {
-            await foreach (var window in source.AssessmentsWithCodeAsync(rule.From, ct).Chunk(ReferenceWindow).WithCancellation(ct))
+            var derived = WindowsAsync(
+                source.AssessmentsWithCodeAsync(rule.From, ct).Chunk(Window),
+                window => new UpcomingKeys(
+                    [.. window.Select(a => DerivedMapper.Key(rule, a.AssessmentId))],
+                    [.. window.Select(a => new ResourceKey("Observation", a.AssessmentId))]),
+                window => window.Select(a => new PlannedResource(ResourceTier.Derived, ResourceKind.Derived, rule.Code, mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver))),
+                resolver,
+                ct);
+            await foreach (var resource in derived)
             {
-                await resolver.PrefetchAsync(window.Select(a => new ResourceKey("Observation", a.AssessmentId)).ToList(), ct);
-                foreach (var a in window)
+                yield return resource;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Maps a tier window by window, telling the resolver of each window's keys one window ahead: the resolver prepares
+    /// window N+1 (reads its ledger entries) while window N is mapped and judged. Two windows of records are held.
+    /// </summary>
+    private static async IAsyncEnumerable<PlannedResource> WindowsAsync<T>(
+        IAsyncEnumerable<T[]> windows, Func<T[], UpcomingKeys> keysOf, Func<T[], IEnumerable<PlannedResource>> map, IReferenceResolver resolver,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        (T[] Records, Task Prepared)? ahead = null;
+        try
+        {
+            await foreach (var window in windows.WithCancellation(ct))
+            {
+                var prepared = resolver.PrepareAsync(keysOf(window), ct);
+                if (ahead is var (records, ready))
                 {
-                    yield return new(ResourceTier.Derived, ResourceKind.Derived, rule.Code, mapper.MapDerived(rule, a, onsets.GetValueOrDefault(a.PatientId), resolver));
+                    await ready;
+                    foreach (var resource in map(records))
+                    {
+                        yield return resource;
+                    }
                 }
+
+                ahead = (window, prepared);
+            }
+
+            if (ahead is var (last, lastReady))
+            {
+                ahead = null;
+                await lastReady;
+                foreach (var resource in map(last))
+                {
+                    yield return resource;
+                }
+            }
+        }
+        finally
+        {
+            // Stopped early: the preparation under way is let finish, and what it throws observed.
+            if (ahead is var (_, pending))
+            {
+                _ = pending.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
         }
     }

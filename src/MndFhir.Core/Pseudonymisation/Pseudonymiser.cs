@@ -157,7 +157,7 @@ public sealed class Pseudonymiser
     {
         public ResourceReference? Resolve(ResourceKey target) => destination.Resolve(pseudonyms.Key(target));
 
-        public ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) =>
-            destination.PrefetchAsync(targets.Select(pseudonyms.Key).ToList(), ct);
+        public System.Threading.Tasks.Task PrepareAsync(UpcomingKeys upcoming, CancellationToken ct) =>
+            destination.PrepareAsync(new UpcomingKeys([.. upcoming.Made.Select(pseudonyms.Key)], [.. upcoming.ReferredTo.Select(pseudonyms.Key)]), ct);
     }
 }

@@ -12,39 +12,11 @@ namespace MndFhir.Sync.ChangeSets;
 /// </summary>
 public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource records, PlanTarget target, LedgerSnapshot ledger)
 {
-    /// <summary>How many resources of a bulk type are judged per read of their ledger entries.</summary>
-    public const int JudgingWindow = 512;
-
     public async IAsyncEnumerable<ChangeSetItem> TierAsync(ResourceTier tier, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
     {
-        // Resources of the bulk types wait until a window's worth is planned, and their entries are read in one go;
-        // the others' entries are held for the whole sync.
-        var window = new List<MappedResource>(JudgingWindow);
         await foreach (var planned in plan.TierAsync(records, tier, resolver, target, ct))
         {
-            if (!ResourcePlan.BulkResourceTypes.Contains(planned.Key.ResourceType))
-            {
-                yield return Judge(planned.Mapped);
-                continue;
-            }
-
-            window.Add(planned.Mapped);
-            if (window.Count == JudgingWindow)
-            {
-                await ledger.FetchAsync(window.Select(m => m.Key), ct);
-                foreach (var mapped in window)
-                {
-                    yield return Judge(mapped);
-                }
-
-                window.Clear();
-            }
-        }
-
-        await ledger.FetchAsync(window.Select(m => m.Key), ct);
-        foreach (var mapped in window)
-        {
-            yield return Judge(mapped);
+            yield return Judge(planned.Mapped);
         }
     }
 

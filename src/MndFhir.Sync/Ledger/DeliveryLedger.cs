@@ -14,8 +14,8 @@ namespace MndFhir.Sync.Ledger;
 /// </summary>
 public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts, TimeProvider clock)
 {
-    /// <summary>How many business ids one query of the ledger names (SQL Server takes at most 2,100 parameters).</summary>
-    private const int KeysPerQuery = 500;
+    /// <summary>How many keys one query of the ledger names, as one parameter (EF.Parameter: a JSON array or an array, not one parameter a key, so the SQL is the same for every query).</summary>
+    private const int KeysPerQuery = 1024;
 
     /// <summary>How many bulk entries a sync's window holds (<see cref="LedgerSnapshot"/>); smaller in tests, to prove windows move on.</summary>
     public int WindowCapacity { get; init; } = LedgerSnapshot.DefaultWindowCapacity;
@@ -38,7 +38,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             held.Add(row);
         }
 
-        var snapshot = new LedgerSnapshot(destination, (keys, token) => ReadAsync(destination, keys, token), WindowCapacity)
+        var snapshot = new LedgerSnapshot(destination, new KeyedReads(contexts, destination).ReadAsync, WindowCapacity)
         {
             WasEmpty = held.Count == 0 && !await db.Ledger.AnyAsync(e => e.Destination == destination, ct),
         };
@@ -50,25 +50,59 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         return snapshot;
     }
 
-    /// <summary>The entries the destination's ledger holds of <paramref name="keys"/> (absent ones left out), a few hundred keys a query.</summary>
-    private async Task<List<(ResourceKey Key, LedgerSnapshotEntry Entry)>> ReadAsync(string destination, IReadOnlyList<ResourceKey> keys, CancellationToken ct)
+    /// <summary>
+    /// Reads the entries of given keys of one destination's ledger for one snapshot. Keys planned together are mostly
+    /// neighbours (one patient's assessments, in id order), so their entries are first read as the range between the
+    /// least and the greatest key, on the unique index; keys the range did not give (absent, or outside it in the
+    /// database's collation) are then read by name. Where ranges give less than half of what is asked (keys in no
+    /// useful order, such as a registry's pseudonyms), the next windows are read by name alone.
+    /// </summary>
+    private sealed class KeyedReads(IDbContextFactory<MndFhirDbContext> contexts, string destination)
     {
-        var found = new List<(ResourceKey, LedgerSnapshotEntry)>(keys.Count);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        foreach (var ofType in keys.GroupBy(k => k.ResourceType, StringComparer.Ordinal))
+        private const int SmallestRange = 32;
+        private const int WindowsWithoutRanges = 8;
+        private int _skipRanges;
+
+        public async Task<List<(ResourceKey Key, LedgerSnapshotEntry Entry)>> ReadAsync(IReadOnlyList<ResourceKey> keys, CancellationToken ct)
         {
-            var type = ofType.Key;
-            foreach (var chunk in ofType.Select(k => k.BusinessId).Chunk(KeysPerQuery))
+            var found = new List<(ResourceKey, LedgerSnapshotEntry)>(keys.Count);
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            foreach (var ofType in keys.GroupBy(k => k.ResourceType, StringComparer.Ordinal))
             {
-                var rows = db.Ledger.AsNoTracking().Where(e => e.Destination == destination && e.ResourceType == type && chunk.Contains(e.BusinessId));
-                await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, rows, ct))
+                var type = ofType.Key;
+                var wanted = ofType.Select(k => k.BusinessId).ToHashSet(StringComparer.Ordinal);
+                if (wanted.Count >= SmallestRange && Interlocked.Decrement(ref _skipRanges) < 0)
                 {
-                    found.Add((new ResourceKey(type, businessId), entry));
+                    var asked = wanted.Count;
+                    var low = wanted.Min(StringComparer.Ordinal)!;
+                    var high = wanted.Max(StringComparer.Ordinal)!;
+                    var range = db.Ledger.AsNoTracking()
+                        .Where(e => e.Destination == destination && e.ResourceType == type && e.BusinessId.CompareTo(low) >= 0 && e.BusinessId.CompareTo(high) <= 0)
+                        .OrderBy(e => e.BusinessId)
+                        .Take(2 * asked);
+                    await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, range, ct))
+                    {
+                        if (wanted.Remove(businessId))
+                        {
+                            found.Add((new ResourceKey(type, businessId), entry));
+                        }
+                    }
+
+                    Volatile.Write(ref _skipRanges, 2 * (asked - wanted.Count) < asked ? WindowsWithoutRanges : 0);
+                }
+
+                foreach (var chunk in wanted.Chunk(KeysPerQuery))
+                {
+                    var named = db.Ledger.AsNoTracking().Where(e => e.Destination == destination && e.ResourceType == type && EF.Parameter(chunk).Contains(e.BusinessId));
+                    await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, named, ct))
+                    {
+                        found.Add((new ResourceKey(type, businessId), entry));
+                    }
                 }
             }
-        }
 
-        return found;
+            return found;
+        }
     }
 
     private static IAsyncEnumerable<(string Type, string BusinessId, LedgerSnapshotEntry Entry)> ReadEntriesAsync(MndFhirDbContext db, IQueryable<LedgerEntry> entries, CancellationToken ct) =>
@@ -94,7 +128,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(ct);
         foreach (var chunk in entries.Select(e => e.Id).Chunk(KeysPerQuery))
         {
-            await db.Ledger.Where(e => chunk.Contains(e.Id)).ExecuteDeleteAsync(ct);
+            await db.Ledger.Where(e => EF.Parameter(chunk).Contains(e.Id)).ExecuteDeleteAsync(ct);
         }
 
         foreach (var (key, _) in entries)
@@ -118,7 +152,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             var type = ofType.Key;
             foreach (var chunk in ofType.Select(k => k.BusinessId).Chunk(KeysPerQuery))
             {
-                await foreach (var e in db.Ledger.Where(e => e.Destination == snapshot.Destination && e.ResourceType == type && chunk.Contains(e.BusinessId)).AsAsyncEnumerable().WithCancellation(ct))
+                await foreach (var e in db.Ledger.Where(e => e.Destination == snapshot.Destination && e.ResourceType == type && EF.Parameter(chunk).Contains(e.BusinessId)).AsAsyncEnumerable().WithCancellation(ct))
                 {
                     existing[new ResourceKey(e.ResourceType, e.BusinessId)] = e;
                 }

@@ -19,5 +19,6 @@ public sealed class LedgerReferenceResolver(LedgerSnapshot ledger, ClinicIdentit
             }
             : null;
 
-    public ValueTask PrefetchAsync(IReadOnlyCollection<ResourceKey> targets, CancellationToken ct) => new(ledger.FetchAsync(targets, ct));
+    /// <summary>On a pool thread, so the window before is mapped meanwhile: SQLite's provider reads synchronously, even when asked to read asynchronously.</summary>
+    public System.Threading.Tasks.Task PrepareAsync(UpcomingKeys upcoming, CancellationToken ct) => System.Threading.Tasks.Task.Run(() => ledger.FetchAsync(upcoming, ct), ct);
 }

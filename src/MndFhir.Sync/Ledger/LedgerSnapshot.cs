@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using MndFhir.Identity;
+using MndFhir.Mapping;
 using MndFhir.Planning;
 
 namespace MndFhir.Sync.Ledger;
@@ -11,8 +12,8 @@ namespace MndFhir.Sync.Ledger;
 /// whatever the number of measurements: entries of the types there is one of per patient or treatment (Patient,
 /// Condition, Procedure: what later tiers refer to) are held for the whole sync; entries of the
 /// <see cref="ResourcePlan.BulkResourceTypes"/> (Observations, one per measurement) are read from the ledger in
-/// windows, for the keys the planner is about to judge or refer to (<see cref="FetchAsync"/>), and let go two windows
-/// later. A bulk key read without being announced is read on its own (<see cref="Misses"/>): slower, never wrong.
+/// windows, for the keys the planner is about to judge or refer to (<see cref="FetchAsync(UpcomingKeys, CancellationToken)"/>),
+/// and let go two windows later. A bulk key read without being announced is read on its own (<see cref="Misses"/>): slower, never wrong.
 /// Each key is held as 128 bits of a hash of its type and business id, not as strings, and a server id equal to the
 /// business id (a file destination's ids) is not held twice (about 70 bytes an entry). Updated as the server confirms
 /// deliveries, so later tiers resolve references to resources sent moments ago. Safe for the pipeline's two sides: the
@@ -113,20 +114,26 @@ public sealed class LedgerSnapshot
     /// Reads the entries of the bulk keys among <paramref name="keys"/> not held yet, in one go; keys of the types held
     /// for the whole sync are left alone.
     /// </summary>
-    public async Task FetchAsync(IEnumerable<ResourceKey> keys, CancellationToken ct)
+    public Task FetchAsync(IEnumerable<ResourceKey> keys, CancellationToken ct) => FetchAsync([], keys, ct);
+
+    /// <summary>
+    /// Reads the entries of a window the planner is about to judge (<see cref="UpcomingKeys.Made"/>) and refer to, in
+    /// one go. On a first sync (<see cref="WasEmpty"/>) what is about to be judged has no entry yet, and is not read.
+    /// </summary>
+    public Task FetchAsync(UpcomingKeys upcoming, CancellationToken ct) => FetchAsync(upcoming.Made, upcoming.ReferredTo, ct);
+
+    private async Task FetchAsync(IEnumerable<ResourceKey> made, IEnumerable<ResourceKey> referredTo, CancellationToken ct)
     {
         if (_read is null)
         {
             return;
         }
 
-        // The keys announced are held in the current window (those held in the window before are moved into it), so
-        // none is let go before the caller has read it.
         var wanted = new Dictionary<Key, ResourceKey>();
         lock (_lock)
         {
             MoveOnIfFull();
-            foreach (var key in keys)
+            foreach (var key in WasEmpty ? referredTo : made.Concat(referredTo))
             {
                 if (!IsBulk(key.ResourceType) || KeyOf(key.ResourceType, key.BusinessId) is var k && _window.ContainsKey(k))
                 {
@@ -140,6 +147,17 @@ public sealed class LedgerSnapshot
                 else
                 {
                     wanted.TryAdd(k, key);
+                }
+            }
+
+            if (WasEmpty)
+            {
+                foreach (var key in made)
+                {
+                    if (IsBulk(key.ResourceType))
+                    {
+                        Hold(KeyOf(key.ResourceType, key.BusinessId), null);
+                    }
                 }
             }
         }

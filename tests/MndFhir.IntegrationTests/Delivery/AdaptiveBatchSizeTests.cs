@@ -24,12 +24,18 @@ public sealed class AdaptiveBatchSizeTests(FhirTestServer server) : IClassFixtur
         // is answered. The batch took seconds in all, the answer itself a fraction of one.
         var faults = new[] { FaultKind.Timeout, FaultKind.DropConnection, FaultKind.ServerError };
         await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, n => n <= faults.Length ? faults[n - 1] : FaultKind.None, TimeSpan.FromSeconds(3));
-        var (sizes, results) = await SendAsync(proxy);
+        var (sizes, results, elapsed) = await SendAsync(proxy);
 
         Assert.Equal(faults.Length + 1, proxy.Requests);
         Assert.All(faults, f => Assert.Equal(1, proxy.Injected.GetValueOrDefault(f)));
         Assert.All(results, r => Assert.True(r.Accepted));
-        Assert.Equal(Configured, sizes.Current);
+
+        // Judged by the whole batch (a timeout, the retries' waits and the answer: over 2 s), the next batch would be a
+        // few resources; judged by the answered attempt, it stays as configured, or near it where a loaded machine
+        // slowed the server's answer itself.
+        var byWholeBatch = (int)Math.Clamp(500 / (elapsed.TotalMilliseconds / Configured), 1, Configured);
+        Assert.True(elapsed > TimeSpan.FromSeconds(2), $"the batch took {elapsed}: the timeout did not happen");
+        Assert.True(sizes.Current > 2 * byWholeBatch, $"next batch {sizes.Current}, as the whole batch's {elapsed} would make it: {byWholeBatch}");
     }
 
     [Fact]
@@ -37,14 +43,14 @@ public sealed class AdaptiveBatchSizeTests(FhirTestServer server) : IClassFixtur
     {
         // Answered after 1.5 s, three times the aim of a quarter of the 2 s timeout: the next batches are a third the size.
         await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => FaultKind.SlowAnswer, TimeSpan.FromSeconds(1.5));
-        var (sizes, results) = await SendAsync(proxy);
+        var (sizes, results, _) = await SendAsync(proxy);
 
         Assert.Equal(1, proxy.Requests);
         Assert.All(results, r => Assert.True(r.Accepted));
         Assert.InRange(sizes.Current, 1, Configured / 3);
     }
 
-    private static async Task<(AdaptiveBatchSize Sizes, IReadOnlyList<DeliveryResult> Results)> SendAsync(FaultProxy proxy)
+    private static async Task<(AdaptiveBatchSize Sizes, IReadOnlyList<DeliveryResult> Results, TimeSpan Elapsed)> SendAsync(FaultProxy proxy)
     {
         var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
         await using var destination = FhirDestination.At(proxy.BaseUrl, identity, BundleMode.Transaction, new Dictionary<string, string?>
@@ -58,8 +64,9 @@ public sealed class AdaptiveBatchSizeTests(FhirTestServer server) : IClassFixtur
         writer.ReportAnswerTimes(sizes);
         var batch = Enumerable.Range(1, Configured).Select(i => Item(identity, $"P-{i}")).ToList();
 
+        var timer = System.Diagnostics.Stopwatch.StartNew();
         var results = await writer.SendAsync(batch, CancellationToken.None);
-        return (sizes, results);
+        return (sizes, results, timer.Elapsed);
     }
 
     private static ChangeSetItem Item(ClinicIdentity identity, string id)

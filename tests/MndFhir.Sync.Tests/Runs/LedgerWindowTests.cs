@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
+using MndFhir.Identity;
 using MndFhir.Planning;
 using MndFhir.Sync.ChangeSets;
 using MndFhir.Sync.Configuration;
@@ -14,14 +15,14 @@ using MndFhir.Sync.Runs;
 namespace MndFhir.Sync.Tests.Runs;
 
 /// <summary>
-/// A sync compares with the ledger in windows, not with the whole ledger in memory (issue 12): with windows far smaller
+/// A sync compares with the ledger in windows, not with the whole ledger in memory (issue 12): with windows smaller
 /// than the destination's Observations, a first sync, a resync without changes and a resync with one change judge
 /// every resource as a whole-ledger comparison would, panels and derived measures still find the Observations they
 /// refer to, and the planner holds at most two windows and never reads an entry one at a time.
 /// </summary>
 public sealed class LedgerWindowTests : IAsyncLifetime
 {
-    private const int Patients = 24;
+    private const int Patients = 30;
     private const int Capacity = 64;
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-window-" + Guid.NewGuid().ToString("N")[..12]);
@@ -73,9 +74,10 @@ public sealed class LedgerWindowTests : IAsyncLifetime
             Assert.Equal(first.Created, await db.Ledger.CountAsync(e => e.State == LedgerState.Delivered));
         }
 
-        // The windows the planner may hold (two, each of the capacity plus one read) are a small part of the ledger.
-        var bound = 2 * (Capacity + Math.Max(ChangeSetBuilder.JudgingWindow, ResourcePlan.ReferenceWindow));
-        Assert.True(observations > 2 * bound, $"{observations} Observations: too few for windows to move on");
+        // The windows the planner may hold (two, each of the capacity plus one read: a window of records' own keys and
+        // the keys they refer to) are a part of the ledger only.
+        var bound = 2 * (Capacity + (2 * ResourcePlan.Window));
+        Assert.True(observations > bound, $"{observations} Observations: too few for windows to move on");
 
         var (kinds, held, misses) = await PlanAsync();
         Assert.Equal(first.Created, kinds[ChangeKind.Unchanged]);
@@ -105,6 +107,30 @@ public sealed class LedgerWindowTests : IAsyncLifetime
         {
             Assert.Equal(first.Created, await db.Ledger.CountAsync());
         }
+    }
+
+    [Fact]
+    public async Task Keys_in_no_useful_order_are_found_by_name_where_their_range_holds_too_many_others()
+    {
+        await Runner().RunAsync("files", "test", CancellationToken.None);
+        await using var db = await Contexts().CreateDbContextAsync();
+        var stored = await db.Ledger.AsNoTracking().Where(e => e.ResourceType == "Observation").OrderBy(e => e.Id).ToListAsync();
+
+        // Every 50th Observation: their range holds about fifty times as many entries as the keys asked, more than a
+        // range read takes; and keys the ledger does not hold.
+        var asked = stored.Where((_, i) => i % 50 == 0).ToList();
+        Assert.True(asked.Count >= 64, $"{asked.Count} keys asked: too few for a range read");
+        var absent = Enumerable.Range(0, 5).Select(i => new ResourceKey("Observation", $"A-absent-{i}")).ToList();
+        var snapshot = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        await snapshot.FetchAsync(asked.Select(e => new ResourceKey(e.ResourceType, e.BusinessId)).Concat(absent), CancellationToken.None);
+
+        foreach (var e in asked)
+        {
+            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
+        }
+
+        Assert.All(absent, key => Assert.Null(snapshot[key]));
+        Assert.Equal(0, snapshot.Misses);
     }
 
     public async Task DisposeAsync()
