@@ -126,6 +126,55 @@ internal static class DatabaseBehaviour
         await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
     }
 
+    public static async Task Ledger_entries_inserted_raw_are_what_ef_reads_with_their_keys_set(DatabaseProvider provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        var at = new DateTimeOffset(2026, 11, 27, 13, 14, 15, 678, TimeSpan.Zero);
+        await using (var db = await database.Contexts.CreateDbContextAsync())
+        {
+            // One entry written by EF first, so the raw keys do not start where a fresh table's would.
+            db.Ledger.Add(Entry("hospital"));
+            await db.SaveChangesAsync();
+        }
+
+        // 37 entries: two full statements and a short one; every column set on some, the nullable ones null on others.
+        var entries = Enumerable.Range(1, 37).Select(i => new LedgerEntry
+        {
+            Destination = "registry",
+            ResourceType = i % 2 == 0 ? "Observation" : "Patient",
+            BusinessId = $"B-{i}",
+            RecordId = i % 3 == 0 ? null : $"R-{i}",
+            ContentHash = $"x3:{i:x32}",
+            ServerId = i % 4 == 0 ? null : $"srv-{i}",
+            ServerVersion = i % 5 == 0 ? null : "1",
+            State = i % 7 == 0 ? LedgerState.Failed : LedgerState.Delivered,
+            Attempts = i % 7 == 0 ? 2 : 0,
+            LastError = i % 7 == 0 ? "{\"resourceType\":\"OperationOutcome\"}" : null,
+            LastStatus = i % 7 == 0 ? 422 : null,
+            FirstDeliveredAt = i % 7 == 0 ? null : at.AddSeconds(i),
+            UpdatedAt = at.AddMinutes(i),
+        }).ToList();
+        await using (var db = await database.Contexts.CreateDbContextAsync())
+        {
+            Assert.True(RawInserts.Supports(db));
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await RawInserts.InsertAsync(db, entries, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        await using var check = await database.Contexts.CreateDbContextAsync();
+        var stored = await check.Ledger.AsNoTracking().Where(e => e.Destination == "registry").ToDictionaryAsync(e => e.Id);
+        Assert.Equal(entries.Count, stored.Count);
+        foreach (var entry in entries)
+        {
+            var read = stored[entry.Id];
+            foreach (var property in typeof(LedgerEntry).GetProperties())
+            {
+                Assert.Equal(property.GetValue(entry), property.GetValue(read));
+            }
+        }
+    }
+
     public static async Task A_lease_is_held_by_one_holder_until_it_expires_or_is_released(DatabaseProvider provider)
     {
         await using var database = await TestDatabase.CreateAsync(provider);

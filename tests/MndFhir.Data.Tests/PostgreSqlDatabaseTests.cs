@@ -16,6 +16,10 @@ public sealed class PostgreSqlDatabaseTests
         DatabaseBehaviour.The_ledger_holds_one_entry_per_destination_and_resource(DatabaseProvider.PostgreSql);
 
     [PostgresFact]
+    public Task Ledger_entries_inserted_raw_are_what_ef_reads_with_their_keys_set() =>
+        DatabaseBehaviour.Ledger_entries_inserted_raw_are_what_ef_reads_with_their_keys_set(DatabaseProvider.PostgreSql);
+
+    [PostgresFact]
     public Task A_lease_is_held_by_one_holder_until_it_expires_or_is_released() =>
         DatabaseBehaviour.A_lease_is_held_by_one_holder_until_it_expires_or_is_released(DatabaseProvider.PostgreSql);
 }

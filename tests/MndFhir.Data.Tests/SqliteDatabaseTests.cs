@@ -15,6 +15,10 @@ public sealed class SqliteDatabaseTests
         DatabaseBehaviour.The_ledger_holds_one_entry_per_destination_and_resource(DatabaseProvider.Sqlite);
 
     [Fact]
+    public Task Ledger_entries_inserted_raw_are_what_ef_reads_with_their_keys_set() =>
+        DatabaseBehaviour.Ledger_entries_inserted_raw_are_what_ef_reads_with_their_keys_set(DatabaseProvider.Sqlite);
+
+    [Fact]
     public Task A_lease_is_held_by_one_holder_until_it_expires_or_is_released() =>
         DatabaseBehaviour.A_lease_is_held_by_one_holder_until_it_expires_or_is_released(DatabaseProvider.Sqlite);
 }

@@ -160,6 +160,8 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         }
 
         var written = new Dictionary<ResourceKey, LedgerEntry>(results.Count);
+        var raw = RawInserts.Supports(db);
+        var inserted = new List<LedgerEntry>();
         foreach (var result in results)
         {
             var item = items[result.Key];
@@ -172,7 +174,14 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
                     BusinessId = result.Key.BusinessId,
                     ContentHash = string.Empty,
                 };
-                db.Ledger.Add(entry);
+                if (raw)
+                {
+                    inserted.Add(entry);
+                }
+                else
+                {
+                    db.Ledger.Add(entry);
+                }
             }
 
             written[result.Key] = entry;
@@ -200,7 +209,20 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             }
         }
 
-        await db.SaveChangesAsync(ct);
+        if (raw)
+        {
+            // New entries (every entry of a first sync) are inserted without EF's change tracker, in the transaction
+            // that saves the updated ones.
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await RawInserts.InsertAsync(db, inserted, ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        else
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
         foreach (var (key, entry) in written)
         {
             snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.State == LedgerState.Delivered));
