@@ -10,15 +10,14 @@ namespace MndFhir.Data;
 
 /// <summary>
 /// Inserts new rows of one entity with the SQL the model describes (table, columns, each value through the provider's
-/// type mapping and the model's converters) and sets their database-generated key from <c>RETURNING</c>: many rows a
-/// statement, no change tracking. A first sync records every resource it sends, and EF's change tracker took about
+/// type mapping and the model's converters) and sets their database-generated key from <c>RETURNING</c>: 16 rows a
+/// statement, one command reused for every full chunk (SQLite keeps its compiled statement), no change tracking. A first sync records every resource it sends, and EF's change tracker took about
 /// 110 µs a row for it (BENCHMARKS.md). SQLite and PostgreSQL only (both speak <c>INSERT ... RETURNING</c> and are
 /// tested); elsewhere <see cref="Supports"/> is false and the caller inserts through EF.
 /// </summary>
 public static class RawInserts
 {
     private const int RowsPerStatement = 16;
-
 
     public static bool Supports(DbContext db) => db.Database.ProviderName is "Microsoft.EntityFrameworkCore.Sqlite" or "Npgsql.EntityFrameworkCore.PostgreSQL";
 
@@ -52,7 +51,7 @@ public static class RawInserts
         {
             foreach (var chunk in rows.Chunk(RowsPerStatement))
             {
-                // One statement for every full chunk, prepared once and given new values; another for the last, short one.
+                // One command for every full chunk, given new values each time; another for the last, short one.
                 if (command is null || command.Parameters.Count != chunk.Length * columns.Count)
                 {
                     if (command is not null)
