@@ -204,7 +204,8 @@ public sealed class ResourcePlan(FhirMapper mapper)
 
     /// <summary>
     /// Maps a tier window by window, telling the resolver of each window's keys one window ahead: the resolver prepares
-    /// window N+1 (reads its ledger entries) while window N is mapped and judged. Two windows of records are held.
+    /// window N+1 (reads its ledger entries) while window N is mapped and judged, one preparation at a time. Two windows
+    /// of records are held.
     /// </summary>
     private static async IAsyncEnumerable<PlannedResource> WindowsAsync<T>(
         IAsyncEnumerable<T[]> windows, Func<T[], UpcomingKeys> keysOf, Func<T[], IEnumerable<PlannedResource>> map, IReferenceResolver resolver,
@@ -215,17 +216,19 @@ public sealed class ResourcePlan(FhirMapper mapper)
         {
             await foreach (var window in windows.WithCancellation(ct))
             {
-                var prepared = resolver.PrepareAsync(keysOf(window), ct);
-                if (ahead is var (records, ready))
+                // One preparation at a time: window N's is awaited before window N+1's starts, which runs while N is mapped.
+                if (ahead is not var (records, ready))
                 {
-                    await ready;
-                    foreach (var resource in map(records))
-                    {
-                        yield return resource;
-                    }
+                    ahead = (window, resolver.PrepareAsync(keysOf(window), ct));
+                    continue;
                 }
 
-                ahead = (window, prepared);
+                await ready;
+                ahead = (window, resolver.PrepareAsync(keysOf(window), ct));
+                foreach (var resource in map(records))
+                {
+                    yield return resource;
+                }
             }
 
             if (ahead is var (last, lastReady))
