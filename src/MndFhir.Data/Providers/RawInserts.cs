@@ -42,6 +42,12 @@ public static class RawInserts
         // order of RETURNING's rows is not promised).
         var unique = entity.GetIndexes().FirstOrDefault(i => i.IsUnique)?.Properties.ToList()
             ?? throw new InvalidOperationException($"{typeof(T).Name} has no unique index to find its rows by");
+        var setter = key.PropertyInfo ?? throw new InvalidOperationException($"{key.Name} has no property to set");
+
+        // Read once, not per value: how each column's value is got and given to the provider, and how the unique
+        // index's values come back.
+        var toProvider = columns.Select(p => (Get: p.GetGetter(), Converter: p.GetRelationalTypeMapping().Converter)).ToArray();
+        var uniqueOf = unique.Select(p => (Get: p.GetGetter(), Converter: p.GetRelationalTypeMapping().Converter)).ToArray();
         var sql = db.GetService<ISqlGenerationHelper>();
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -64,27 +70,26 @@ public static class RawInserts
 
                 for (var r = 0; r < chunk.Length; r++)
                 {
-                    for (var c = 0; c < columns.Count; c++)
+                    for (var c = 0; c < toProvider.Length; c++)
                     {
-                        var property = columns[c];
-                        var value = property.GetGetter().GetClrValue(chunk[r]);
-                        command.Parameters[(r * columns.Count) + c].Value = (value is null ? null : property.GetRelationalTypeMapping().Converter?.ConvertToProvider(value) ?? value) ?? DBNull.Value;
+                        var (get, converter) = toProvider[c];
+                        var value = get.GetClrValue(chunk[r]);
+                        command.Parameters[(r * toProvider.Length) + c].Value = (value is null ? null : converter?.ConvertToProvider(value) ?? value) ?? DBNull.Value;
                     }
                 }
 
                 var rowOf = new Dictionary<string, T>(chunk.Length, StringComparer.Ordinal);
                 foreach (var row in chunk)
                 {
-                    rowOf.Add(Identity(unique.Select(p => p.GetGetter().GetClrValue(row))), row);
+                    rowOf.Add(Identity(uniqueOf.Select(u => u.Get.GetClrValue(row))), row);
                 }
 
-                var setter = key.PropertyInfo ?? throw new InvalidOperationException($"{key.Name} has no property to set");
                 var returned = 0;
                 await using (var reader = await command.ExecuteReaderAsync(ct))
                 {
                     while (await reader.ReadAsync(ct))
                     {
-                        var row = rowOf[Identity(unique.Select((p, i) => p.GetRelationalTypeMapping().Converter?.ConvertFromProvider(reader.GetValue(i + 1)) ?? reader.GetValue(i + 1)))];
+                        var row = rowOf[Identity(uniqueOf.Select((u, i) => u.Converter?.ConvertFromProvider(reader.GetValue(i + 1)) ?? reader.GetValue(i + 1)))];
                         setter.SetValue(row, Convert.ChangeType(reader.GetValue(0), setter.PropertyType, CultureInfo.InvariantCulture));
                         returned++;
                     }

@@ -93,8 +93,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
 
                 foreach (var chunk in wanted.Chunk(KeysPerQuery))
                 {
-                    var named = db.Ledger.AsNoTracking().Where(e => e.Destination == destination && e.ResourceType == type && EF.Parameter(chunk).Contains(e.BusinessId));
-                    await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, named, ct))
+                    await foreach (var (_, businessId, entry) in ReadEntriesAsync(db, Named(db.Ledger.AsNoTracking(), destination, type, chunk), ct))
                     {
                         found.Add((new ResourceKey(type, businessId), entry));
                     }
@@ -104,6 +103,10 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             return found;
         }
     }
+
+    /// <summary>The entries of a destination with these business ids of one type, the ids as one parameter (<see cref="KeysPerQuery"/> at most).</summary>
+    private static IQueryable<LedgerEntry> Named(IQueryable<LedgerEntry> ledger, string destination, string type, string[] businessIds) =>
+        ledger.Where(e => e.Destination == destination && e.ResourceType == type && EF.Parameter(businessIds).Contains(e.BusinessId));
 
     private static IAsyncEnumerable<(string Type, string BusinessId, LedgerSnapshotEntry Entry)> ReadEntriesAsync(MndFhirDbContext db, IQueryable<LedgerEntry> entries, CancellationToken ct) =>
         entries.Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State }).ReadAsync(db, static Func<DbDataReader, (string Type, string BusinessId, LedgerSnapshotEntry Entry)> (r) =>
@@ -152,7 +155,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             var type = ofType.Key;
             foreach (var chunk in ofType.Select(k => k.BusinessId).Chunk(KeysPerQuery))
             {
-                await foreach (var e in db.Ledger.Where(e => e.Destination == snapshot.Destination && e.ResourceType == type && EF.Parameter(chunk).Contains(e.BusinessId)).AsAsyncEnumerable().WithCancellation(ct))
+                await foreach (var e in Named(db.Ledger, snapshot.Destination, type, chunk).AsAsyncEnumerable().WithCancellation(ct))
                 {
                     existing[new ResourceKey(e.ResourceType, e.BusinessId)] = e;
                 }

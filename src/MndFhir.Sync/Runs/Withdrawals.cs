@@ -68,7 +68,7 @@ public sealed class Withdrawals(ResourcePlan plan, DeliveryLedger ledger, Destin
         var source = new DatabaseRecordSource(db, scope);
 
         // The planned keys are looked up in the ledger a window at a time (a key rotation plans every resource).
-        await foreach (var window in plan.AllAsync(source, new ConditionalReferenceResolver(identity), target, ct).Chunk(1024).WithCancellation(ct))
+        await foreach (var window in plan.AllAsync(source, new ConditionalReferenceResolver(identity), target, ct).Chunk(ResourcePlan.Window).WithCancellation(ct))
         {
             await snapshot.FetchAsync(window.Select(p => p.Key), ct);
             foreach (var planned in window)
