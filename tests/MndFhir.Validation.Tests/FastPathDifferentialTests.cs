@@ -14,7 +14,8 @@ namespace MndFhir.Validation.Tests;
 /// <summary>
 /// The fast path finds the verdicts the full Firely validator finds: over every resource the samples make (references
 /// both conditional and to server ids), over generated variants of them, and over deliberately broken ones (a value of
-/// each free type made invalid, a code changed, a required element removed, a period reversed, an unknown extension).
+/// each free type made invalid, a code changed, a required element removed, a period reversed, an unknown extension, a
+/// session number above the planned sessions).
 /// </summary>
 public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOutputHelper output) : IClassFixture<ValidatorFixture>
 {
@@ -78,6 +79,8 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
                 Markdown m => m.Value = "a\u0001b",
                 Id i => i.Value = "not an id!",
                 Code c => c.Value = "no-such-code",
+                PositiveInt p => p.Value = 0,
+                UnsignedInt u => u.Value = -1,
                 FhirUri u => u.Value = "http://example.org/not-what-is-expected",
                 _ => null,
             }));
@@ -100,6 +103,16 @@ public sealed class FastPathDifferentialTests(ValidatorFixture fixture, ITestOut
                 yield return Copy(r => ((Procedure)r).Performed = new Period(new FhirDateTime("2024-03-01"), new FhirDateTime("2024-02-01")));
                 yield return Copy(r => ((Procedure)r).Performed = new Period(new FhirDateTime("2024-03-01T10:00:00+01:00"), new FhirDateTime("2024-03-01T09:00:00+01:00")));
                 yield return Copy(r => ((Procedure)r).Subject = null!);
+                foreach (var course in ((Procedure)resource).Extension.Where(e => e.Url?.EndsWith("/procedure-course-session", StringComparison.Ordinal) == true).Take(1))
+                {
+                    // mnd-course-1: the session number is not above the planned sessions (integers are free in a shape).
+                    yield return Copy(r =>
+                    {
+                        var copy = ((Procedure)r).Extension.First(e => e.Url == course.Url);
+                        copy.SetExtension("number", new PositiveInt((copy.GetExtension("total")?.Value as PositiveInt)?.Value + 1 ?? 2));
+                    });
+                }
+
                 break;
             case Patient:
                 yield return Copy(r => ((Patient)r).BirthDate = "1960-02-31");

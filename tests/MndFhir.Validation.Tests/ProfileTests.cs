@@ -197,6 +197,76 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     }
 
     [Fact]
+    public void A_known_valid_shape_with_values_that_break_a_profile_invariant_goes_to_the_full_validator()
+    {
+        // Integers are free in a shape (decision 0016); mnd-course-1 compares two of them, so it is checked per record.
+        var counting = new CountingValidator(fixture.Validator);
+        var fast = new MndFhir.Validation.FastPath.FastPathValidator(() => counting, Path.Combine(RepositoryPaths.Mappings, "profiles"));
+        var session = fixture.Rules.Extension("procedure-course-session");
+        Procedure Session(int number, int total)
+        {
+            var procedure = Golden<Procedure>("Procedure-SC_INTRATHECAL");
+            var course = procedure.GetExtension(session)!;
+            course.SetExtension("number", new PositiveInt(number));
+            course.SetExtension("total", new PositiveInt(total));
+            return procedure;
+        }
+
+        Assert.True(fast.Validate(Session(1, 6)).IsValid);
+        Assert.True(fast.Validate(Session(5, 8)).IsValid);
+        Assert.Equal(1, counting.Calls); // other session numbers: the same shape, no full validation
+
+        var beyond = fast.Validate(Session(7, 6));
+        Assert.False(beyond.IsValid);
+        Assert.Contains(beyond.Errors, e => Text(e).Contains("mnd-course-1", StringComparison.Ordinal));
+        Assert.Equal(2, counting.Calls); // the invariant did not hold: the full validator judged it
+
+        Assert.False(fast.Validate(Session(0, 6)).IsValid); // positiveInt 0: a doubtful value
+        Assert.Equal(3, counting.Calls);
+    }
+
+    [Theory]
+    [InlineData("value.exists() or dataAbsentReason.exists() or hasMember.exists()", true)] // mnd-obs-1
+    [InlineData("extension('https://mndfhir.example.org/fhir/StructureDefinition/procedure-cell-product').exists() implies contained.ofType(BiologicallyDerivedProduct).exists()", true)] // mnd-proc-1
+    [InlineData("extension('number').value <= extension('total').value", false)] // mnd-course-1
+    [InlineData("value.ofType(Quantity).exists() implies (value.ofType(Quantity).system = 'http://unitsofmeasure.org' and value.ofType(Quantity).code.exists())", false)] // mnd-obs-2
+    [InlineData("extension('a=b<c').exists()", true)] // operators inside a string literal do not count
+    [InlineData("name.where(family.exists()).exists()", false)]
+    [InlineData("value.exists(length() > 2)", false)]
+    [InlineData("active.exists() and active", true)]
+    [InlineData("value is Quantity", false)]
+    [InlineData("status in %codes", false)]
+    [InlineData("code.coding.count() > 0", false)]
+    public void An_invariant_that_only_asks_which_elements_are_there_is_the_shapes_and_any_other_is_checked_per_record(string expression, bool shapes)
+    {
+        Assert.Equal(shapes, MndFhir.Validation.FastPath.ProfileInvariants.AsksOnlyWhatIsThere(expression));
+    }
+
+    [Fact]
+    public void A_profile_invariant_the_fast_path_cannot_compile_turns_it_off()
+    {
+        var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json"))
+            {
+                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            }
+
+            var course = Path.Combine(folder, "procedure-course-session.json");
+            var text = File.ReadAllText(course);
+            const string Expression = "extension('number').value <= extension('total').value";
+            Assert.Contains(Expression, text, StringComparison.Ordinal);
+            File.WriteAllText(course, text.Replace(Expression, "extension('number').value <= (", StringComparison.Ordinal));
+            Assert.False(new MndFhir.Validation.FastPath.FastPathValidator(() => fixture.Validator, folder).Enabled);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_stem_cell_procedure_claims_its_profile_and_carries_the_cell_product_by_extension()
     {
         var procedure = Golden<Procedure>("Procedure-SC_INTRATHECAL");

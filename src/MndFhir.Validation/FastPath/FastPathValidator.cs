@@ -16,7 +16,7 @@ namespace MndFhir.Validation.FastPath;
 /// the samples, generated and deliberately broken resources. The Firely validator is built only when first needed,
 /// and valid shapes are remembered in the database, so a process that meets only known shapes never builds it.
 /// </summary>
-public sealed class FastPathValidator : IResourceValidator
+public sealed partial class FastPathValidator : IResourceValidator
 {
     private readonly Func<IResourceValidator> _makeFull;
     private readonly int _releaseAfter;
@@ -58,14 +58,19 @@ public sealed class FastPathValidator : IResourceValidator
         _store = store;
         _environment = Environment(profilesDirectory);
         _profiles = new(() => ResourceProfiles(profilesDirectory));
-        Enabled = !ProfilesBoundFreeValues(profilesDirectory);
+        _invariants = ProfileInvariants.Load(profilesDirectory);
+        Enabled = !ProfilesBoundFreeValues(profilesDirectory) && _invariants.Problems.Count == 0;
     }
 
     /// <summary>
-    /// False when a profile bounds a value the shape leaves free (minValue, maxValue, maxLength): the value rules do not
-    /// know those bounds, so every resource then goes to the full validator.
+    /// False when a profile bounds a value the shape leaves free (minValue, maxValue, maxLength, a fixed or pattern
+    /// integer), or has an invariant that cannot be compiled: the value rules do not know those bounds, so every resource
+    /// then goes to the full validator.
     /// </summary>
     public bool Enabled { get; }
+
+    /// <summary>The project profiles' invariants, checked on every resource of a known-valid shape.</summary>
+    private readonly ProfileInvariants _invariants;
 
     /// <summary>How many resources the full validator judged (new shapes, doubtful values, invalid shapes).</summary>
     public int FullValidations => _fullValidations;
@@ -88,14 +93,14 @@ public sealed class FastPathValidator : IResourceValidator
         // In memory the shape key alone (one environment per instance); in the store, with the environment.
         if (_valid.ContainsKey(shape.Key))
         {
-            return Known();
+            return Known(resource, shape.Key);
         }
 
         var key = FhirJson.Hash(_environment + "\n" + shape.Key);
         if (_store?.Contains(key) == true)
         {
             _valid.TryAdd(shape.Key, 0);
-            return Known();
+            return Known(resource, shape.Key);
         }
 
         var report = Full(resource);
@@ -260,8 +265,14 @@ public sealed class FastPathValidator : IResourceValidator
         }
     }
 
-    private ValidationReport Known()
+    /// <summary>A resource of a known-valid shape: valid when the project profiles' invariants hold on its values too.</summary>
+    private ValidationReport Known(Resource resource, string shapeKey)
     {
+        if (!_invariants.Hold(resource, shapeKey))
+        {
+            return Full(resource);
+        }
+
         if (_releaseAfter > 0 && Volatile.Read(ref _held) > 0 && Interlocked.Increment(ref _sinceFull) >= _releaseAfter)
         {
             var released = 0;
@@ -324,7 +335,8 @@ public sealed class FastPathValidator : IResourceValidator
         {
             var text = File.ReadAllText(file);
             return text.Contains("\"minValue", StringComparison.Ordinal) || text.Contains("\"maxValue", StringComparison.Ordinal)
-                || text.Contains("\"maxLength\"", StringComparison.Ordinal);
+                || text.Contains("\"maxLength\"", StringComparison.Ordinal)
+                || IntegerFixedOrPattern().IsMatch(text);
         });
 
     /// <summary>The validator's version, the shape's version and the contents of the profiles folder.</summary>
@@ -340,4 +352,8 @@ public sealed class FastPathValidator : IResourceValidator
 
         return FhirJson.Hash(text.ToString());
     }
+
+    /// <summary>A fixed or pattern value of an integer type in a profile: the shape leaves integers free.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("\"(fixed|pattern)(Integer|Integer64|PositiveInt|UnsignedInt)\"")]
+    private static partial System.Text.RegularExpressions.Regex IntegerFixedOrPattern();
 }

@@ -16,7 +16,7 @@ namespace MndFhir.Validation.FastPath;
 public sealed class ResourceShape
 {
     /// <summary>Changes whenever what a shape keeps changes: verdicts remembered under another version are not used.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private ResourceShape(string key, List<(string Path, PrimitiveType Value)> freeValues, List<Period> periods)
     {
@@ -92,7 +92,9 @@ public sealed class ResourceShape
     /// <summary>Values a profile, a binding or an invariant compares: kept in the shape. Everything else is free.</summary>
     private static bool KeepsValue(PrimitiveType primitive, string path) => primitive switch
     {
-        Code or FhirBoolean or FhirUri or FhirUrl or Canonical or Hl7.Fhir.Model.Oid or Uuid or Integer or PositiveInt or UnsignedInt or Integer64 => true,
+        // Integers are free (decision 0016): no invariant of the core types a mapping makes compares them, and the
+        // project profiles' invariants, which may (mnd-course-1), are checked per record (ProfileInvariants).
+        Code or FhirBoolean or FhirUri or FhirUrl or Canonical or Hl7.Fhir.Model.Oid or Uuid => true,
 
         // A contained resource's id is what local references point at; a resource's own id is free.
         Id => path.Contains(".contained[", StringComparison.Ordinal),

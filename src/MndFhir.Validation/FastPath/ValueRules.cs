@@ -28,6 +28,10 @@ public static partial class ValueRules
         Instant i => i.Value is not null,
         Time t => t.Value is { } v && TimePattern().IsMatch(v),
         Id id => id.Value is { } v && IdPattern().IsMatch(v),
+        PositiveInt p => p.Value is >= 1,
+        UnsignedInt u => u.Value is >= 0,
+        Integer i => i.Value is not null,
+        Integer64 l => l.Value is not null,
         _ => false,
     };
 

@@ -1,0 +1,296 @@
+using System.Collections;
+using System.Text.Json;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+using Hl7.FhirPath.Expressions;
+
+namespace MndFhir.Validation.FastPath;
+
+/// <summary>
+/// The invariants of the project's own profiles (the FHIRPath constraints with severity error in the profiles folder),
+/// compiled once and checked on every resource the fast path answers for (docs/decisions/0016). A shape keeps only what
+/// the core specification's invariants compare; a project profile may compare free values too (mnd-course-1: session
+/// number &lt;= planned sessions), so its invariants are checked per record, not per shape.
+/// <para>
+/// Each invariant is checked on more nodes than the Firely validator may apply it to, never fewer: a resource profile's
+/// on every resource of its type (the root and contained ones, claimed or not), an extension profile's on every extension
+/// with its url or the url of a profile derived from it, any other profile's on every element of its type. An invariant
+/// that does not hold (or cannot be evaluated) only sends the resource to the full validator, whose verdict stands.
+/// </para>
+/// </summary>
+public sealed partial class ProfileInvariants
+{
+    private static readonly FhirPathCompiler Compiler = new(new SymbolTable().AddStandardFP().AddFhirExtensions());
+
+    private readonly List<Invariant> _invariants;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Invariant[]> _applicable = new(StringComparer.Ordinal);
+
+    private ProfileInvariants(List<Invariant> invariants, IReadOnlyList<string> problems)
+    {
+        _invariants = invariants;
+        Problems = problems;
+    }
+
+    /// <summary>How many invariants are checked per record (those that ask only which elements are there are the shape's).</summary>
+    public int Count => _invariants.Count;
+
+    /// <summary>Invariants that could not be read or compiled: while there is one, the fast path is off (everything goes to the full validator).</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    public static ProfileInvariants Load(string profilesDirectory)
+    {
+        var profiles = new List<(string Url, string Type, string Kind, string? Base, JsonElement Root)>();
+        var problems = new List<string>();
+        var documents = new List<JsonDocument>();
+        IEnumerable<string> files = Directory.Exists(profilesDirectory) ? Directory.GetFiles(profilesDirectory, "*.json").Order(StringComparer.Ordinal) : [];
+        foreach (var file in files)
+        {
+            try
+            {
+                var json = JsonDocument.Parse(File.ReadAllBytes(file));
+                documents.Add(json);
+                var root = json.RootElement;
+                if (Text(root, "resourceType") == "StructureDefinition" && Text(root, "url") is { } url && Text(root, "type") is { } type)
+                {
+                    profiles.Add((url, type, Text(root, "kind") ?? string.Empty, Text(root, "baseDefinition"), root));
+                }
+            }
+            catch (JsonException ex)
+            {
+                // mappings validate reports the file; here it only means nothing can be vouched for.
+                problems.Add($"{Path.GetFileName(file)}: {ex.Message}");
+            }
+        }
+
+        var invariants = new List<Invariant>();
+        foreach (var profile in profiles)
+        {
+            // The urls this profile's constraints reach: its own and those of the profiles in the folder derived from it.
+            var urls = profiles.Where(p => DerivesFrom(p.Url, profile.Url, profiles)).Select(p => p.Url).ToHashSet(StringComparer.Ordinal);
+            foreach (var element in Elements(profile.Root))
+            {
+                var path = Text(element, "path") ?? string.Empty;
+                if (!element.TryGetProperty("constraint", out var constraints) || constraints.ValueKind != JsonValueKind.Array)
+                {
+                    continue;
+                }
+
+                foreach (var constraint in constraints.EnumerateArray())
+                {
+                    var key = Text(constraint, "key") ?? "?";
+                    if (Text(constraint, "severity") is "warning")
+                    {
+                        continue; // a warning never makes a resource invalid
+                    }
+
+                    try
+                    {
+                        var expression = Text(constraint, "expression") ?? throw new InvalidOperationException("no expression");
+                        var relative = Relative(path, profile.Type);
+                        var compiled = Compiler.Compile(expression); // one that does not compile turns the fast path off
+                        if (AsksOnlyWhatIsThere(expression))
+                        {
+                            continue;
+                        }
+
+                        invariants.Add(new Invariant(
+                            $"{profile.Url}#{key}",
+                            profile.Type,
+                            profile.Type == "Extension" ? urls : null,
+                            ModelInfo.IsKnownResource(profile.Type),
+                            relative.Length == 0 ? null : Compiler.Compile(relative),
+                            compiled));
+                    }
+                    catch (Exception ex)
+                    {
+                        problems.Add($"{profile.Url} {key}: {ex.Message}");
+                    }
+                }
+            }
+        }
+
+        documents.ForEach(d => d.Dispose());
+        return new ProfileInvariants(invariants, problems);
+    }
+
+    /// <summary>
+    /// Whether every invariant holds on every node it may apply to in <paramref name="resource"/>, of shape
+    /// <paramref name="shapeKey"/>: which invariants can apply (their type, their extension's url) is the shape's, and
+    /// is found once per shape.
+    /// </summary>
+    public bool Hold(Resource resource, string shapeKey)
+    {
+        if (_invariants.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var context = new FhirEvaluationContext();
+            foreach (var invariant in _applicable.GetOrAdd(shapeKey, _ => _invariants.Where(i => Contexts(resource, i).Any()).ToArray()))
+            {
+                foreach (var node in Contexts(resource, invariant))
+                {
+                    var targets = invariant.Path is null ? [node] : invariant.Path(node.ToPocoNode(), context).Select(n => n.Poco);
+                    foreach (var target in targets)
+                    {
+                        if (!invariant.Expression.Predicate(target, context))
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+
+            return true;
+        }
+        catch (Exception)
+        {
+            // An expression the evaluator cannot answer here: the full validator decides.
+            return false;
+        }
+    }
+
+    private static IEnumerable<Base> Contexts(Resource resource, Invariant invariant)
+    {
+        if (invariant.IsResource)
+        {
+            if (resource.TypeName == invariant.Type)
+            {
+                yield return resource;
+            }
+
+            foreach (var contained in (resource as DomainResource)?.Contained ?? [])
+            {
+                if (contained.TypeName == invariant.Type)
+                {
+                    yield return contained;
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var node in Descendants(resource))
+        {
+            if (invariant.Urls is { } urls ? node is Extension e && e.Url is { } url && urls.Contains(url) : node.TypeName == invariant.Type)
+            {
+                yield return node;
+            }
+        }
+    }
+
+    private static IEnumerable<Base> Descendants(Base node)
+    {
+        foreach (var (_, value) in node.EnumerateElements())
+        {
+            if (value is Base child)
+            {
+                yield return child;
+                foreach (var deeper in Descendants(child))
+                {
+                    yield return deeper;
+                }
+            }
+            else if (value is IEnumerable list and not string)
+            {
+                foreach (var item in list)
+                {
+                    if (item is Base element)
+                    {
+                        yield return element;
+                        foreach (var deeper in Descendants(element))
+                        {
+                            yield return deeper;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>"Observation.component.value[x]" of type Observation as "component.value"; the root as "".</summary>
+    private static string Relative(string path, string type)
+    {
+        var parts = path.Split('.');
+        if (parts[0] != type)
+        {
+            throw new InvalidOperationException($"path {path} is not of type {type}");
+        }
+
+        return string.Join('.', parts.Skip(1).Select(p => p.EndsWith("[x]", StringComparison.Ordinal) ? p[..^3] : p));
+    }
+
+    private static IEnumerable<JsonElement> Elements(JsonElement root)
+    {
+        // The profile's own constraints are in its differential; what it inherits from a profile in the folder is that
+        // profile's, checked on this one's resources and extensions too (see Contexts); the core's are the shape's.
+        if (root.TryGetProperty("differential", out var differential) && differential.TryGetProperty("element", out var elements) && elements.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var element in elements.EnumerateArray())
+            {
+                yield return element;
+            }
+        }
+    }
+
+    private static bool DerivesFrom(string url, string ancestor, List<(string Url, string Type, string Kind, string? Base, JsonElement Root)> profiles)
+    {
+        for (var (current, hops) = (url, 0); current is not null && hops <= profiles.Count; hops++)
+        {
+            if (current == ancestor)
+            {
+                return true;
+            }
+
+            current = profiles.FirstOrDefault(p => p.Url == current).Base!;
+        }
+
+        return false;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private sealed record Invariant(string Name, string Type, IReadOnlySet<string>? Urls, bool IsResource, CompiledExpression? Path, CompiledExpression Expression);
+
+    /// <summary>
+    /// Whether an expression only asks which elements are there (navigation, exists, empty, not, ofType, extension(url),
+    /// and, or, xor, implies): the shape keeps every element present, so the shape's verdict already answers it and it
+    /// need not be checked per record. Anything else (a comparison, arithmetic, any other function) is checked.
+    /// </summary>
+    public static bool AsksOnlyWhatIsThere(string expression)
+    {
+        var code = StringLiteral().Replace(expression, "''");
+        if (code.IndexOfAny(['=', '<', '>', '~', '+', '-', '*', '/', '|', '&', '[', '$', '%', '{', '@', '`']) >= 0)
+        {
+            return false;
+        }
+
+        foreach (System.Text.RegularExpressions.Match call in FunctionCall().Matches(code))
+        {
+            if (call.Groups[1].Value is not ("exists" or "empty" or "not" or "ofType" or "extension"))
+            {
+                return false;
+            }
+        }
+
+        return Word().Matches(code).All(w => w.Value is "and" or "or" or "xor" or "implies" || !Keyword().IsMatch(w.Value));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'(?:[^'\\]|\\.)*'")]
+    private static partial System.Text.RegularExpressions.Regex StringLiteral();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)\s*\(")]
+    private static partial System.Text.RegularExpressions.Regex FunctionCall();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[A-Za-z_][A-Za-z0-9_]*")]
+    private static partial System.Text.RegularExpressions.Regex Word();
+
+    /// <summary>FHIRPath's operator keywords other than the boolean ones: any of them makes an expression checked per record.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^(is|as|in|contains|div|mod|true|false)$")]
+    private static partial System.Text.RegularExpressions.Regex Keyword();
+}
