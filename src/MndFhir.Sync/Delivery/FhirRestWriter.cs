@@ -16,8 +16,9 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
 {
     // Made here, so disposed here (with the writer).
     private readonly FhirServerClient _client = clients.Create(destination.Name);
-    // Asked once, by the first send; the batches in flight with it wait for the same answer.
+    // Asked once, by the first send; the batches in flight with it wait for the same answer (see KindAsync).
     private Task<BundleKind>? _kind;
+    private readonly Lock _kindGate = new();
 
     private AdaptiveBatchSize? _sizes;
 
@@ -33,8 +34,7 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
             return [];
         }
 
-        _kind ??= BundleKindAsync(ct);
-        return await SendOrSplitAsync(batch, await _kind, ct);
+        return await SendOrSplitAsync(batch, await KindAsync(ct), ct);
     }
 
     public ValueTask DisposeAsync()
@@ -78,8 +78,7 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
             return [];
         }
 
-        _kind ??= BundleKindAsync(ct);
-        return await DeleteOrSplitAsync(items, await _kind, ct);
+        return await DeleteOrSplitAsync(items, await KindAsync(ct), ct);
     }
 
     private async Task<IReadOnlyList<DeliveryResult>> DeleteOrSplitAsync(IReadOnlyList<Withdrawal> items, BundleKind kind, CancellationToken ct)
@@ -115,6 +114,26 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
             Type = i.Mapped.Key.ResourceType,
             Identifier = new Hl7.Fhir.Model.Identifier(_client.Identity.SystemFor(i.Mapped.Key.ResourceType), i.Mapped.Key.BusinessId),
         }));
+
+    /// <summary>
+    /// The bundle kind, asked once for all the sends of this writer. The question is not tied to the send that asked
+    /// it (each waits with its own token), and one that failed or was cancelled is asked again by the next send.
+    /// </summary>
+    private Task<BundleKind> KindAsync(CancellationToken ct)
+    {
+        Task<BundleKind> kind;
+        lock (_kindGate)
+        {
+            if (_kind is null || _kind.IsFaulted || _kind.IsCanceled)
+            {
+                _kind = BundleKindAsync(CancellationToken.None);
+            }
+
+            kind = _kind;
+        }
+
+        return kind.WaitAsync(ct);
+    }
 
     /// <summary>As configured, or what the server's CapabilityStatement says it supports.</summary>
     private async Task<BundleKind> BundleKindAsync(CancellationToken ct)

@@ -76,6 +76,23 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
         Assert.Equal(first.Select(r => r.ServerId), again.Select(r => r.ServerId));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_send_cancelled_while_the_capabilities_are_asked_leaves_the_answer_to_the_next_send()
+    {
+        // The first request (GET metadata) is held 2 s; the first send gives up after 0.2 s.
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, n => n == 1 ? FaultKind.SlowAnswer : FaultKind.None, TimeSpan.FromSeconds(2));
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity, proxy.BaseUrl);
+        var batch = Enumerable.Range(1, 3).Select(i => Item(identity, $"P-{i}", gender: "male")).ToList();
+
+        using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.SendAsync(batch, impatient.Token));
+        var results = await writer.SendAsync(batch, CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Accepted && r.Created));
+        Assert.Equal(2, proxy.Requests); // the capabilities were asked once, by the first send, for both
+    }
+
     private IDestinationWriter Writer(ClinicIdentity identity, Uri? baseUrl = null, BundleMode mode = BundleMode.Auto)
     {
         var destination = FhirDestination.At(baseUrl ?? server.BaseUrl, identity, mode);
