@@ -235,11 +235,28 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     [InlineData("value.exists(length() > 2)", false)]
     [InlineData("active.exists() and active", true)]
     [InlineData("value is Quantity", false)]
+    [InlineData("value.exists() implies (status.exists() and code.exists())", true)]
+    [InlineData("value.matches ('^a')", false)]
     [InlineData("status in %codes", false)]
     [InlineData("code.coding.count() > 0", false)]
     public void An_invariant_that_only_asks_which_elements_are_there_is_the_shapes_and_any_other_is_checked_per_record(string expression, bool shapes)
     {
         Assert.Equal(shapes, MndFhir.Validation.FastPath.ProfileInvariants.AsksOnlyWhatIsThere(expression));
+    }
+
+    [Theory]
+    [InlineData("value.ofType(Quantity).exists() implies (value.ofType(Quantity).system = 'http://unitsofmeasure.org' and value.ofType(Quantity).code.exists())", "value.ofType(Quantity).system")] // mnd-obs-2
+    [InlineData("'final' != status", "status")]
+    [InlineData("extension('https://example.org/x').value.code = 'a-b' or code.exists()", "extension('https://example.org/x').value.code")]
+    [InlineData("extension('number').value <= extension('total').value", null)] // mnd-course-1
+    [InlineData("code = 'x' and value > 3", null)]
+    [InlineData("name.where(use = 'official').exists()", null)]
+    [InlineData("(a | b).system = 'x'", null)]
+    [InlineData("value.exists()", null)]
+    public void An_invariant_that_compares_elements_with_texts_names_them_so_each_shape_can_show_they_are_kept_values(string expression, string? compared)
+    {
+        var found = MndFhir.Validation.FastPath.ProfileInvariants.ComparedWithText(expression);
+        Assert.Equal(compared, found is null ? null : Assert.Single(found));
     }
 
     [Fact]

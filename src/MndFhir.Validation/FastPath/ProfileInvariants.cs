@@ -101,7 +101,8 @@ public sealed partial class ProfileInvariants
                             profile.Type == "Extension" ? urls : null,
                             ModelInfo.IsKnownResource(profile.Type),
                             relative.Length == 0 ? null : Compiler.Compile(relative),
-                            compiled));
+                            compiled,
+                            ComparedWithText(expression)?.Select(o => (o, Compiler.Compile(o))).ToArray()));
                     }
                     catch (Exception ex)
                     {
@@ -129,8 +130,14 @@ public sealed partial class ProfileInvariants
 
         try
         {
+            var applicable = _applicable.GetOrAdd(shapeKey, static (_, state) => state.Invariants.Applicable(state.Resource), (Invariants: this, Resource: resource));
+            if (applicable.Length == 0)
+            {
+                return true;
+            }
+
             var context = new FhirEvaluationContext();
-            foreach (var invariant in _applicable.GetOrAdd(shapeKey, _ => _invariants.Where(i => Contexts(resource, i).Any()).ToArray()))
+            foreach (var invariant in applicable)
             {
                 foreach (var node in Contexts(resource, invariant))
                 {
@@ -152,6 +159,73 @@ public sealed partial class ProfileInvariants
             // An expression the evaluator cannot answer here: the full validator decides.
             return false;
         }
+    }
+
+    /// <summary>The invariants to check per record on the resources of this one's shape.</summary>
+    private Invariant[] Applicable(Resource resource)
+    {
+        var context = new FhirEvaluationContext();
+        return _invariants.Where(i => Contexts(resource, i).Any() && !ComparesOnlyKeptValues(resource, i, context)).ToArray();
+    }
+
+    /// <summary>
+    /// Whether, in this resource (and so in every resource of its shape), each element the invariant compares with a text
+    /// is a value the shape keeps (a code, a uri and kin, a boolean, a Quantity's unit) or not a primitive at all: the
+    /// comparisons then come out alike for the whole shape, and the shape's verdict answers the invariant.
+    /// </summary>
+    private static bool ComparesOnlyKeptValues(Resource resource, Invariant invariant, FhirEvaluationContext context)
+    {
+        if (invariant.ComparedWithText is not { } operands)
+        {
+            return false;
+        }
+
+        foreach (var node in Contexts(resource, invariant))
+        {
+            var targets = invariant.Path is null ? [node] : invariant.Path(node.ToPocoNode(), context).Select(n => n.Poco);
+            foreach (var target in targets)
+            {
+                foreach (var (text, operand) in operands)
+                {
+                    foreach (var compared in operand(target.ToPocoNode(), context).Select(n => n.Poco))
+                    {
+                        var kept = compared is not PrimitiveType
+                            || compared is Code or FhirUri or FhirUrl or Canonical or Oid or Uuid or FhirBoolean
+                            || (compared is FhirString && text.EndsWith(".unit", StringComparison.Ordinal));
+                        if (!kept)
+                        {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The element paths an expression compares with a text literal (<c>path = 'text'</c>, <c>!=</c>, <c>~</c>, <c>!~</c>,
+    /// either way round), when, those comparisons aside, it only asks which elements are there and each path only
+    /// navigates: the expression's value then depends on the compared elements' values alone. Null for any other.
+    /// </summary>
+    public static IReadOnlyList<string>? ComparedWithText(string expression)
+    {
+        var literals = new List<string>();
+        var code = StringLiteral().Replace(expression, m =>
+        {
+            literals.Add(m.Value);
+            return $"§{literals.Count - 1}§";
+        });
+        var operands = new List<string>();
+        var rest = ComparisonWithText().Replace(code, m =>
+        {
+            operands.Add(m.Groups["left"].Success ? m.Groups["left"].Value : m.Groups["right"].Value);
+            return "x.exists()";
+        });
+        string Restore(string text) => Placeholder().Replace(text, m => literals[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)]);
+        var restored = operands.Select(Restore).ToList();
+        return operands.Count > 0 && AsksOnlyWhatIsThere(Restore(rest)) && restored.All(AsksOnlyWhatIsThere) ? restored : null;
     }
 
     private static IEnumerable<Base> Contexts(Resource resource, Invariant invariant)
@@ -255,7 +329,16 @@ public sealed partial class ProfileInvariants
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private sealed record Invariant(string Name, string Type, IReadOnlySet<string>? Urls, bool IsResource, CompiledExpression? Path, CompiledExpression Expression);
+    private sealed record Invariant(
+        string Name, string Type, IReadOnlySet<string>? Urls, bool IsResource, CompiledExpression? Path, CompiledExpression Expression,
+        (string Text, CompiledExpression Path)[]? ComparedWithText);
+
+    /// <summary>A navigation path compared with a text literal, on either side: <c>a.ofType(Quantity).system = ''</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<left>(?<![A-Za-z0-9_.)§])[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?)*)\s*(?:!=|=|!~|~)\s*§\d+§|§\d+§\s*(?:!=|=|!~|~)\s*(?<right>[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?)*)")]
+    private static partial System.Text.RegularExpressions.Regex ComparisonWithText();
+
+    [System.Text.RegularExpressions.GeneratedRegex("§([0-9]+)§")]
+    private static partial System.Text.RegularExpressions.Regex Placeholder();
 
     /// <summary>
     /// Whether an expression only asks which elements are there (navigation, exists, empty, not, ofType, extension(url),
@@ -272,7 +355,8 @@ public sealed partial class ProfileInvariants
 
         foreach (System.Text.RegularExpressions.Match call in FunctionCall().Matches(code))
         {
-            if (call.Groups[1].Value is not ("exists" or "empty" or "not" or "ofType" or "extension"))
+            // "a implies (b)": an operator before a parenthesis, not a call.
+            if (call.Groups[1].Value is not ("exists" or "empty" or "not" or "ofType" or "extension" or "and" or "or" or "xor" or "implies"))
             {
                 return false;
             }
