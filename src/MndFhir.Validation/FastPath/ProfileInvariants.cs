@@ -41,7 +41,7 @@ public sealed partial class ProfileInvariants
 
     public static ProfileInvariants Load(string profilesDirectory)
     {
-        var profiles = new List<(string Url, string Type, string Kind, string? Base, JsonElement Root)>();
+        var profiles = new List<(string Url, string Type, string? Base, JsonElement Root)>();
         var problems = new List<string>();
         var documents = new List<JsonDocument>();
         IEnumerable<string> files = Directory.Exists(profilesDirectory) ? Directory.GetFiles(profilesDirectory, "*.json").Order(StringComparer.Ordinal) : [];
@@ -54,7 +54,7 @@ public sealed partial class ProfileInvariants
                 var root = json.RootElement;
                 if (Text(root, "resourceType") == "StructureDefinition" && Text(root, "url") is { } url && Text(root, "type") is { } type)
                 {
-                    profiles.Add((url, type, Text(root, "kind") ?? string.Empty, Text(root, "baseDefinition"), root));
+                    profiles.Add((url, type, Text(root, "baseDefinition"), root));
                 }
             }
             catch (JsonException ex)
@@ -311,7 +311,7 @@ public sealed partial class ProfileInvariants
         }
     }
 
-    private static bool DerivesFrom(string url, string ancestor, List<(string Url, string Type, string Kind, string? Base, JsonElement Root)> profiles)
+    private static bool DerivesFrom(string url, string ancestor, List<(string Url, string Type, string? Base, JsonElement Root)> profiles)
     {
         for (var (current, hops) = (url, 0); current is not null && hops <= profiles.Count; hops++)
         {

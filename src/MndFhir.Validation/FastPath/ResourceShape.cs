@@ -7,11 +7,12 @@ namespace MndFhir.Validation.FastPath;
 
 /// <summary>
 /// The shape of a resource: every element present, in order, with its FHIR type; the values of the types whose value
-/// decides validity by comparison with a profile or binding (code, boolean, uri and kin, integers, ids of contained
-/// resources, a reference's target type or local id, a Quantity's unit), and a placeholder for free values (strings,
-/// decimals, dates). Two resources of one shape are valid or invalid together as long as their free values are each
-/// valid for their type and the value rules hold (<see cref="ValueRules"/>): the mapping fixes structure, records vary
-/// only those values. Among the 50,227 resources of a generated export there were 219 shapes.
+/// decides validity by comparison with a profile or binding (code, boolean, uri and kin, ids of contained resources, a
+/// reference's target type or local id, a Quantity's unit), and a placeholder for free values (strings, decimals, dates,
+/// integers). Two resources of one shape are valid or invalid together as long as their free values are each valid for
+/// their type, the value rules hold (<see cref="ValueRules"/>) and so do the profiles' invariants that compare free
+/// values (<see cref="ProfileInvariants"/>): the mapping fixes structure, records vary only those values. The samples
+/// make 211 shapes (decision 0016; 319 while integers were kept).
 /// </summary>
 public sealed class ResourceShape
 {
