@@ -250,7 +250,8 @@ public sealed partial class ProfileInvariants
 
         foreach (var node in Descendants(resource))
         {
-            if (invariant.Urls is { } urls ? node is Extension e && e.Url is { } url && urls.Contains(url) : node.TypeName == invariant.Type)
+            // Any other type: its instances and those of its specialisations (a Quantity profile's on Age and Duration too).
+            if (invariant.Urls is { } urls ? node is Extension e && e.Url is { } url && urls.Contains(url) : node.TypeName == invariant.Type || invariant.Class?.IsInstanceOfType(node) == true)
             {
                 yield return node;
             }
@@ -331,7 +332,11 @@ public sealed partial class ProfileInvariants
 
     private sealed record Invariant(
         string Name, string Type, IReadOnlySet<string>? Urls, bool IsResource, CompiledExpression? Path, CompiledExpression Expression,
-        (string Text, CompiledExpression Path)[]? ComparedWithText);
+        (string Text, CompiledExpression Path)[]? ComparedWithText)
+    {
+        /// <summary>The model class of <see cref="Type"/>, when it has one.</summary>
+        public Type? Class { get; } = ModelInfo.GetTypeForFhirType(Type);
+    }
 
     /// <summary>A navigation path compared with a text literal, on either side: <c>a.ofType(Quantity).system = ''</c>.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<left>(?<![A-Za-z0-9_.)§])[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?)*)\s*(?:!=|=|!~|~)\s*§\d+§|§\d+§\s*(?:!=|=|!~|~)\s*(?<right>[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\([^()]*\))?)*)")]
