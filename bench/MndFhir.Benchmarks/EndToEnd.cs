@@ -57,8 +57,9 @@ internal static partial class EndToEnd
                 pairs.Add((adapter, await PlainRunAsync(proxy, recorded)));
             }
 
-            var ratios = pairs.Select(p => p.Plain / p.Adapter).Order().ToList();
-            var (median, raw) = pairs.OrderBy(p => p.Plain / p.Adapter).ElementAt(Pairs / 2);
+            var ordered = pairs.OrderBy(p => p.Plain / p.Adapter).ToList();
+            var ratios = ordered.Select(p => p.Plain / p.Adapter);
+            var (median, raw) = ordered[Pairs / 2];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"first sync to the test FHIR server (resources/s)",-58} {resources / median.TotalSeconds,14:N0} {resources / raw.TotalSeconds,14:N0} {raw / median,7:0.00}  goal >= 0.80; median of {Pairs} pairs (ratios {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))}); {resources:N0} resources in {recorded.Count} requests: adapter {median.TotalSeconds:0.0} s, plain client {raw.TotalSeconds:0.0} s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

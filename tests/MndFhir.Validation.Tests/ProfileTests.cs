@@ -168,14 +168,9 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     [Fact]
     public void A_profile_that_bounds_a_free_value_turns_the_fast_path_off()
     {
-        var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;
+        var folder = CopyOfProfiles();
         try
         {
-            foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json"))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-
             var counting = new CountingValidator(fixture.Validator);
             Assert.True(new MndFhir.Validation.FastPath.FastPathValidator(() => counting, folder).Enabled);
 
@@ -262,14 +257,9 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
     [Fact]
     public void A_profile_invariant_the_fast_path_cannot_compile_turns_it_off()
     {
-        var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;
+        var folder = CopyOfProfiles();
         try
         {
-            foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json"))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-
             var course = Path.Combine(folder, "procedure-course-session.json");
             var text = File.ReadAllText(course);
             const string Expression = "extension('number').value <= extension('total').value";
@@ -376,6 +366,18 @@ public sealed class ProfileTests(ValidatorFixture fixture) : IClassFixture<Valid
             Calls++;
             return inner.Validate(resource);
         }
+    }
+
+    /// <summary>A temporary folder holding a copy of the project's profiles, for a test to change (the caller deletes it).</summary>
+    private static string CopyOfProfiles()
+    {
+        var folder = Directory.CreateTempSubdirectory("mndfhir-profiles-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Mappings, "profiles"), "*.json"))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        return folder;
     }
 
     private static T Golden<T>(string name)

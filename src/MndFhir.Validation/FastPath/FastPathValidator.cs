@@ -310,8 +310,8 @@ public sealed partial class FastPathValidator : IResourceValidator
             {
                 using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file));
                 var root = json.RootElement;
-                if (Text(root, "resourceType") == "StructureDefinition" && Text(root, "kind") == "resource"
-                    && Text(root, "type") is { } type && Text(root, "url") is { } url)
+                if (ProfileInvariants.Text(root, "resourceType") == "StructureDefinition" && ProfileInvariants.Text(root, "kind") == "resource"
+                    && ProfileInvariants.Text(root, "type") is { } type && ProfileInvariants.Text(root, "url") is { } url)
                 {
                     found.Add((type, url));
                 }
@@ -323,10 +323,6 @@ public sealed partial class FastPathValidator : IResourceValidator
         }
 
         return found;
-
-        static string? Text(System.Text.Json.JsonElement element, string name) =>
-            element.ValueKind == System.Text.Json.JsonValueKind.Object && element.TryGetProperty(name, out var value)
-                && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
     }
 
     private static bool ProfilesBoundFreeValues(string profilesDirectory) =>

@@ -33,9 +33,6 @@ public sealed partial class ProfileInvariants
         Problems = problems;
     }
 
-    /// <summary>How many invariants are checked per record (those that ask only which elements are there are the shape's).</summary>
-    public int Count => _invariants.Count;
-
     /// <summary>Invariants that could not be read or compiled: while there is one, the fast path is off (everything goes to the full validator).</summary>
     public IReadOnlyList<string> Problems { get; }
 
@@ -137,22 +134,7 @@ public sealed partial class ProfileInvariants
             }
 
             var context = new FhirEvaluationContext();
-            foreach (var invariant in applicable)
-            {
-                foreach (var node in Contexts(resource, invariant))
-                {
-                    var targets = invariant.Path is null ? [node] : invariant.Path(node.ToPocoNode(), context).Select(n => n.Poco);
-                    foreach (var target in targets)
-                    {
-                        if (!invariant.Expression.Predicate(target, context))
-                        {
-                            return false;
-                        }
-                    }
-                }
-            }
-
-            return true;
+            return applicable.All(invariant => Targets(resource, invariant, context).All(target => invariant.Expression.Predicate(target, context)));
         }
         catch (Exception)
         {
@@ -180,22 +162,18 @@ public sealed partial class ProfileInvariants
             return false;
         }
 
-        foreach (var node in Contexts(resource, invariant))
+        foreach (var target in Targets(resource, invariant, context))
         {
-            var targets = invariant.Path is null ? [node] : invariant.Path(node.ToPocoNode(), context).Select(n => n.Poco);
-            foreach (var target in targets)
+            foreach (var (text, operand) in operands)
             {
-                foreach (var (text, operand) in operands)
+                foreach (var compared in operand(target.ToPocoNode(), context).Select(n => n.Poco))
                 {
-                    foreach (var compared in operand(target.ToPocoNode(), context).Select(n => n.Poco))
+                    var kept = compared is not PrimitiveType
+                        || compared is Code or FhirUri or FhirUrl or Canonical or Oid or Uuid or FhirBoolean
+                        || (compared is FhirString && text.EndsWith(".unit", StringComparison.Ordinal));
+                    if (!kept)
                     {
-                        var kept = compared is not PrimitiveType
-                            || compared is Code or FhirUri or FhirUrl or Canonical or Oid or Uuid or FhirBoolean
-                            || (compared is FhirString && text.EndsWith(".unit", StringComparison.Ordinal));
-                        if (!kept)
-                        {
-                            return false;
-                        }
+                        return false;
                     }
                 }
             }
@@ -203,6 +181,10 @@ public sealed partial class ProfileInvariants
 
         return true;
     }
+
+    /// <summary>The nodes an invariant is evaluated on: its contexts in the resource, or what its element path selects in them.</summary>
+    private static IEnumerable<Base> Targets(Resource resource, Invariant invariant, FhirEvaluationContext context) =>
+        Contexts(resource, invariant).SelectMany(node => invariant.Path is null ? [node] : invariant.Path(node.ToPocoNode(), context).Select(n => n.Poco));
 
     /// <summary>
     /// The element paths an expression compares with a text literal (<c>path = 'text'</c>, <c>!=</c>, <c>~</c>, <c>!~</c>,
@@ -327,7 +309,8 @@ public sealed partial class ProfileInvariants
         return false;
     }
 
-    private static string? Text(JsonElement element, string name) =>
+    /// <summary>A string property of a JSON object, or null.</summary>
+    internal static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private sealed record Invariant(
