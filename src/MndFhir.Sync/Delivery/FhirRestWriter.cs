@@ -18,6 +18,9 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
     private readonly FhirServerClient _client = clients.Create(destination.Name);
     // Asked once, by the first send; the batches in flight with it wait for the same answer (see KindAsync).
     private Task<BundleKind>? _kind;
+
+    /// <summary>Whether a send has waited for <see cref="_kind"/>: a failed answer is asked again only after one has met it.</summary>
+    private bool _kindMet;
     private readonly Lock _kindGate = new();
 
     private AdaptiveBatchSize? _sizes;
@@ -116,19 +119,40 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
         }));
 
     /// <summary>
+    /// Asks the bundle kind now, while the first batch is still being judged; the first send then finds the answer. If
+    /// the question fails, the first send meets that failure (it is not asked twice in a row).
+    /// </summary>
+    public void Prepare()
+    {
+        Task<BundleKind> kind;
+        lock (_kindGate)
+        {
+            if (_kind is not null)
+            {
+                return;
+            }
+
+            kind = _kind = BundleKindAsync(CancellationToken.None);
+        }
+
+        _ = kind.ContinueWith(asked => _ = asked.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
     /// The bundle kind, asked once for all the sends of this writer. The question is not tied to the send that asked
-    /// it (each waits with its own token), and one that failed or was cancelled is asked again by the next send.
+    /// it (each waits with its own token), and one that failed is asked again by the send after the one that met it.
     /// </summary>
     private Task<BundleKind> KindAsync(CancellationToken ct)
     {
         Task<BundleKind> kind;
         lock (_kindGate)
         {
-            if (_kind is null || _kind.IsFaulted || _kind.IsCanceled)
+            if (_kind is null || (_kindMet && (_kind.IsFaulted || _kind.IsCanceled)))
             {
                 _kind = BundleKindAsync(CancellationToken.None);
             }
 
+            _kindMet = true;
             kind = _kind;
         }
 

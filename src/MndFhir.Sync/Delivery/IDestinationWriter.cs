@@ -21,6 +21,14 @@ public interface IDestinationWriter : IAsyncDisposable
         throw new NotSupportedException($"{GetType().Name} cannot delete.");
 
     /// <summary>
+    /// The run has something to send: start what the first send needs before it (a FHIR server's CapabilityStatement),
+    /// so that the first batch does not wait for it. Returns at once; a failure is met again by the first send.
+    /// </summary>
+    void Prepare()
+    {
+    }
+
+    /// <summary>
     /// Lets <paramref name="sizes"/> learn from the destination's answer times: a FHIR server's writer reports each bundle
     /// it answered with the time of the attempt answered; a file destination reports nothing.
     /// </summary>

@@ -43,6 +43,7 @@ public sealed class SyncRunner(
         // Firely's serializer is built on a second core while the lease, the run and the ledger are read.
         _ = FhirJson.WarmUpAsync();
         var destination = settings.Value.Find(destinationName);
+        await PrepareValidationAsync(destination, ct);
         await using var lease = await SyncLease.AcquireAsync(contexts, destination.Name, clock, logger, ct);
         var run = await runs.StartAsync(destination.Name, trigger, ct);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = run.Id, ["Destination"] = destination.Name });
@@ -81,13 +82,6 @@ public sealed class SyncRunner(
     private async Task SyncAsync(DestinationOptions destination, SyncRun run, SyncLease lease, SyncRunSummary summary, CancellationToken ct)
     {
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
-        if (snapshot.WasEmpty)
-        {
-            // A first sync of this destination: its shapes are likely new to this process, so the Firely validators are
-            // built while the run starts, not in front of its first batch.
-            validation.Prepare();
-        }
-
         var target = identities.TargetFor(destination);
         var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
         await using var reader = await contexts.CreateDbContextAsync(ct);
@@ -108,7 +102,7 @@ public sealed class SyncRunner(
             // A tier's references point only at earlier tiers, which are all recorded before it starts.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var ready = Channel.CreateBounded<List<ChangeSetItem>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-            var planning = Task.Run(() => PlanAsync(changes.TierAsync(tier, resolver, stop.Token), snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), ready.Writer, stop.Token), stop.Token);
+            var planning = Task.Run(() => PlanAsync(changes.TierAsync(tier, resolver, stop.Token), snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), writer, ready.Writer, stop.Token), stop.Token);
             // Up to SendsInFlight batches await the destination at once; each is recorded as soon as it is answered.
             var sending = new List<Task>(destination.SendsInFlight);
             try
@@ -156,10 +150,24 @@ public sealed class SyncRunner(
         summary.Output = writer.Output;
     }
 
+    /// <summary>
+    /// A first sync of a destination (nothing in its ledger): its shapes are likely new to this process, so the Firely
+    /// validators are built while the run takes its lease, records itself and reads the ledger, not in front of its first
+    /// batch (e2e: the first request went 0.7 s after the run started; BENCHMARKS.md).
+    /// </summary>
+    private async Task PrepareValidationAsync(DestinationOptions destination, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Ledger.AnyAsync(e => e.Destination == destination.Name, ct))
+        {
+            validation.Prepare();
+        }
+    }
+
     /// <summary>The planner's side: judges each planned resource, sets invalid ones aside, hands batches over. Returns how many were invalid.</summary>
     private async Task<int> PlanAsync(
         IAsyncEnumerable<ChangeSetItem> items, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, RunProgress stage,
-        ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)
+        IDestinationWriter writer, ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)
     {
         var invalid = 0;
         try
@@ -180,6 +188,12 @@ public sealed class SyncRunner(
                     case ChangeKind.Blocked:
                         summary.Blocked++;
                         continue;
+                }
+
+                if (batch.Count == 0)
+                {
+                    // Something to send: the writer gets ready for its first send while this batch is judged.
+                    writer.Prepare();
                 }
 
                 batch.Add(item);

@@ -93,6 +93,57 @@ public sealed class FhirRestWriterTests(FhirTestServer server) : IClassFixture<F
         Assert.Equal(2, proxy.Requests); // the capabilities were asked once, by the first send, for both
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task Prepare_asks_the_capabilities_before_the_first_send_which_does_not_ask_again()
+    {
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => FaultKind.None, TimeSpan.Zero);
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity, proxy.BaseUrl);
+
+        writer.Prepare();
+        await RequestsAsync(proxy, 1);
+        writer.Prepare();
+        var results = await writer.SendAsync(Enumerable.Range(1, 3).Select(i => Item(identity, $"P-{i}", gender: "male")).ToList(), CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Accepted && r.Created));
+        Assert.Equal(2, proxy.Requests); // the CapabilityStatement, asked once before the send, and the transaction
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_prepared_question_that_failed_is_met_by_the_first_send_and_asked_again_by_the_next()
+    {
+        var failing = 1;
+        await using var proxy = await FaultProxy.StartAsync(server.BaseUrl, _ => Volatile.Read(ref failing) == 1 ? FaultKind.DropConnection : FaultKind.None, TimeSpan.Zero);
+        var identity = new ClinicIdentity($"https://clinic.test/sid/{Guid.NewGuid():N}");
+        await using var writer = Writer(identity, proxy.BaseUrl);
+        var batch = Enumerable.Range(1, 3).Select(i => Item(identity, $"P-{i}", gender: "male")).ToList();
+
+        // The question fails every attempt (two, as configured) before the first send comes.
+        writer.Prepare();
+        await RequestsAsync(proxy, 2);
+        await System.Threading.Tasks.Task.Delay(500);
+        await Assert.ThrowsAsync<DestinationUnavailableException>(() => writer.SendAsync(batch, CancellationToken.None));
+        Assert.Equal(2, proxy.Requests); // the send met the failure: it did not ask again, and sent nothing
+
+        Volatile.Write(ref failing, 0);
+        var results = await writer.SendAsync(batch, CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Accepted && r.Created));
+        Assert.Equal(4, proxy.Requests); // the CapabilityStatement asked again, and the transaction
+    }
+
+    /// <summary>Waits (at most 30 s) until the proxy has seen <paramref name="count"/> requests.</summary>
+    private static async System.Threading.Tasks.Task RequestsAsync(FaultProxy proxy, int count)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (proxy.Requests < count && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await System.Threading.Tasks.Task.Delay(20);
+        }
+
+        Assert.Equal(count, proxy.Requests);
+    }
+
     private IDestinationWriter Writer(ClinicIdentity identity, Uri? baseUrl = null, BundleMode mode = BundleMode.Auto)
     {
         var destination = FhirDestination.At(baseUrl ?? server.BaseUrl, identity, mode);

@@ -8,6 +8,7 @@ namespace MndFhir.Sync.Tests.Runs;
 /// <summary>
 /// Fault injection around the real writer: the destination rejects the listed resources (as a server answers 4xx with
 /// an OperationOutcome) and the real writer delivers everything else; or the writer fails with <see cref="FailWith"/>.
+/// Every writer's calls are noted in <see cref="Calls"/>, in order.
 /// </summary>
 internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : IDestinationWriterFactory
 {
@@ -16,13 +17,23 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
     /// <summary>Thrown by every send instead of delivering, as an unforeseen fault (a bug, a broken disk) would be.</summary>
     public Exception? FailWith { get; set; }
 
-    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt, DeliveryProvenance? provenance = null) =>
-        new Writer(real.Create(destination, runId, startedAt, provenance), Reject, FailWith);
+    /// <summary>"prepare", "send" and "delete", as the sync called them.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
 
-    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith) : IDestinationWriter
+    public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt, DeliveryProvenance? provenance = null) =>
+        new Writer(real.Create(destination, runId, startedAt, provenance), Reject, FailWith, Calls);
+
+    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith, System.Collections.Concurrent.ConcurrentQueue<string> calls) : IDestinationWriter
     {
+        public void Prepare()
+        {
+            calls.Enqueue("prepare");
+            inner.Prepare();
+        }
+
         public async Task<IReadOnlyList<DeliveryResult>> SendAsync(IReadOnlyList<ChangeSetItem> batch, CancellationToken ct)
         {
+            calls.Enqueue("send");
             if (failWith is not null)
             {
                 throw failWith;
@@ -34,7 +45,11 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
             return [.. accepted, .. rejected];
         }
 
-        public Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct) => inner.DeleteAsync(items, ct);
+        public Task<IReadOnlyList<DeliveryResult>> DeleteAsync(IReadOnlyList<Withdrawal> items, CancellationToken ct)
+        {
+            calls.Enqueue("delete");
+            return inner.DeleteAsync(items, ct);
+        }
 
         public string? Output => inner.Output;
 

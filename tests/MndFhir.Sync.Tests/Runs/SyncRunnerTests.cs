@@ -51,6 +51,22 @@ public sealed class SyncRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sync_with_something_to_send_prepares_its_writer_before_the_first_send_and_one_with_nothing_to_send_calls_neither()
+    {
+        var first = await Runner().RunAsync("files", "test", CancellationToken.None);
+
+        Assert.Equal(7, first.Created);
+        Assert.Equal("prepare", _writers.Calls.First());
+        Assert.Contains("send", _writers.Calls);
+
+        _writers.Calls.Clear();
+        var again = await Runner().RunAsync("files", "test", CancellationToken.None);
+
+        Assert.Equal((0, 0, 7), (again.Created, again.Updated, again.Unchanged));
+        Assert.Empty(_writers.Calls); // a FHIR server is not even asked for its CapabilityStatement
+    }
+
+    [Fact]
     public async Task A_rejected_patient_is_recorded_failed_its_records_wait_and_everything_else_is_delivered()
     {
         _writers.Reject.Add(new ResourceKey("Patient", "P-1"));
