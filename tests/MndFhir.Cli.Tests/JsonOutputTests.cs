@@ -62,6 +62,10 @@ public sealed class JsonOutputTests : IDisposable
             Assert.True(r["created"]!.GetValue<int>() > 0);
             Assert.Null(r["error"]);
         });
+        // Exactly the published fields (SyncRunView), whatever else the run history comes to store.
+        Assert.Equal(
+            ["id", "destination", "trigger", "startedAt", "finishedAt", "outcome", "considered", "unchanged", "created", "updated", "failed", "blocked", "error"],
+            runs[0]!.AsObject().Select(p => p.Key));
         var one = (await JsonAsync("runs", "--json", "--destination", "registry-files", "--take", "1")).AsArray();
         Assert.Equal(runs[0]!["id"]!.GetValue<long>(), Assert.Single(one)!["id"]!.GetValue<long>());
 

@@ -129,6 +129,14 @@ public sealed class ScheduledIntakeTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Misconfigured destination", failed.Value.ExceptionMessage, StringComparison.Ordinal);
         using var runs = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/runs", UriKind.Relative), ct));
         Assert.Equal("Failed", runs.RootElement[0].GetProperty("outcome").GetString());
+
+        // The import history publishes chosen fields (ImportRunView), not the stored row.
+        using var imports = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/imports", UriKind.Relative), ct));
+        var import = Assert.Single(imports.RootElement.EnumerateArray());
+        Assert.Equal(
+            ["id", "trigger", "folder", "fingerprint", "startedAt", "finishedAt", "outcome", "rows", "created", "updated", "unchanged", "rejected", "removed", "retracted", "filesRejected", "message"],
+            import.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("Succeeded", 1), (import.GetProperty("outcome").GetString(), import.GetProperty("rows").GetInt32()));
         await app.StopAsync(ct);
     }
 
