@@ -64,7 +64,7 @@ public sealed partial class ApiDocumentTests : IDisposable
         Assert.True(document.Paths["/health"].Operations![HttpMethod.Get].Responses!.ContainsKey("503"));
 
         // Outcomes as words: the run's outcome is a string with the outcome names.
-        var outcome = document.Components!.Schemas!["SyncRun"].Properties!["outcome"];
+        var outcome = document.Components!.Schemas!["SyncRunView"].Properties!["outcome"];
         var outcomeSchema = outcome is OpenApiSchemaReference reference ? reference.Target! : outcome;
         Assert.Equal(["Running", "Succeeded", "PartlySucceeded", "Failed"], outcomeSchema.Enum!.Select(e => e!.GetValue<string>()));
         Assert.True(document.Components.SecuritySchemes!.ContainsKey("apiKey"));
