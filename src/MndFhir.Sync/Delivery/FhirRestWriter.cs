@@ -16,7 +16,7 @@ public sealed class FhirRestWriter(FhirServerClientFactory clients, DestinationO
 {
     // Made here, so disposed here (with the writer).
     private readonly FhirServerClient _client = clients.Create(destination.Name);
-    // Asked once, by the first send; the batches in flight with it wait for the same answer (see KindAsync).
+    // Asked once, by Prepare or the first send; the batches in flight wait for the same answer (see KindAsync).
     private Task<BundleKind>? _kind;
 
     /// <summary>Whether a send has waited for <see cref="_kind"/>: a failed answer is asked again only after one has met it.</summary>

@@ -45,18 +45,38 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
             var import = new ExportImport(db, transaction, rules, clock, logger, run.StartedAt, progress);
             var files = await import.RunAsync(folder, options.AllowRemovals, ct);
             var open = await db.Quarantine.CountAsync(q => q.ResolvedAt == null, ct);
-            await transaction.CommitAsync(ct);
             summary = new ImportSummary(run.Id, files, import.Warnings, stopwatch.Elapsed) { OpenQuarantine = open };
             run.Fingerprint = import.Fingerprint;
+            Count(run, summary);
+            Finish(run, summary.FilesRejected + summary.Rejected + summary.RemovalsRefused == 0 ? ImportOutcome.Succeeded : ImportOutcome.PartlySucceeded, Problems(summary));
+
+            // The run's outcome commits with the import: a process killed after the commit leaves the run finished, one
+            // killed before leaves it Running, and the next import closes it as failed with nothing kept. Both true.
+            await db.ImportRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(
+                u => u.SetProperty(r => r.Outcome, run.Outcome)
+                    .SetProperty(r => r.FinishedAt, run.FinishedAt)
+                    .SetProperty(r => r.Message, run.Message)
+                    .SetProperty(r => r.Fingerprint, run.Fingerprint)
+                    .SetProperty(r => r.Rows, run.Rows)
+                    .SetProperty(r => r.Created, run.Created)
+                    .SetProperty(r => r.Updated, run.Updated)
+                    .SetProperty(r => r.Unchanged, run.Unchanged)
+                    .SetProperty(r => r.Rejected, run.Rejected)
+                    .SetProperty(r => r.Removed, run.Removed)
+                    .SetProperty(r => r.Retracted, run.Retracted)
+                    .SetProperty(r => r.FilesRejected, run.FilesRejected),
+                ct);
+            await transaction.CommitAsync(ct);
         }
         catch (Exception ex)
         {
+            // Nothing of the import was kept: neither are its figures.
+            run.Fingerprint = null;
+            Count(run, new ImportSummary(run.Id, [], [], stopwatch.Elapsed));
             await FinishRunAsync(run, ImportOutcome.Failed, ex is OperationCanceledException ? "cancelled: nothing of this import was kept" : $"failed, nothing of this import was kept: {ex.Message}");
             throw;
         }
 
-        Count(run, summary);
-        await FinishRunAsync(run, summary.FilesRejected + summary.Rejected + summary.RemovalsRefused == 0 ? ImportOutcome.Succeeded : ImportOutcome.PartlySucceeded, Problems(summary));
         logger.LogInformation(
             "Import {ImportId} of {Folder}: {Created} new, {Updated} changed, {Unchanged} unchanged, {Retracted} retracted, {Removed} removed, {Rejected} rows and {FilesRejected} files rejected in {ElapsedMs:0} ms",
             run.Id, Path.GetFileName(folder), run.Created, run.Updated, run.Unchanged, run.Retracted, run.Removed, run.Rejected, run.FilesRejected, stopwatch.Elapsed.TotalMilliseconds);
@@ -87,11 +107,16 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
         return run;
     }
 
-    private async Task FinishRunAsync(ImportRun run, ImportOutcome outcome, string? message)
+    private void Finish(ImportRun run, ImportOutcome outcome, string? message)
     {
         run.Outcome = outcome;
         run.FinishedAt = clock.GetUtcNow();
         run.Message = message is { Length: > 4000 } ? message[..4000] : message;
+    }
+
+    private async Task FinishRunAsync(ImportRun run, ImportOutcome outcome, string? message)
+    {
+        Finish(run, outcome, message);
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         db.ImportRuns.Update(run);
         await db.SaveChangesAsync(CancellationToken.None);
