@@ -1,8 +1,10 @@
 namespace MndFhir.Data;
 
 /// <summary>
-/// One import of a clinic export, recorded outside the import's own transaction: it shows Running while the import
-/// runs, and its outcome after, even when the import itself was rolled back or its process was killed.
+/// One import of a clinic export, recorded before the import's own transaction starts: it shows Running while the
+/// import runs. A successful outcome is written inside that transaction, so it commits with the data; a rolled-back
+/// import is recorded Failed afterwards, and one whose process was killed before its commit is closed as Failed by
+/// the next import.
 /// </summary>
 public sealed class ImportRun
 {
