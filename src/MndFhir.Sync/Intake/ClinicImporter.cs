@@ -52,20 +52,7 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
 
             // The run's outcome commits with the import: a process killed after the commit leaves the run finished, one
             // killed before leaves it Running, and the next import closes it as failed with nothing kept. Both true.
-            await db.ImportRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(
-                u => u.SetProperty(r => r.Outcome, run.Outcome)
-                    .SetProperty(r => r.FinishedAt, run.FinishedAt)
-                    .SetProperty(r => r.Message, run.Message)
-                    .SetProperty(r => r.Fingerprint, run.Fingerprint)
-                    .SetProperty(r => r.Rows, run.Rows)
-                    .SetProperty(r => r.Created, run.Created)
-                    .SetProperty(r => r.Updated, run.Updated)
-                    .SetProperty(r => r.Unchanged, run.Unchanged)
-                    .SetProperty(r => r.Rejected, run.Rejected)
-                    .SetProperty(r => r.Removed, run.Removed)
-                    .SetProperty(r => r.Retracted, run.Retracted)
-                    .SetProperty(r => r.FilesRejected, run.FilesRejected),
-                ct);
+            await SaveRunAsync(db, run, ct);
             await transaction.CommitAsync(ct);
         }
         catch (Exception ex)
@@ -118,8 +105,14 @@ public sealed class ClinicImporter(IDbContextFactory<MndFhirDbContext> contexts,
     {
         Finish(run, outcome, message);
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await SaveRunAsync(db, run, CancellationToken.None);
+    }
+
+    /// <summary>Writes the whole run row, in <paramref name="db"/>'s transaction when it has one.</summary>
+    private static async Task SaveRunAsync(MndFhirDbContext db, ImportRun run, CancellationToken ct)
+    {
         db.ImportRuns.Update(run);
-        await db.SaveChangesAsync(CancellationToken.None);
+        await db.SaveChangesAsync(ct);
     }
 
     private static void Count(ImportRun run, ImportSummary summary)
