@@ -96,7 +96,10 @@ public sealed class ServiceHostTests : IDisposable
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync(new Uri("/api/destinations/files/sync", UriKind.Relative), null, cts.Token)).StatusCode);
             using (var wrong = new HttpRequestMessage(HttpMethod.Get, status))
             {
-                wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key[..^1] + "0");
+                // The key with its last character changed: never the key itself (a random key may already end in "0").
+                var wrongKey = key[..^1] + (key[^1] == '0' ? "1" : "0");
+                Assert.NotEqual(key, wrongKey);
+                wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", wrongKey);
                 Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong, cts.Token)).StatusCode);
             }
 
