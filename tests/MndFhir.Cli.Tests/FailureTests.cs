@@ -179,6 +179,46 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_broken_mapping_file_is_a_configuration_error_naming_the_file_for_each_command_that_maps()
+    {
+        // sync, run and status read the mapping rules on a second core while the schema is checked (a warm-up): what
+        // that meets is still reported by the command itself, once, as one line.
+        var mappings = Path.Combine(_folder, "mappings");
+        CopyFolder(RepositoryPaths.Mappings, mappings);
+        await File.AppendAllTextAsync(Path.Combine(mappings, "treatments.yaml"), "\n  - code: [unclosed\n");
+        WriteConfig(c => c["Clinic"]!["MappingsPath"] = mappings);
+
+        foreach (var command in new[] { "sync --all", "run", "status" })
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+            AssertOneLineFailure(2, exit, output, error, "treatments.yaml");
+        }
+    }
+
+    [Fact]
+    public async Task A_sync_on_a_locked_SQLite_database_is_a_local_fault_with_one_line()
+    {
+        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(firstExit == 0, firstError);
+
+        await using (var holder = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))
+        {
+            await holder.OpenAsync();
+            await using var lockIt = holder.CreateCommand();
+            lockIt.CommandText = "BEGIN EXCLUSIVE;";
+            await lockIt.ExecuteNonQueryAsync();
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
+
+            AssertOneLineFailure(5, exit, output, error, "locked");
+        }
+
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line()
     {
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
@@ -231,6 +271,16 @@ public sealed class FailureTests : IDisposable
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("mndfhir:", StringComparison.Ordinal)).ToList();
         Assert.True(lines.Count >= 1, error);
         Assert.Contains(mentions, error, StringComparison.Ordinal);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     private void WriteConfig(Action<JsonObject> change)

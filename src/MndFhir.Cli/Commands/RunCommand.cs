@@ -13,7 +13,9 @@ internal static class RunCommand
         var command = new Command("run", "The main job once, now, as the service runs it: import the configured export, sync every destination, print the summary.");
         command.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            // The main job's importer and sync runner (the mapping rules, plan, validation gate) are resolved while the schema is checked.
+            await using var cli = await CliContext.CreateAsync(
+                parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, services => services.GetRequiredService<MainJob>());
 
             // An operator's run imports whatever the folder holds (a mapping change may accept rows rejected before) and
             // syncs every destination even without a new export.

@@ -13,7 +13,9 @@ internal static class StatusCommand
         var command = new Command("status", "Counts per destination: delivered, pending (would be sent by the next sync), failed; and the last run.") { json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            // The status service's key reads the mapping rules: they are read while the schema is checked.
+            await using var cli = await CliContext.CreateAsync(
+                parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, services => services.GetRequiredService<SyncStatusService>());
             var intake = await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct);
             var statuses = await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct);
             if (parse.GetValue(json))

@@ -20,7 +20,7 @@ internal static class SyncCommand
         {
             // Built on a second core while the configuration, services and database start.
             _ = MndFhir.Serialization.FhirJson.WarmUpAsync();
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, WarmUp);
             var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
             var names = parse.GetValue(all)
                 ? settings.Destinations.Select(d => d.Name).ToList()
@@ -35,6 +35,9 @@ internal static class SyncCommand
         });
         return command;
     }
+
+    /// <summary>What a sync resolves first (the mapping rules, the plan, the validation gate), resolved during start-up.</summary>
+    public static void WarmUp(IServiceProvider services) => services.GetRequiredService<SyncRunner>();
 
     public static async Task<int> SyncAsync(CliContext cli, IReadOnlyList<string> destinations, TextWriter output, CancellationToken ct)
     {
