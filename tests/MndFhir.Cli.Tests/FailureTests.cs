@@ -219,6 +219,40 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task While_an_import_holds_the_database_another_import_and_a_sync_are_busy_at_once_and_status_shows_no_database_noise()
+    {
+        // Without the read before the lease's write, both waited for the busy timeout (20 s here) and failed as local
+        // faults (exit 5); status waited as long to keep its cache, and printed EF Core's SQL and exception text.
+        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=20");
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(firstExit == 0, firstError);
+
+        // What a running import holds: its lease (this live process), and the database's write lock for its transaction.
+        await using (var import = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))
+        {
+            await import.OpenAsync();
+            await using var lease = import.CreateCommand();
+            lease.CommandText = "INSERT INTO DestinationLeases (Destination, Holder, ExpiresAt) VALUES ($destination, $holder, $expires); BEGIN IMMEDIATE;";
+            lease.Parameters.AddWithValue("$destination", MndFhir.Data.DestinationLeaseStore.ImportLease);
+            lease.Parameters.AddWithValue("$holder", MndFhir.Data.LeaseHolder.New());
+            lease.Parameters.AddWithValue("$expires", new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(DateTimeOffset.UtcNow.AddHours(1)));
+            await lease.ExecuteNonQueryAsync();
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+            AssertOneLineFailure(3, exit, output, error, "Another import");
+
+            (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
+            AssertOneLineFailure(3, exit, output, error, "import of the clinic export is running");
+
+            (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+            Assert.True(exit == 0, error);
+            Assert.Equal(string.Empty, error.Trim());
+        }
+
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line()
     {
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");

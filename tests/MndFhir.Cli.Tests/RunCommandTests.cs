@@ -104,6 +104,10 @@ public sealed class RunCommandTests : IDisposable
         Assert.All(entries.Skip(1), e => Assert.StartsWith("Patient?identifier=", e!["resource"]!["subject"]!["reference"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(_folder, "hospital")), "a dry run must not deliver anything");
         Assert.Contains($"map: {entries.Count} resources, 0 invalid", error, StringComparison.Ordinal);
+
+        // The shapes it validated in full are remembered for the next process; never "not remembered" because the
+        // command's services were already going (3 of 5 runs before the CLI flushed them first).
+        Assert.DoesNotContain("not remembered", error, StringComparison.Ordinal);
         var ids = entries.Select(e => e!["resource"]!["identifier"]![0]!["value"]!.GetValue<string>()).ToList();
         Assert.Contains(ids, id => id.StartsWith("panel:ALSFRSR:", StringComparison.Ordinal));
         Assert.Contains(ids, id => id.StartsWith("derived:ALSFRSR_DFS:", StringComparison.Ordinal));

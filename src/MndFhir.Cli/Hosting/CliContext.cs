@@ -136,9 +136,11 @@ internal sealed class CliContext : IAsyncDisposable
         if (console)
         {
             // No {Exception} in the console template: a stack trace never reaches the terminal (the JSON file keeps it).
-            // The host's "Hosting failed to start" is said once, by the command's own one-line failure.
+            // The host's "Hosting failed to start" is said once, by the command's own one-line failure; so is a database
+            // failure, whose EF Core events carry the SQL and the exception's text in their message.
             logger.WriteTo.Logger(console => console
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.EntityFrameworkCore"))
                 .WriteTo.Console(
                     restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
                     outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",
@@ -169,6 +171,13 @@ internal sealed class CliContext : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The valid shapes a command learnt are written to the database in the background: they are written before the
+        // services go, since the container refuses to make a database context once its disposal has begun.
+        if (Services.GetService<MndFhir.Validation.FastPath.IValidShapeStore>() is MndFhir.Sync.Validation.DatabaseValidShapeStore shapes)
+        {
+            await shapes.FlushAsync();
+        }
+
         await Services.DisposeAsync();
         (Logger as IDisposable)?.Dispose();
     }

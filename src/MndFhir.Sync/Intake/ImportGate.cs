@@ -29,6 +29,10 @@ internal sealed class ImportGate : IAsyncDisposable
         try
         {
             var leases = new DestinationLeaseStore(db, clock);
+
+            // Read first (a read never waits, SQLite in WAL mode): taking the lease is a write, which would wait behind a
+            // running import's transaction until the database's busy timeout, then fail as a local fault.
+            await ThrowIfBusyAsync(leases, ct);
             var holder = LeaseHolder.New();
             if (!await leases.TryAcquireLeaseAsync(DestinationLeaseStore.ImportLease, holder, LeaseTime, ct))
             {
@@ -40,11 +44,14 @@ internal sealed class ImportGate : IAsyncDisposable
                 }
             }
 
-            var syncing = (await leases.LiveLeasesAsync(ct)).Where(l => l.Destination != DestinationLeaseStore.ImportLease).Select(l => l.Destination).ToList();
-            if (syncing.Count > 0)
+            try
+            {
+                await ThrowIfBusyAsync(leases, ct, holder);
+            }
+            catch (ImportBusyException)
             {
                 await leases.ReleaseLeaseAsync(DestinationLeaseStore.ImportLease, holder, CancellationToken.None);
-                throw new ImportBusyException($"A sync of {string.Join(", ", syncing)} is running; import when it has finished (an import never runs beside a sync).");
+                throw;
             }
 
             return new ImportGate(db, holder);
@@ -53,6 +60,22 @@ internal sealed class ImportGate : IAsyncDisposable
         {
             await db.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Throws when another import holds the import lease, or a sync holds a destination's (<paramref name="holder"/>: this import's own lease).</summary>
+    private static async Task ThrowIfBusyAsync(DestinationLeaseStore leases, CancellationToken ct, string? holder = null)
+    {
+        var live = await leases.LiveLeasesAsync(ct);
+        if (live.Any(l => l.Destination == DestinationLeaseStore.ImportLease && l.Holder != holder))
+        {
+            throw new ImportBusyException("Another import of the clinic export is running; try again when it has finished.");
+        }
+
+        var syncing = live.Where(l => l.Destination != DestinationLeaseStore.ImportLease).Select(l => l.Destination).ToList();
+        if (syncing.Count > 0)
+        {
+            throw new ImportBusyException($"A sync of {string.Join(", ", syncing)} is running; import when it has finished (an import never runs beside a sync).");
         }
     }
 

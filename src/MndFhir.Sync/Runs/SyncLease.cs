@@ -35,6 +35,14 @@ internal sealed class SyncLease : IAsyncDisposable
         try
         {
             var leases = new DestinationLeaseStore(db, clock);
+
+            // Read first (a read never waits, SQLite in WAL mode): taking the lease is a write, which would wait behind a
+            // running import's transaction until the database's busy timeout, then fail as a local fault.
+            if ((await leases.LiveLeasesAsync(ct)).Any(l => l.Destination == DestinationLeaseStore.ImportLease))
+            {
+                throw ImportRunning(destination);
+            }
+
             var holder = LeaseHolder.New();
             if (!await leases.TryAcquireLeaseAsync(destination, holder, LeaseTime, ct) && !await TakeOverFromDeadProcessAsync(leases, destination, holder, logger, ct))
             {
@@ -45,9 +53,7 @@ internal sealed class SyncLease : IAsyncDisposable
             if ((await leases.LiveLeasesAsync(ct)).Any(l => l.Destination == DestinationLeaseStore.ImportLease))
             {
                 await lease.DisposeAsync();
-                throw new SyncAlreadyRunningException(
-                    $"An import of the clinic export is running; the sync of '{destination}' did not start (try again when the import has finished).",
-                    innerException: null);
+                throw ImportRunning(destination);
             }
 
             return lease;
@@ -58,6 +64,10 @@ internal sealed class SyncLease : IAsyncDisposable
             throw;
         }
     }
+
+    private static SyncAlreadyRunningException ImportRunning(string destination) => new(
+        $"An import of the clinic export is running; the sync of '{destination}' did not start (try again when the import has finished).",
+        innerException: null);
 
     /// <summary>Extends the lease; a lease another process took meanwhile (this one had expired) stops the sync.</summary>
     public async Task RenewAsync(CancellationToken ct)

@@ -16,6 +16,8 @@ namespace MndFhir.Sync.Status;
 /// </summary>
 public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts, MappingSet rules, ClinicIdentity identity, Pseudonymisation.DestinationIdentities identities, TimeProvider clock)
 {
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
+
     public async Task<StatusSnapshot?> ReadAsync(DestinationOptions destination, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -26,6 +28,10 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
     public async Task WriteAsync(DestinationOptions destination, int pending, int failed, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+
+        // A cache: behind another process's long write (an import's transaction on SQLite) it is not kept, rather than
+        // holding status up until the database's busy timeout.
+        db.Database.SetCommandTimeout(WriteTimeout);
         var key = await KeyAsync(db, destination, ct);
         var snapshot = await db.StatusSnapshots.FirstOrDefaultAsync(s => s.Destination == destination.Name, ct);
         if (snapshot is null)
