@@ -34,7 +34,9 @@ if (parse.Errors.Count > 0)
 
 try
 {
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // Ctrl-C or SIGTERM cancels the command, which then records what it did (a sync waits for the batches in flight and
+    // records its run as stopped); System.CommandLine's default of 2 s ended the process first and left the run Running.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
 }
 catch (Exception ex)
 {

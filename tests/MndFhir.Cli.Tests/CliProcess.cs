@@ -13,6 +13,25 @@ internal static class CliProcess
     /// <summary>Runs the command with <paramref name="environment"/> added to (or, for null values, removed from) this process's environment.</summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        using var process = Start(workingDirectory, environment, args);
+        return await WaitAsync(process);
+    }
+
+    /// <summary>Starts the command; <see cref="WaitAsync"/> reads its output and waits for its end (what it writes before must fit the pipes).</summary>
+    public static Process Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <summary>Waits (at most five minutes) for a command <see cref="Start(string, string[])"/> started, and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> WaitAsync(Process process)
+    {
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -30,11 +49,6 @@ internal static class CliProcess
             start.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await output, await error);
+        return Process.Start(start)!;
     }
 }

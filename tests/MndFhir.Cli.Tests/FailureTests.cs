@@ -120,6 +120,49 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task An_import_schedule_that_is_no_cron_expression_and_sql_server_without_culture_data_are_configuration_errors()
+    {
+        // Before, the schedule passed every command and the service died on it (exit 10); SQL Server's client refused to
+        // open any connection (exit 10: "Globalization Invariant Mode is not supported").
+        WriteConfig(c => c["Clinic"]!["ImportSchedule"] = "every 5 min");
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "Clinic:ImportSchedule: 'every 5 min' is not a cron expression");
+
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = "SqlServer", ["ConnectionString"] = "Server=127.0.0.1,9;Database=mndfhir;User Id=x;Password=y;Connect Timeout=3" });
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false");
+    }
+
+    [Fact]
+    public async Task A_pseudonym_key_file_other_users_can_read_is_a_configuration_error()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var key = Path.Combine(_folder, "registry.key");
+        await File.WriteAllTextAsync(key, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "registry",
+            ["Kind"] = "NdjsonFolder",
+            ["Folder"] = "registry",
+            ["Pseudonymise"] = true,
+            ["PseudonymKeyFile"] = "registry.key",
+        }));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "Destinations:0:PseudonymKeyFile:");
+        Assert.Contains("chmod 600", error, StringComparison.Ordinal);
+
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (exit, _, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(exit == 0, error);
+    }
+
+    [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
         WriteConfig(c =>
@@ -250,6 +293,105 @@ public sealed class FailureTests : IDisposable
         }
 
         SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task A_destination_that_refuses_connections_is_exit_4_with_one_line_and_no_retry_noise()
+    {
+        // Three patients to send; nothing listens on port 9 (discard) of loopback on the test machines.
+        var export = Path.Combine(_folder, "small-export");
+        Directory.CreateDirectory(export);
+        foreach (var (file, take) in new[] { ("patients.csv", 4), ("treatments.csv", 1), ("assessments.csv", 1) })
+        {
+            await File.WriteAllLinesAsync(Path.Combine(export, file), File.ReadLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", file)).Take(take));
+        }
+
+        WriteConfig(c =>
+        {
+            c["Clinic"]!["ExportPath"] = "small-export";
+            c["Destinations"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "hospital",
+                ["Kind"] = "FhirRest",
+                ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/",
+                ["TimeoutSeconds"] = 2,
+                ["RetryAttempts"] = 2,
+                ["RetryMaxSeconds"] = 5,
+            });
+        });
+        var (importExit, _, importError) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(importExit == 0, importError);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
+
+        // The retries say what happened in words (no .NET type names); the resilience library's own events stay in the log file.
+        AssertOneLineFailure(4, exit, output, error, "mndfhir: sync hospital stopped:");
+        Assert.Contains("hospital: no connection (ConnectionError), attempt 1 of 2", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resilience", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_during_a_sync_exits_130_and_records_the_run_as_stopped_on_request()
+    {
+        // A FHIR server that accepts connections and never answers: the sync waits in its first send.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                accepted.Add(await silent.AcceptTcpClientAsync());
+            }
+        });
+        var export = Path.Combine(_folder, "small-export");
+        Directory.CreateDirectory(export);
+        foreach (var (file, take) in new[] { ("patients.csv", 4), ("treatments.csv", 1), ("assessments.csv", 1) })
+        {
+            await File.WriteAllLinesAsync(Path.Combine(export, file), File.ReadLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", file)).Take(take));
+        }
+
+        WriteConfig(c =>
+        {
+            c["Clinic"]!["ExportPath"] = "small-export";
+            c["Destinations"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "hospital",
+                ["Kind"] = "FhirRest",
+                ["BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/fhir/R4/",
+                ["TimeoutSeconds"] = 120,
+            });
+        });
+        Assert.Equal(0, (await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json")).ExitCode);
+
+        var sync = CliProcess.Start(_folder, "sync", "--all", "--config", "mndfhir.json");
+        var database = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Mode=ReadOnly";
+        while (await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Running'") == 0 || accepted.Count == 0)
+        {
+            Assert.False(sync.HasExited, "the sync ended before it was stopped");
+            await Task.Delay(100);
+        }
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", sync.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        var (exit, output, error) = await CliProcess.WaitAsync(sync);
+
+        AssertOneLineFailure(130, exit, output, error, "Stopped on request");
+        Assert.Equal(1, await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Failed' AND Error LIKE 'Stopped on request%'"));
+        Assert.Equal(0, await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Running'"));
+        accepted.ForEach(c => c.Dispose());
+    }
+
+    private static async Task<long> ScalarAsync(string connection, string sql)
+    {
+        await using var db = new SqliteConnection(connection);
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

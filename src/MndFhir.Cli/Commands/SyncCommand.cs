@@ -83,6 +83,9 @@ internal static class SyncCommand
         if (summary.Error is not null)
         {
             await output.WriteLineAsync($"  stopped: {summary.Error}");
+
+            // As every other failure: one line on stderr, for whoever reads only that.
+            await Console.Error.WriteLineAsync($"mndfhir: sync {summary.Destination} stopped: {summary.Error}");
             return ExitCodes.DestinationUnavailable;
         }
 

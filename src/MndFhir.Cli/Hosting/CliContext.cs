@@ -137,10 +137,12 @@ internal sealed class CliContext : IAsyncDisposable
         {
             // No {Exception} in the console template: a stack trace never reaches the terminal (the JSON file keeps it).
             // The host's "Hosting failed to start" is said once, by the command's own one-line failure; so is a database
-            // failure, whose EF Core events carry the SQL and the exception's text in their message.
+            // failure, whose EF Core events carry the SQL and the exception's text in their message, and a destination
+            // that does not answer, whose every retry the resilience pipeline (Polly) logs.
             logger.WriteTo.Logger(console => console
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.EntityFrameworkCore"))
+                .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Polly"))
                 .WriteTo.Console(
                     restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
                     outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",

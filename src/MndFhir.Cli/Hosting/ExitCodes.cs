@@ -30,6 +30,12 @@ internal static class ExitCodes
     /// <summary>The destination is not the FHIR base the configuration says (404, 405 on its base or metadata).</summary>
     public const int DestinationMisconfigured = 7;
 
+    /// <summary>
+    /// Stopped on request (Ctrl-C, SIGINT or SIGTERM) before it finished: what it did before is recorded (a sync's run
+    /// says so, with what the destination confirmed), and the next run goes on from there.
+    /// </summary>
+    public const int Stopped = 130;
+
     /// <summary>An unexpected error (a defect of MndFhir): the log file has the details.</summary>
     public const int InternalError = 10;
 }

@@ -36,7 +36,7 @@ internal static class FailureReport
             Microsoft.Data.SqlClient.SqlException sql => (ExitCodes.LocalFault, $"The SQL Server database could not be used: {FirstLine(sql.Message)}"),
             IOException io when IsDiskFull(io) => (ExitCodes.LocalFault, $"The disk is full: {FirstLine(io.Message)}"),
             IOException or UnauthorizedAccessException => (ExitCodes.LocalFault, $"A file could not be read or written: {FirstLine(ex.Message)}"),
-            OperationCanceledException => (ExitCodes.InternalError, "Cancelled."),
+            OperationCanceledException => (ExitCodes.Stopped, "Stopped on request (Ctrl-C or SIGTERM) before it finished; what was done before is recorded, and the next run goes on from there."),
             _ => (ExitCodes.InternalError, $"Unexpected error ({ex.GetType().Name}): {FirstLine(ex.Message)} This is a defect of MndFhir; the log file has the details."),
         };
     }

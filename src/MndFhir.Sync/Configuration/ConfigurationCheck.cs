@@ -90,6 +90,11 @@ public static class ConfigurationCheck
             destination.ResolvePaths(baseDirectory);
             CredentialCheck.Check(d.Path, destination, problems);
             destination.PseudonymKeyFile = destination.PseudonymKeyFile is { Length: > 0 } keyFile ? Path.GetFullPath(keyFile, baseDirectory) : null;
+            if (destination.Pseudonymise && destination.PseudonymKeyFile is { } pseudonymKeyFile)
+            {
+                CredentialCheck.CheckSecretFile(d.Path, nameof(DestinationOptions.PseudonymKeyFile), pseudonymKeyFile, problems);
+            }
+
             if (Pseudonymisation.DestinationIdentities.KeyProblem(destination) is { } keyProblem)
             {
                 problems.Add($"{d.Path}:{keyProblem}");
@@ -111,6 +116,19 @@ public static class ConfigurationCheck
         foreach (var r in Annotations(clinic))
         {
             problems.Add($"Clinic:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}");
+        }
+
+        if (CronProblem(clinic.ImportSchedule) is { } importSchedule)
+        {
+            problems.Add($"Clinic:ImportSchedule: {importSchedule}");
+        }
+
+        var database = configuration.GetSection("Database").Get<Data.DatabaseOptions>() ?? new Data.DatabaseOptions();
+        if (database.Provider == Data.DatabaseProvider.SqlServer && InvariantGlobalization())
+        {
+            problems.Add(
+                "Database:Provider: SqlServer needs .NET's culture data (Microsoft's SQL Server client does not run in the invariant globalization mode MndFhir starts in): " +
+                "set the environment variable DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=false (the machine needs ICU, e.g. Debian's libicu) or use PostgreSql");
         }
 
         return problems;
@@ -159,19 +177,45 @@ public static class ConfigurationCheck
         return problems.Count == before;
     }
 
+    /// <summary>Why <paramref name="cron"/> is not a cron expression Hangfire can schedule; null when it is one, or empty.</summary>
+    private static string? CronProblem(string? cron)
+    {
+        if (cron is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        try
+        {
+            CronExpression.Parse(cron, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            return null;
+        }
+        catch (CronFormatException ex)
+        {
+            return $"'{cron}' is not a cron expression (minute hour day-of-month month day-of-week, e.g. '0 2 * * *'): {ex.Message}";
+        }
+    }
+
+    /// <summary>Whether the process runs in .NET's invariant globalization mode (no culture data).</summary>
+    private static bool InvariantGlobalization()
+    {
+        try
+        {
+            _ = System.Globalization.CultureInfo.GetCultureInfo("en-US");
+            return false;
+        }
+        catch (System.Globalization.CultureNotFoundException)
+        {
+            return true;
+        }
+    }
+
     private static void CheckSchedule(IConfigurationSection d, DestinationOptions destination, List<string> problems)
     {
-        if (destination.Schedule is { Length: > 0 } cron)
+        if (CronProblem(destination.Schedule) is { } schedule)
         {
-            var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            try
-            {
-                CronExpression.Parse(cron, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
-            }
-            catch (CronFormatException ex)
-            {
-                problems.Add($"{d.Path}:Schedule: '{cron}' is not a cron expression (minute hour day-of-month month day-of-week, e.g. '0 2 * * *'): {ex.Message}");
-            }
+            problems.Add($"{d.Path}:Schedule: {schedule}");
         }
 
         if (destination.TimeZone is { Length: > 0 } zone)

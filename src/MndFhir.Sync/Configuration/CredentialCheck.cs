@@ -67,6 +67,27 @@ internal static class CredentialCheck
         }
     }
 
+    /// <summary>
+    /// A file that holds a secret the adapter reads itself (a registry's pseudonym key): outside any git working tree,
+    /// readable by this user only, as the private keys. A missing file is reported where the key is read.
+    /// </summary>
+    public static void CheckSecretFile(string path, string key, string file, List<string> problems)
+    {
+        if (!File.Exists(file))
+        {
+            return;
+        }
+
+        if (RepositoryOf(file) is { } repository)
+        {
+            problems.Add($"{path}:{key}: {file} lies in the git working tree {repository}; keep keys outside any repository");
+        }
+        else if (ReadableByOthers(file))
+        {
+            problems.Add($"{path}:{key}: {file} can be read by other users of this machine; make it readable by this user only (chmod 600)");
+        }
+    }
+
     /// <summary>The git working tree holding <paramref name="file"/>, if any.</summary>
     private static string? RepositoryOf(string file)
     {

@@ -106,9 +106,15 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
                 OnRetry = args =>
                 {
                     logger.LogWarning(
-                        "Transient failure {Failure} from {Destination}, attempt {Attempt} of {MaxAttempts}; retrying in {DelayMs:0} ms",
-                        args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : args.Outcome.Exception?.GetType().Name,
+                        "{Destination}: {Failure}, attempt {Attempt} of {MaxAttempts}; retrying in {DelayMs:0} ms",
                         destination.Name,
+                        args.Outcome.Result is { } r ? $"answered HTTP {(int)r.StatusCode}"
+                            : args.Outcome.Exception switch
+                            {
+                                HttpRequestException { HttpRequestError: var error } => $"no connection ({error})",
+                                TimeoutRejectedException => $"no answer within {destination.TimeoutSeconds} s",
+                                _ => "no answer",
+                            },
                         args.AttemptNumber + 1,
                         destination.RetryAttempts,
                         args.RetryDelay.TotalMilliseconds);

@@ -55,9 +55,12 @@ public sealed class SyncRunRecorder(IDbContextFactory<MndFhirDbContext> contexts
     /// cannot write, the database, a bug, cancellation), it is recorded Failed with the reason on one line, never left
     /// Running. The stack trace goes to the log, and only for what is not an operator's matter.
     /// </summary>
+    /// <summary>The reason a run cancelled by its process's stop (Ctrl-C, SIGTERM, the service shutting down) records.</summary>
+    public const string StoppedOnRequest = "Stopped on request (Ctrl-C, SIGTERM or the service shutting down) before it finished; what the destination confirmed is recorded";
+
     public async Task StoppedAsync(SyncRun run, SyncRunSummary summary, Exception stop)
     {
-        var reason = stop.Message.ReplaceLineEndings(" ");
+        var reason = (stop is OperationCanceledException ? StoppedOnRequest : stop.Message).ReplaceLineEndings(" ");
         reason = reason.Length > ReasonLength ? reason[..ReasonLength] : reason;
         if (stop is DestinationWriteException or DestinationAuthenticationException or DestinationMisconfiguredException or SyncAlreadyRunningException or OperationCanceledException)
         {
