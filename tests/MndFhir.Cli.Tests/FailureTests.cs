@@ -48,6 +48,12 @@ public sealed class FailureTests : IDisposable
 
         (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "nowhere", "--config", "mndfhir.json");
         AssertOneLineFailure(2, exit, output, error, "nowhere");
+
+        // Neither is silently ignored: before, both synced every destination, or found "no dead letters", with exit 0.
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--destination", "nowhere", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "not both");
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "dead-letters", "retry", "--destination", "nowhere", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, "nowhere");
     }
 
     [Fact]

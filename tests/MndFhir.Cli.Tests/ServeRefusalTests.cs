@@ -52,6 +52,22 @@ public sealed class ServeRefusalTests : IDisposable
         AssertRefused(exit, output, error, $"mndfhir: The API key in {_keyVariable} is 27 bytes long; it needs at least 32");
     }
 
+    [Fact]
+    public async Task A_port_already_in_use_is_a_local_fault_that_says_the_service_could_not_listen()
+    {
+        WriteConfig(null);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "serve", "--urls", url, "--config", "mndfhir.json");
+
+        // Before: "A file could not be read or written: Failed to bind to address ...".
+        Assert.True(exit == 5, $"exit {exit}\n{output}\n{error}");
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Contains("mndfhir: The service could not listen: Failed to bind to address " + url, error, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MndFhir.Cli.Hosting;
+using MndFhir.Sync.Configuration;
 using MndFhir.Sync.DeadLetters;
 
 namespace MndFhir.Cli.Commands;
@@ -16,7 +18,8 @@ internal static class DeadLettersCommand
         list.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
-            var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(parse.GetValue(destination), ct);
+            var only = parse.GetValue(destination) is { } name ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name).Name : null;
+            var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(only, ct);
             if (parse.GetValue(json))
             {
                 // The shape of GET /api/dead-letters.
@@ -56,7 +59,9 @@ internal static class DeadLettersCommand
         retry.SetAction(async (parse, ct) =>
         {
             await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
-            var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(parse.GetValue(retryDestination), ct);
+            // An unknown destination is a usage error, not "no dead letters".
+            var only = parse.GetValue(retryDestination) is { } name ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name).Name : null;
+            var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(only, ct);
             var destinations = letters.Select(l => l.Destination).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (destinations.Count == 0)
             {

@@ -25,6 +25,7 @@ internal static class ServeCommand
             logger.Information("MndFhir service listening on {Addresses}", addresses);
             await Console.Out.WriteLineAsync($"mndfhir serve: listening on {string.Join(", ", addresses)} (API /api, its reference /scalar/v1, patient pages /patients, dashboard /hangfire, health /health); Ctrl+C stops it");
             await app.WaitForShutdownAsync(ct);
+            await CliContext.FlushLearntShapesAsync(app.Services);
             return 0;
         });
         return command;

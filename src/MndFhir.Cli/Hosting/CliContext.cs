@@ -173,15 +173,21 @@ internal sealed class CliContext : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The valid shapes a command learnt are written to the database in the background: they are written before the
-        // services go, since the container refuses to make a database context once its disposal has begun.
-        if (Services.GetService<MndFhir.Validation.FastPath.IValidShapeStore>() is MndFhir.Sync.Validation.DatabaseValidShapeStore shapes)
+        await FlushLearntShapesAsync(Services);
+        await Services.DisposeAsync();
+        (Logger as IDisposable)?.Dispose();
+    }
+
+    /// <summary>
+    /// Writes the valid shapes a command learnt, which go to the database in the background, before its services are
+    /// disposed: the container refuses to make a database context once its disposal has begun ("not remembered").
+    /// </summary>
+    public static async Task FlushLearntShapesAsync(IServiceProvider services)
+    {
+        if (services.GetService<MndFhir.Validation.FastPath.IValidShapeStore>() is MndFhir.Sync.Validation.DatabaseValidShapeStore shapes)
         {
             await shapes.FlushAsync();
         }
-
-        await Services.DisposeAsync();
-        (Logger as IDisposable)?.Dispose();
     }
 
     private static void WarmUp(IServiceProvider services, Action<IServiceProvider> warmUp)

@@ -35,6 +35,7 @@ internal static class FailureReport
             NpgsqlException npgsql => (ExitCodes.LocalFault, $"The PostgreSQL database could not be used: {FirstLine(npgsql.InnerException is SocketException s ? s.Message : npgsql.Message)}"),
             Microsoft.Data.SqlClient.SqlException sql => (ExitCodes.LocalFault, $"The SQL Server database could not be used: {FirstLine(sql.Message)}"),
             IOException io when IsDiskFull(io) => (ExitCodes.LocalFault, $"The disk is full: {FirstLine(io.Message)}"),
+            IOException io when io.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) => (ExitCodes.LocalFault, $"The service could not listen: {FirstLine(io.Message)}"),
             IOException or UnauthorizedAccessException => (ExitCodes.LocalFault, $"A file could not be read or written: {FirstLine(ex.Message)}"),
             OperationCanceledException => (ExitCodes.Stopped, "Stopped on request (Ctrl-C or SIGTERM) before it finished; what was done before is recorded, and the next run goes on from there."),
             _ => (ExitCodes.InternalError, $"Unexpected error ({ex.GetType().Name}): {FirstLine(ex.Message)} This is a defect of MndFhir; the log file has the details."),
