@@ -140,6 +140,18 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_log_folder_that_cannot_take_files_is_a_configuration_error()
+    {
+        // Before: nothing was logged and nothing said (exit 0), and "the log file has the details" was untrue.
+        await File.WriteAllTextAsync(Path.Combine(_folder, "not-a-folder"), "a file");
+        WriteConfig(c => c["Logging"]!["Folder"] = Path.Combine(_folder, "not-a-folder"));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, "Logging:Folder: " + Path.Combine(_folder, "not-a-folder") + " cannot take the log files");
+    }
+
+    [Fact]
     public async Task A_pseudonym_key_file_other_users_can_read_is_a_configuration_error()
     {
         if (OperatingSystem.IsWindows())

@@ -126,6 +126,7 @@ internal sealed class CliContext : IAsyncDisposable
     public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true)
     {
         var logFolder = Path.GetFullPath(configuration["Logging:Folder"] ?? "logs", baseDirectory);
+        EnsureWritable(logFolder);
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
@@ -151,6 +152,26 @@ internal sealed class CliContext : IAsyncDisposable
         }
 
         return logger.CreateLogger();
+    }
+
+    /// <summary>
+    /// The log folder must take files: Serilog's file sink fails silently, and "the log file has the details" would be
+    /// untrue (a folder that is a file, or not writable by this user, is a configuration error naming the key).
+    /// </summary>
+    private static void EnsureWritable(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".write-check-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"Logging:Folder: {folder} cannot take the log files ({ex.Message})", ex);
+        }
     }
 
     /// <summary>
