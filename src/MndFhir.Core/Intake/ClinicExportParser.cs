@@ -87,9 +87,17 @@ public sealed partial class ClinicExportParser
         // Per id (as its 64-bit hash), the first 64 bits of its content hash: enough to tell an identical repeat from
         // a different one. An id seen only in rejected rows has none: a later valid row of it is accepted.
         var csv = new CsvRows(name, columns, required);
-        await foreach (var (line, cells) in csv.ReadAsync(reader, context.Warnings, ct))
+        await foreach (var (line, cells, count) in csv.ReadAsync(reader, context.Warnings, ct))
         {
             var row = new RowCursor(name, line, cells, idColumn, context);
+            if (count < csv.Header.Count)
+            {
+                // Missing cells are not empty ones: most likely the file was cut mid-write (its last row then ends
+                // inside a cell, e.g. 1.7 of 1.7e8). Reading them as empty would keep a value cut short.
+                var missing = csv.Header[count].Length > 0 ? csv.Header[count] : $"column {count + 1}";
+                row.Fail(missing, IntakeRules.TooFewCells, $"the row has {count} cells, the header {csv.Header.Count} (a file cut short, or a row missing its last commas)");
+            }
+
             row.Id(idColumn, required: true);
             var record = row.Failed ? null : build(row, context);
             if (row.Rejection is { } rejection || record is null)

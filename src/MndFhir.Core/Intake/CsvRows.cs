@@ -7,7 +7,9 @@ namespace MndFhir.Intake;
 /// <summary>
 /// Streams the data rows of one export file as column → cell dictionaries, with Sylvan's RFC 4180 reader: header names
 /// case-insensitive and trimmed, cells trimmed, an empty cell absent, blank lines skipped. Each row carries the physical
-/// line it starts on (the header is line 1; a quoted cell may span lines). Unknown columns are reported once as warnings.
+/// line it starts on (the header is line 1; a quoted cell may span lines) and how many cells it has (a row with fewer
+/// than the header, e.g. the last line of a file cut mid-write, is the caller's row rejection, see <see cref="Header"/>).
+/// Unknown columns are reported once as warnings.
 /// A file rule broken anywhere (<see cref="FileRules"/>) ends the stream with <see cref="Problem"/> set: a missing or
 /// duplicated column, an unterminated or malformed quote, a row with more cells than the header, a field longer than
 /// <see cref="MaxFieldLength"/> characters, a NUL or a byte that is not UTF-8.
@@ -22,7 +24,12 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
 
     public FileProblem? Problem { get; private set; }
 
-    public async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells)> ReadAsync(
+    /// <summary>The header's column names (lower case), once the header was read.</summary>
+    public IReadOnlyList<string> Header => _header ?? [];
+
+    private string[]? _header;
+
+    public async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells, int CellCount)> ReadAsync(
         TextReader reader, List<IntakeWarning> warnings, [EnumeratorCancellation] CancellationToken ct)
     {
         var options = new CsvDataReaderOptions
@@ -101,7 +108,8 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
             nextLine = line + 1 + breaks;
             if (header is null)
             {
-                header = Header(fields, warnings);
+                header = ReadHeader(fields, warnings);
+                _header = header;
                 if (Problem is not null)
                 {
                     yield break;
@@ -131,7 +139,7 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
                 }
             }
 
-            yield return (line, cells);
+            yield return (line, cells, count);
         }
 
         if (header is null)
@@ -140,7 +148,7 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
         }
     }
 
-    private string[] Header(string[] fields, List<IntakeWarning> warnings)
+    private string[] ReadHeader(string[] fields, List<IntakeWarning> warnings)
     {
         var header = fields.Select(h => h.Trim().TrimStart('\uFEFF').Trim().ToLowerInvariant()).ToArray();
         var duplicated = header.Where(h => h.Length > 0).GroupBy(h => h, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();

@@ -31,4 +31,5 @@ public static class IntakeRules
     public const string ValueTooLong = "value-too-long";
     public const string InvalidCharacter = "invalid-character";
     public const string RetractionMismatch = "retraction-mismatch";
+    public const string TooFewCells = "too-few-cells";
 }

@@ -190,4 +190,19 @@ public sealed class RowRuleTests
         Assert.Equal(AssessmentStatus.EnteredInError, assessments[0].Record!.Status);
         Assert.Equal(("code", IntakeRules.MissingValue), (assessments[1].Rejection!.Column, assessments[1].Rejection!.Rule));
     }
+
+    [Fact]
+    public async Task A_row_with_fewer_cells_than_the_header_is_rejected_so_a_file_cut_mid_write_keeps_no_value_cut_short()
+    {
+        // The export was cut inside cell_count (1.7e8), with no final line break.
+        var rows = await TreatmentsAsync(TreatmentHeader +
+            "T-1,P-1,SC_INTRATHECAL,completed,2025-05-01,,BM-MNC,autologous,1.2e8,lumbar,,,,\n" +
+            "T-2,P-1,SC_INTRATHECAL,completed,2025-06-01,,BM-MNC,autologous,1.7");
+
+        Assert.Equal(1.2e8, rows[0].Record!.CellCount);
+        var rejection = rows[1].Rejection!;
+        Assert.Equal((IntakeRules.TooFewCells, "body_site", 3L, "T-2"), (rejection.Rule, rejection.Column, rejection.Line, rejection.RecordId));
+        Assert.Contains("9 cells, the header 14", rejection.Message, StringComparison.Ordinal);
+        Assert.Null(rows[1].Record);
+    }
 }
