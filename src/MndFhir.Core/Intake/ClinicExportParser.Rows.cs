@@ -33,9 +33,9 @@ public sealed partial class ClinicExportParser
             row.Fail("code", IntakeRules.UnknownCode, $"treatment code '{RowCursor.Shown(record.Code)}' is not in the clinic vocabulary (mappings/)");
         }
 
-        record.PerformedStart = row.Date("performed_start", required: true, allowPartial: false) ?? default;
+        record.PerformedStart = row.Date("performed_start", required: true, allowPartial: false, allowTime: true) ?? default;
         row.NotBeforeBirth("performed_start", record.PerformedStart, birth);
-        record.PerformedEnd = row.Date("performed_end", required: false, allowPartial: false);
+        record.PerformedEnd = row.Date("performed_end", required: false, allowPartial: false, allowTime: true);
         if (!row.Failed && record.PerformedEnd is { } end && end < record.PerformedStart)
         {
             row.Fail("performed_end", IntakeRules.EndBeforeStart, $"performed_end {end} is before performed_start {record.PerformedStart}");
@@ -93,7 +93,7 @@ public sealed partial class ClinicExportParser
             CheckValue(row, measure, record.Value, record.Unit);
         }
 
-        record.Effective = row.Date("effective", required: true, allowPartial: false) ?? default;
+        record.Effective = row.Date("effective", required: true, allowPartial: false, allowTime: true) ?? default;
         row.NotBeforeBirth("effective", record.Effective, birth);
         record.PanelId = row.Id("panel_id", required: false);
         record.BodySite = KnownBodySite(row, rules);

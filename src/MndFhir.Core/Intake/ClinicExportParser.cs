@@ -141,16 +141,16 @@ public sealed partial class ClinicExportParser
             FamilyName = row.Text("family_name", RecordLimits.Name),
             GivenName = row.Text("given_name", RecordLimits.Name),
             Sex = row.Enum("sex", Sexes, required: true) ?? Sex.Unknown,
-            BirthDate = row.Date("birth_date", required: true, allowPartial: true) ?? default,
+            BirthDate = row.Date("birth_date", required: true, allowPartial: true, allowTime: false) ?? default,
             Diagnosis = row.Enum("diagnosis", Diagnoses, required: true) ?? Diagnosis.MND,
-            OnsetDate = row.Date("onset_date", required: false, allowPartial: true),
+            OnsetDate = row.Date("onset_date", required: false, allowPartial: true, allowTime: false),
         };
         row.NotBeforeBirth("onset_date", record.OnsetDate, record.BirthDate);
         record.OnsetRegion = row.Enum("onset_region", Regions, required: false);
-        record.DiagnosisDate = row.Date("diagnosis_date", required: false, allowPartial: false);
+        record.DiagnosisDate = row.Date("diagnosis_date", required: false, allowPartial: false, allowTime: false);
         row.NotBeforeBirth("diagnosis_date", record.DiagnosisDate, record.BirthDate);
         record.RegistryConsent = row.Enum("registry_consent", YesNo, required: true) ?? false;
-        record.DeceasedDate = row.Date("deceased_date", required: false, allowPartial: false);
+        record.DeceasedDate = row.Date("deceased_date", required: false, allowPartial: false, allowTime: false);
         row.NotBeforeBirth("deceased_date", record.DeceasedDate, record.BirthDate);
         return row.Failed ? null : record;
     }

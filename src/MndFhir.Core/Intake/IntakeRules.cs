@@ -10,6 +10,7 @@ public static class IntakeRules
     public const string MissingValue = "missing-value";
     public const string InvalidDate = "invalid-date";
     public const string PartialDateNotAllowed = "partial-date-not-allowed";
+    public const string DateTimeNotAllowed = "date-time-not-allowed";
     public const string InvalidCode = "invalid-code";
     public const string UnknownCode = "unknown-code";
     public const string UnknownPatient = "unknown-patient";

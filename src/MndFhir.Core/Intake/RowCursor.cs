@@ -111,8 +111,11 @@ internal sealed class RowCursor
         return null;
     }
 
-    /// <summary>A date between 1900-01-01 and tomorrow; partial dates (YYYY, YYYY-MM) only where the contract allows them.</summary>
-    public ClinicDate? Date(string column, bool required, bool allowPartial)
+    /// <summary>
+    /// A date between 1900-01-01 and tomorrow; partial dates (YYYY, YYYY-MM) only where the contract allows them, and a
+    /// date-time only where the contract says "date or date-time" (a patient's dates are dates: FHIR's Patient.birthDate is one).
+    /// </summary>
+    public ClinicDate? Date(string column, bool required, bool allowPartial, bool allowTime)
     {
         var text = required ? Required(column) : Optional(column);
         if (string.IsNullOrEmpty(text))
@@ -130,6 +133,12 @@ internal sealed class RowCursor
         if (date.IsPartial && !allowPartial)
         {
             Fail(column, IntakeRules.PartialDateNotAllowed, "a full date (YYYY-MM-DD) is required here");
+            return null;
+        }
+
+        if (date.Precision == DatePrecision.DateTime && !allowTime)
+        {
+            Fail(column, IntakeRules.DateTimeNotAllowed, allowPartial ? "a date (YYYY-MM-DD, YYYY-MM or YYYY) is required here, not a date-time" : "a date (YYYY-MM-DD) is required here, not a date-time");
             return null;
         }
 

@@ -205,4 +205,20 @@ public sealed class RowRuleTests
         Assert.Contains("9 cells, the header 14", rejection.Message, StringComparison.Ordinal);
         Assert.Null(rows[1].Record);
     }
+
+    [Theory]
+    [InlineData("birth_date", "P-1,,Doe,Jane,female,1965-09-10T00:00:00+00:00,ALS,,,,yes,")]
+    [InlineData("onset_date", "P-1,,Doe,Jane,female,1965-09-10,ALS,2020-01-02T08:00:00+08:00,,,yes,")]
+    [InlineData("diagnosis_date", "P-1,,Doe,Jane,female,1965-09-10,ALS,,,2021-03-04T00:00Z,yes,")]
+    [InlineData("deceased_date", "P-1,,Doe,Jane,female,1965-09-10,ALS,,,,yes,2024-05-06T12:00:00+02:00")]
+    public async Task A_date_time_in_a_patient_date_column_is_rejected_at_intake_instead_of_failing_FHIR_validation_at_every_sync(string column, string row)
+    {
+        var rows = await PatientsAsync(PatientHeader + row + "\nP-2,,Roe,Ann,female,1965-09,ALS,2020-01,,2021-03-04,yes,2024-05-06\n");
+
+        var rejection = rows[0].Rejection!;
+        Assert.Equal((column, IntakeRules.DateTimeNotAllowed), (rejection.Column, rejection.Rule));
+        Assert.DoesNotContain("1965", rejection.Message, StringComparison.Ordinal);
+        Assert.NotNull(rows[1].Record);
+        Assert.NotNull((await TreatmentsAsync(TreatmentHeader + "T-1,P-1,NEUROREHAB,,2024-03-14T10:00:00+08:00,2024-03-20T10:00:00+08:00,,,,,,,,\n"))[0].Record);
+    }
 }
