@@ -35,8 +35,9 @@ public sealed partial class ClinicExportParser
 
         record.PerformedStart = row.Date("performed_start", required: true, allowPartial: false, allowTime: true) ?? default;
         row.NotBeforeBirth("performed_start", record.PerformedStart, birth);
+        // A date-only end on the day of a date-time start is 'some time that day': not before it (ClinicDate.IsBefore).
         record.PerformedEnd = row.Date("performed_end", required: false, allowPartial: false, allowTime: true);
-        if (!row.Failed && record.PerformedEnd is { } end && end < record.PerformedStart)
+        if (!row.Failed && record.PerformedEnd is { } end && end.IsBefore(record.PerformedStart))
         {
             row.Fail("performed_end", IntakeRules.EndBeforeStart, $"performed_end {end} is before performed_start {record.PerformedStart}");
         }

@@ -151,10 +151,14 @@ internal sealed class RowCursor
         return date;
     }
 
-    /// <summary>Fails when <paramref name="date"/> certainly lies before the birth (a partial birth date counts from its start).</summary>
+    /// <summary>
+    /// Fails when <paramref name="date"/> certainly lies before the birth, compared at the precision of the less precise of
+    /// the two (<see cref="ClinicDate.IsBefore"/>): a partial birth date counts from its start, a date-time on the day of
+    /// birth is not before it.
+    /// </summary>
     public void NotBeforeBirth(string column, ClinicDate? date, ClinicDate? birth)
     {
-        if (date is { } d && birth is { } b && d.End < b.Start)
+        if (date is { } d && birth is { } b && d.IsBefore(b))
         {
             Fail(column, IntakeRules.DateBeforeBirth, "the date lies before the patient's birth date");
         }

@@ -107,6 +107,28 @@ public readonly partial record struct ClinicDate : IComparable<ClinicDate>
         _ => Start,
     };
 
+    /// <summary>
+    /// True when this value certainly lies before <paramref name="other"/>, compared at the precision of the less precise
+    /// of the two: a date means some time that day (a month, a year: some time in it), so a date-time on that day is
+    /// neither before nor after it. A date-time counts by the day it names at its own offset, as the clinic wrote it. Two
+    /// date-times are compared as instants.
+    /// </summary>
+    public bool IsBefore(ClinicDate other)
+    {
+        if (Precision == DatePrecision.DateTime && other.Precision == DatePrecision.DateTime)
+        {
+            return Start < other.Start;
+        }
+
+        var length = (Precision < other.Precision ? Precision : other.Precision) switch
+        {
+            DatePrecision.Year => 4,
+            DatePrecision.Month => 7,
+            _ => 10,
+        };
+        return string.CompareOrdinal(Value, 0, other.Value, 0, length) < 0;
+    }
+
     public int CompareTo(ClinicDate other) => Start.CompareTo(other.Start);
 
     public static bool operator <(ClinicDate left, ClinicDate right) => left.CompareTo(right) < 0;

@@ -221,4 +221,28 @@ public sealed class RowRuleTests
         Assert.NotNull(rows[1].Record);
         Assert.NotNull((await TreatmentsAsync(TreatmentHeader + "T-1,P-1,NEUROREHAB,,2024-03-14T10:00:00+08:00,2024-03-20T10:00:00+08:00,,,,,,,,\n"))[0].Record);
     }
+
+    [Theory]
+    [InlineData("2024-03-14T10:00:00+08:00", "2024-03-14", null)]
+    [InlineData("2024-03-14", "2024-03-14T00:30:00+08:00", null)]
+    [InlineData("2024-03-14T10:00:00+08:00", "2024-03-14T09:59:59+08:00", IntakeRules.EndBeforeStart)]
+    [InlineData("2024-03-14T10:00:00+08:00", "2024-03-13", IntakeRules.EndBeforeStart)]
+    [InlineData("2024-03-14", "2024-03-13T23:59:00-05:00", IntakeRules.EndBeforeStart)]
+    public async Task An_end_is_compared_with_its_start_at_the_precision_of_the_less_precise_so_a_date_only_end_on_the_start_day_is_kept(string start, string end, string? rule)
+    {
+        var rows = await TreatmentsAsync(TreatmentHeader + $"T-1,P-1,NEUROREHAB,,{start},{end},,,,,,,,\n");
+
+        Assert.Equal(rule, rows[0].Rejection?.Rule);
+    }
+
+    [Theory]
+    [InlineData("1950-06-15T02:00:00+08:00", null)]
+    [InlineData("1950-06-15T23:00:00-05:00", null)]
+    [InlineData("1950-06-14T23:00:00-05:00", IntakeRules.DateBeforeBirth)]
+    public async Task A_measurement_on_the_day_of_birth_is_not_before_it_whatever_the_offset_of_its_time(string effective, string? rule)
+    {
+        var rows = await AssessmentsAsync(AssessmentHeader + $"A-1,P-1,FVC,3.1,L,{effective},,,,,\n");
+
+        Assert.Equal(rule, rows[0].Rejection?.Rule);
+    }
 }
