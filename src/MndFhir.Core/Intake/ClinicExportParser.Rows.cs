@@ -115,6 +115,11 @@ public sealed partial class ClinicExportParser
         {
             row.Fail("treatment_id", IntakeRules.UnknownTreatment, $"treatment {treatment} is not known");
         }
+        else if (!row.Failed && record.TreatmentId is { } own && context.PatientOfTreatment?.Invoke(own) is { } owner && owner != record.PatientId)
+        {
+            // The Observation would point at another patient's Procedure.
+            row.Fail("treatment_id", IntakeRules.TreatmentOfAnotherPatient, $"treatment {own} belongs to patient {owner}, not to {record.PatientId}");
+        }
 
         record.Note = row.Text("note", RecordLimits.Text);
         return row.Failed ? null : record;

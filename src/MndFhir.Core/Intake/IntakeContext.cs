@@ -24,6 +24,12 @@ public sealed class IntakeContext(MappingSet rules, DateOnly today, Func<string,
 
     public Func<string, bool> TreatmentExists { get; } = treatmentExists;
 
+    /// <summary>
+    /// The patient a known treatment belongs to (null when it is not known): an assessment may only name a treatment of its
+    /// own patient. Unset, the treatment's patient is not checked (contexts without treatments, e.g. mapping coverage).
+    /// </summary>
+    public Func<string, string?>? PatientOfTreatment { get; init; }
+
     /// <summary>Set when this import rejected patients.csv as a whole: unknown patients are then explained by it.</summary>
     public bool PatientsFileRejected { get; set; }
 

@@ -15,6 +15,7 @@ public static class IntakeRules
     public const string UnknownCode = "unknown-code";
     public const string UnknownPatient = "unknown-patient";
     public const string UnknownTreatment = "unknown-treatment";
+    public const string TreatmentOfAnotherPatient = "treatment-of-another-patient";
     public const string InvalidNumber = "invalid-number";
     public const string ValueOutOfRange = "value-out-of-range";
     public const string UnitNotAllowed = "unit-not-allowed";

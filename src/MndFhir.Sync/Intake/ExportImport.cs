@@ -36,7 +36,8 @@ internal sealed class ExportImport
     private readonly DateTimeOffset _startedAt;
     private readonly List<string> _fingerprints = [];
     private Dictionary<string, ClinicDate> _patients = new(StringComparer.Ordinal);
-    private HashSet<string> _treatments = new(StringComparer.Ordinal);
+    // Treatment id → its patient: an assessment may only name a treatment of its own patient.
+    private Dictionary<string, string> _treatments = new(StringComparer.Ordinal);
 
     private readonly IRunProgress _progress;
 
@@ -60,9 +61,12 @@ internal sealed class ExportImport
     public async Task<List<FileImportSummary>> RunAsync(string folder, bool allowRemovals, CancellationToken ct)
     {
         _patients = await _db.Patients.AsNoTracking().Select(p => new { p.PatientId, p.BirthDate }).ToDictionaryAsync(p => p.PatientId, p => p.BirthDate, StringComparer.Ordinal, ct);
-        _treatments = (await _db.Treatments.AsNoTracking().Select(t => t.TreatmentId).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        _treatments = await _db.Treatments.AsNoTracking().Select(t => new { t.TreatmentId, t.PatientId }).ToDictionaryAsync(t => t.TreatmentId, t => t.PatientId, StringComparer.Ordinal, ct);
         var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
-        var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.Contains);
+        var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.ContainsKey)
+        {
+            PatientOfTreatment = id => _treatments.GetValueOrDefault(id),
+        };
         var parser = new ClinicExportParser();
 
         var patientIds = new SeenIds();
@@ -82,7 +86,7 @@ internal sealed class ExportImport
         context.PatientsFileRejected = patients.Problem is not null;
 
         var treatmentIds = new SeenIds();
-        var addedTreatments = new List<string>();
+        var addedTreatments = new List<(string Id, string? Before)>();
         var treatments = await ImportFileAsync(
             folder,
             ClinicFile.Treatments,
@@ -90,12 +94,15 @@ internal sealed class ExportImport
             treatmentIds,
             t =>
             {
-                if (_treatments.Add(t.TreatmentId))
+                // A retraction keeps the stored record's patient (one naming another is quarantined when stored).
+                var before = _treatments.GetValueOrDefault(t.TreatmentId);
+                if (before != t.PatientId && (before is null || t.Status != TreatmentStatus.EnteredInError))
                 {
-                    addedTreatments.Add(t.TreatmentId);
+                    addedTreatments.Add((t.TreatmentId, before));
+                    _treatments[t.TreatmentId] = t.PatientId;
                 }
             },
-            () => _treatments.ExceptWith(addedTreatments),
+            () => Undo(addedTreatments),
             ct);
 
         var assessmentIds = new SeenIds();
@@ -118,6 +125,7 @@ internal sealed class ExportImport
         return files;
     }
 
+    /// <summary>Forgets the patients a rejected patients.csv added, restoring what was known before.</summary>
     private void Undo(List<(string Id, ClinicDate? Before)> added)
     {
         foreach (var (id, before) in Enumerable.Reverse(added))
@@ -129,6 +137,22 @@ internal sealed class ExportImport
             else
             {
                 _patients.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>Forgets the treatments a rejected treatments.csv added, restoring the patient each had before.</summary>
+    private void Undo(List<(string Id, string? Before)> added)
+    {
+        foreach (var (id, before) in Enumerable.Reverse(added))
+        {
+            if (before is not null)
+            {
+                _treatments[id] = before;
+            }
+            else
+            {
+                _treatments.Remove(id);
             }
         }
     }

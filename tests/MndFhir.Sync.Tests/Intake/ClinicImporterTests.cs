@@ -203,6 +203,40 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_assessment_naming_another_patients_treatment_is_quarantined_and_an_unknown_treatment_stays_unknown_treatment()
+    {
+        string[] assessments =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            "X-40,P-1,FVC,4.2,L,2024-03-11,,,T-3,,", "X-41,P-2,FVC,4.2,L,2024-03-11,,,T-1,,", "X-42,P-3,FVC,4.2,L,2024-03-11,,,T-9,,",
+        ];
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.2e8,lumbar,1/4,S-1,,",
+            "T-2,P-2,NEUROREHAB,,2024-02-01,2024-03-01,,,,,,,,",
+            "T-3,P-3,NEUROREHAB,,2024-02-01,,,,,,,,,");
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, assessments);
+
+        await _h.ImportAsync();
+
+        // T-3 is P-3's (in this export), T-1 is P-1's (in this export and the database), T-9 is nobody's.
+        var open = await _h.OpenQuarantineAsync();
+        Assert.Equal(
+            [("X-40", IntakeRules.TreatmentOfAnotherPatient), ("X-41", IntakeRules.TreatmentOfAnotherPatient), ("X-42", IntakeRules.UnknownTreatment)],
+            open.Select(q => (q.RecordId, q.Rule)).OrderBy(q => q.RecordId, StringComparer.Ordinal));
+        Assert.All(open, q => Assert.Equal(("assessments.csv", "treatment_id"), (q.File, q.Column)));
+        Assert.Contains("treatment T-3 belongs to patient P-3, not to P-1", open.Single(q => q.RecordId == "X-40").Message, StringComparison.Ordinal);
+
+        // Only the database knows the treatments when treatments.csv is rejected whole.
+        await _h.WriteAsync("treatments.csv", TreatmentHeader, "T-1,P-2,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.2e8,lumbar,1/4,S-1,,,extra");
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. assessments[..5], "X-43,P-2,FVC,4.2,L,2024-03-11,,,T-3,,"]);
+        await _h.ImportAsync();
+        Assert.Equal(IntakeRules.TreatmentOfAnotherPatient, (await _h.OpenQuarantineAsync()).Single(q => q.RecordId == "X-43").Rule);
+        await using var db = await _h.DbAsync();
+        Assert.False(await db.Assessments.AnyAsync(a => a.AssessmentId.StartsWith("X-")));
+    }
+
+    [Fact]
     public async Task A_missing_export_folder_is_an_error_not_an_empty_export()
     {
         Directory.Delete(_h.Export, recursive: true);
