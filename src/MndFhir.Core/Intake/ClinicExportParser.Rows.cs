@@ -97,6 +97,11 @@ public sealed partial class ClinicExportParser
         record.Effective = row.Date("effective", required: true, allowPartial: false, allowTime: true) ?? default;
         row.NotBeforeBirth("effective", record.Effective, birth);
         record.PanelId = row.Id("panel_id", required: false);
+        if (!row.Failed && record.PanelId is { } panel && context.PatientOfPanel?.Invoke(panel) is { } holder && holder != record.PatientId)
+        {
+            // One panel resource (panel:<instrument>:<panel_id>) would hold both patients' items.
+            row.Fail("panel_id", IntakeRules.PanelOfAnotherPatient, $"panel {panel} already holds rows of patient {holder}, not {record.PatientId} (a panel_id groups one administration of one patient)");
+        }
         record.BodySite = KnownBodySite(row, rules);
         if (!row.Failed && measure is not null)
         {

@@ -30,6 +30,12 @@ public sealed class IntakeContext(MappingSet rules, DateOnly today, Func<string,
     /// </summary>
     public Func<string, string?>? PatientOfTreatment { get; init; }
 
+    /// <summary>
+    /// The patient whose rows hold a panel_id (null when no row holds it yet): a panel is one administration of one
+    /// patient, the first patient met keeps it. Unset, panels are not checked.
+    /// </summary>
+    public Func<string, string?>? PatientOfPanel { get; init; }
+
     /// <summary>Set when this import rejected patients.csv as a whole: unknown patients are then explained by it.</summary>
     public bool PatientsFileRejected { get; set; }
 

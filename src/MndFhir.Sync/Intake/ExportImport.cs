@@ -39,6 +39,9 @@ internal sealed class ExportImport
     // Treatment id → its patient: an assessment may only name a treatment of its own patient.
     private Dictionary<string, string> _treatments = new(StringComparer.Ordinal);
 
+    // Panel id → the patient who keeps it: the first met (imported before, else the first row of the export).
+    private Dictionary<string, string> _panels = new(StringComparer.Ordinal);
+
     private readonly IRunProgress _progress;
 
     public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt, IRunProgress progress)
@@ -62,10 +65,12 @@ internal sealed class ExportImport
     {
         _patients = await _db.Patients.AsNoTracking().Select(p => new { p.PatientId, p.BirthDate }).ToDictionaryAsync(p => p.PatientId, p => p.BirthDate, StringComparer.Ordinal, ct);
         _treatments = await _db.Treatments.AsNoTracking().Select(t => new { t.TreatmentId, t.PatientId }).ToDictionaryAsync(t => t.TreatmentId, t => t.PatientId, StringComparer.Ordinal, ct);
+        _panels = await PanelHoldersAsync(ct);
         var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
         var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.ContainsKey)
         {
             PatientOfTreatment = id => _treatments.GetValueOrDefault(id),
+            PatientOfPanel = id => _panels.GetValueOrDefault(id),
         };
         var parser = new ClinicExportParser();
 
@@ -123,6 +128,27 @@ internal sealed class ExportImport
         }
 
         return files;
+    }
+
+    /// <summary>
+    /// Who keeps each panel_id imported before: the patient of its first imported row (earliest FirstImportedAt, then
+    /// smallest assessment id), removed and retracted rows included, since their panel resource keeps its key.
+    /// </summary>
+    private async Task<Dictionary<string, string>> PanelHoldersAsync(CancellationToken ct)
+    {
+        var first = new Dictionary<string, (string Patient, DateTimeOffset At, string Id)>(StringComparer.Ordinal);
+        var rows = _db.Assessments.AsNoTracking().Where(a => a.PanelId != null).Select(a => new { a.PanelId, a.PatientId, a.FirstImportedAt, a.AssessmentId });
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (!first.TryGetValue(row.PanelId!, out var held)
+                || row.FirstImportedAt < held.At
+                || (row.FirstImportedAt == held.At && string.CompareOrdinal(row.AssessmentId, held.Id) < 0))
+            {
+                first[row.PanelId!] = (row.PatientId, row.FirstImportedAt, row.AssessmentId);
+            }
+        }
+
+        return first.ToDictionary(p => p.Key, p => p.Value.Patient, StringComparer.Ordinal);
     }
 
     /// <summary>Forgets the patients a rejected patients.csv added, restoring what was known before.</summary>
@@ -292,7 +318,14 @@ internal sealed class ExportImport
             ClinicFile.Assessments,
             (r, ids) => parser.ReadAssessmentsAsync(r, context, ids, ct),
             seen,
-            _ => { },
+            a =>
+            {
+                // The first patient met keeps the panel; a later row of another patient is rejected by the parser.
+                if (a.PanelId is { } panel)
+                {
+                    _panels.TryAdd(panel, a.PatientId);
+                }
+            },
             () => panels = new PanelConsistencyCheck(_rules),
             ct,
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],

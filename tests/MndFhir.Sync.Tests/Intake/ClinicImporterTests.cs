@@ -348,6 +348,35 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_panel_id_of_another_patient_is_quarantined_the_first_patient_met_keeps_the_panel_and_the_sync_makes_one_panel_per_patient()
+    {
+        string[] assessments =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            "ZP2-01,P-1,ALSFRSR_01,4,,2024-04-02,ZP-2,,,,", "ZP2-02,P-2,ALSFRSR_02,4,,2024-04-02,ZP-2,,,,", "ZP2-03,P-1,ALSFRSR_02,3,,2024-04-02,ZP-2,,,,",
+        ];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, assessments);
+
+        var import = await _h.ImportAsync();
+
+        var rejected = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("ZP2-02", IntakeRules.PanelOfAnotherPatient, "panel_id", 8L), (rejected.RecordId, rejected.Rule, rejected.Column, rejected.Line));
+        Assert.Contains("panel ZP-2 already holds rows of patient P-1, not P-2", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal(1, import.Rejected);
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        var panels = _h.Written().Where(l => l.Contains("panel:ALSFRSR:ZP-2", StringComparison.Ordinal) && l.Contains("\"resourceType\":\"Observation\"", StringComparison.Ordinal)).ToList();
+        Assert.Single(panels);
+
+        // What was imported before keeps the panel, even when the other patient's row now comes first in the file.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. assessments[..5], "ZP2-02,P-2,ALSFRSR_02,4,,2024-04-02,ZP-2,,,,", .. assessments[5..6], .. assessments[7..]]);
+        await _h.ImportAsync();
+        Assert.Equal(("ZP2-02", 7L), (await _h.OpenQuarantineAsync()).Select(q => (q.RecordId!, q.Line)).Single());
+        await using var db = await _h.DbAsync();
+        Assert.Equal(["P-1"], await db.Assessments.Where(a => a.PanelId == "ZP-2").Select(a => a.PatientId).Distinct().ToListAsync());
+    }
+
+    [Fact]
     public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
     {
         await using var db = await _h.DbAsync();
