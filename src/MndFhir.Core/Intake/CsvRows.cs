@@ -55,6 +55,13 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
             Problem = new FileProblem(file, 1, FileRules.InvalidEncoding, "bytes that are not UTF-8 near the start (the export must be UTF-8)");
             yield break;
         }
+        catch (CsvFormatException ex)
+        {
+            // The header is read here already: one longer than the buffer (a quote never closed, 150,000 column names)
+            // or badly quoted is a problem of this file, not of the import.
+            Problem = FormatProblem(ex, 1);
+            yield break;
+        }
 
         await using var _ = csv;
         long nextLine = 1;

@@ -65,6 +65,21 @@ public sealed class FileRuleTests
         Assert.Equal((3L, FileRules.FieldTooLong), (rows[^1].FileProblem!.Line, rows[^1].FileProblem!.Rule));
     }
 
+    [Theory]
+    [InlineData("quote")]
+    [InlineData("columns")]
+    public async Task A_header_longer_than_the_readers_buffer_rejects_the_file_at_line_1_instead_of_ending_the_import(string breakage)
+    {
+        var header = breakage == "quote"
+            ? Header.TrimEnd('\n') + ",\"extra" + new string('h', 1_200_000)
+            : Header.TrimEnd('\n') + string.Concat(Enumerable.Range(1, 150_000).Select(i => $",c{i}"));
+
+        var rows = await AssessmentsAsync(header + "\n" + Row(1));
+
+        var problem = Assert.Single(rows).FileProblem!;
+        Assert.Equal((1L, FileRules.FieldTooLong), (problem.Line, problem.Rule));
+    }
+
     [Fact]
     public async Task A_missing_required_column_rejects_the_file_once_instead_of_every_row()
     {

@@ -46,6 +46,7 @@ public sealed class ClinicImporterTests : IAsyncLifetime
         { "malformed-quote", FileRules.MalformedQuote, 4 },
         { "too-many-cells", FileRules.TooManyCells, 4 },
         { "field-too-long", FileRules.FieldTooLong, 4 },
+        { "header-too-long", FileRules.FieldTooLong, 1 },
         { "nul-byte", FileRules.NulByte, 4 },
         { "latin1", FileRules.InvalidEncoding, 4 },
         { "duplicate-column", FileRules.DuplicateColumn, 1 },
@@ -113,6 +114,9 @@ public sealed class ClinicImporterTests : IAsyncLifetime
                 break;
             case "field-too-long":
                 await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,," + new string('n', 10_001), tail]);
+                break;
+            case "header-too-long":
+                await _h.WriteAsync("assessments.csv", AssessmentHeader + string.Concat(Enumerable.Range(1, 150_000).Select(i => $",c{i}")), good);
                 break;
             case "nul-byte":
                 await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. good, "A-7,P-3,FVC,2.0,L,2024-02-01,,,,,a\0b", tail]);
