@@ -16,4 +16,5 @@ public static class FileRules
     public const string MalformedQuote = "malformed-quote";
     public const string TooManyCells = "too-many-cells";
     public const string FieldTooLong = "field-too-long";
+    public const string NotARegularFile = "not-a-regular-file";
 }

@@ -14,19 +14,20 @@ public static class ExportFingerprint
 {
     public static string Combine(IEnumerable<string> fileSha256s) => FhirJson.Hash(string.Join('\n', fileSha256s));
 
-    /// <summary>The fingerprint of the export in <paramref name="folder"/>; null when a file is missing.</summary>
+    /// <summary>The fingerprint of the export in <paramref name="folder"/>; null when a file is missing or not a regular file.</summary>
     public static async Task<string?> OfAsync(string folder, CancellationToken ct)
     {
         var hashes = new List<string>(3);
         foreach (var file in Enum.GetValues<ClinicFile>())
         {
             var path = Path.Combine(folder, file.FileName());
-            if (!File.Exists(path))
+            var (opened, _) = ExportFileOpener.Open(path, file.FileName());
+            if (opened is null)
             {
                 return null;
             }
 
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using var stream = opened;
             hashes.Add(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)));
         }
 

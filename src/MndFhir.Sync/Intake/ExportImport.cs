@@ -204,12 +204,14 @@ internal sealed class ExportImport
         var name = file.FileName();
         var summary = new FileImportSummary(name);
         var path = Path.Combine(folder, name);
-        if (!File.Exists(path))
+        var (opened, notReadable) = ExportFileOpener.Open(path, name);
+        if (opened is null)
         {
-            return await RejectFileAsync(summary, new FileProblem(name, null, FileRules.MissingFile, "the file is not in the export folder"), ct);
+            return await RejectFileAsync(summary, notReadable!, ct);
         }
 
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Read no further than the length the file had when opened, whatever it is (ExportFileOpener).
+        await using var stream = opened;
         var scan = await ExportFileScan.ScanAsync(stream, name, ct);
         _fingerprints.Add(scan.Sha256);
         if (scan.Problem is { } found)

@@ -28,9 +28,21 @@ public sealed class ExportWatch(IDbContextFactory<MndFhirDbContext> contexts, IO
         }
 
         var files = Enum.GetValues<ClinicFile>().Select(f => new FileInfo(Path.Combine(folder, f.FileName()))).ToList();
-        if (files.FirstOrDefault(f => !f.Exists) is { } missing)
+        if (files.FirstOrDefault(f => !f.Exists && !Directory.Exists(f.FullName) && f.LinkTarget is null) is { } missing)
         {
             return ExportReadiness.NotReady($"{missing.Name} is not in the export folder yet");
+        }
+
+        foreach (var file in files)
+        {
+            // Never read a device, named pipe or socket: it could never end (ExportFileOpener).
+            var (opened, problem) = ExportFileOpener.Open(file.FullName, file.Name);
+            if (opened is null)
+            {
+                return ExportReadiness.NotReady($"{file.Name}: {problem!.Rule}: {problem.Message}");
+            }
+
+            await opened.DisposeAsync();
         }
 
         var fingerprint = await ExportFingerprint.OfAsync(folder, ct);

@@ -140,6 +140,59 @@ public sealed class ClinicImporterTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("dev-zero", "a character device")]
+    [InlineData("dev-urandom", "a character device")]
+    [InlineData("fifo", "a named pipe (FIFO)")]
+    [InlineData("directory", "a directory")]
+    [InlineData("dangling-link", "a symbolic link to a file that does not exist")]
+    [InlineData("link-loop", "a loop of symbolic links")]
+    public async Task An_export_file_that_is_not_a_regular_file_is_rejected_unread_instead_of_hanging_the_import_and_the_other_files_go_through(string kind, string what)
+    {
+        var path = Path.Combine(_h.Export, "patients.csv");
+        File.Delete(path);
+        switch (kind)
+        {
+            case "dev-zero":
+                File.CreateSymbolicLink(path, "/dev/zero");
+                break;
+            case "dev-urandom":
+                File.CreateSymbolicLink(path, "/dev/urandom");
+                break;
+            case "fifo":
+                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
+                {
+                    await mkfifo.WaitForExitAsync();
+                }
+
+                break;
+            case "directory":
+                Directory.CreateDirectory(path);
+                break;
+            case "dangling-link":
+                File.CreateSymbolicLink(path, Path.Combine(_h.Export, "gone.csv"));
+                break;
+            case "link-loop":
+                File.CreateSymbolicLink(path, Path.Combine(_h.Export, "loop.csv"));
+                File.CreateSymbolicLink(Path.Combine(_h.Export, "loop.csv"), path);
+                break;
+        }
+
+        await _h.WriteAsync("treatments.csv", TreatmentHeader,
+            "T-1,P-1,SC_INTRATHECAL,,2024-01-10,,BM-MNC,autologous,1.5e8,lumbar,1/4,S-1,,");   // T-1 changed, T-2 gone
+
+        // Without the rule these reads never end: a time limit makes that a failure instead of a hang.
+        Assert.Null(await ExportFingerprint.OfAsync(_h.Export, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20)));
+        var summary = await _h.ImportAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        var problem = summary.Files[0].Problem!;
+        Assert.Equal(("patients.csv", FileRules.NotARegularFile, (long?)null), (problem.File, problem.Rule, problem.Line));
+        Assert.Contains($"the file is {what}", problem.Message, StringComparison.Ordinal);
+        Assert.Equal(1, summary.Files[1].Updated);
+        Assert.DoesNotContain(await _h.RecordsAsync(), r => r.EndsWith(" removed", StringComparison.Ordinal));
+        Assert.Equal(FileRules.NotARegularFile, Assert.Single(await _h.OpenQuarantineAsync()).Rule);
+    }
+
     [Fact]
     public async Task An_export_found_new_by_two_occurrences_is_imported_once_the_later_one_finds_it_imported_under_the_lease()
     {
