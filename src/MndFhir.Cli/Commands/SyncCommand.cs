@@ -20,13 +20,14 @@ internal static class SyncCommand
         {
             // Built on a second core while the configuration, services and database start.
             _ = MndFhir.Serialization.FhirJson.WarmUpAsync();
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, WarmUp);
-            var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
             if (parse.GetValue(all) && parse.GetValue(destination) is not null)
             {
                 await Console.Error.WriteLineAsync("mndfhir: name a destination with --destination NAME, or use --all; not both.");
                 return ExitCodes.Usage;
             }
+
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, WarmUp);
+            var settings = cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value;
 
             var names = parse.GetValue(all)
                 ? settings.Destinations.Select(d => d.Name).ToList()

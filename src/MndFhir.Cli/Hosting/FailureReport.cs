@@ -37,7 +37,8 @@ internal static class FailureReport
             IOException io when IsDiskFull(io) => (ExitCodes.LocalFault, $"The disk is full: {FirstLine(io.Message)}"),
             IOException io when io.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) => (ExitCodes.LocalFault, $"The service could not listen: {FirstLine(io.Message)}"),
             IOException or UnauthorizedAccessException => (ExitCodes.LocalFault, $"A file could not be read or written: {FirstLine(ex.Message)}"),
-            OperationCanceledException => (ExitCodes.Stopped, "Stopped on request (Ctrl-C or SIGTERM) before it finished; what was done before is recorded, and the next run goes on from there."),
+            // A timeout (HttpClient's, say) is a TaskCanceledException around a TimeoutException: not a stop on request.
+            OperationCanceledException { InnerException: not TimeoutException } => (ExitCodes.Stopped, "Stopped on request (Ctrl-C or SIGTERM) before it finished; what was done before is recorded, and the next run goes on from there."),
             _ => (ExitCodes.InternalError, $"Unexpected error ({ex.GetType().Name}): {FirstLine(ex.Message)} This is a defect of MndFhir; the log file has the details."),
         };
     }

@@ -60,7 +60,8 @@ public sealed class SyncRunRecorder(IDbContextFactory<MndFhirDbContext> contexts
 
     public async Task StoppedAsync(SyncRun run, SyncRunSummary summary, Exception stop)
     {
-        var reason = (stop is OperationCanceledException ? StoppedOnRequest : stop.Message).ReplaceLineEndings(" ");
+        // A timeout (HttpClient's, say) is a TaskCanceledException around a TimeoutException: not a stop on request.
+        var reason = (stop is OperationCanceledException { InnerException: not TimeoutException } ? StoppedOnRequest : stop.Message).ReplaceLineEndings(" ");
         reason = reason.Length > ReasonLength ? reason[..ReasonLength] : reason;
         if (stop is DestinationWriteException or DestinationAuthenticationException or DestinationMisconfiguredException or SyncAlreadyRunningException or OperationCanceledException)
         {

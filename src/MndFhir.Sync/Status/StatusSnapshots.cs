@@ -28,10 +28,6 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
     public async Task WriteAsync(DestinationOptions destination, int pending, int failed, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-
-        // A cache: behind another process's long write (an import's transaction on SQLite) it is not kept, rather than
-        // holding status up until the database's busy timeout.
-        db.Database.SetCommandTimeout(WriteTimeout);
         var key = await KeyAsync(db, destination, ct);
         var snapshot = await db.StatusSnapshots.FirstOrDefaultAsync(s => s.Destination == destination.Name, ct);
         if (snapshot is null)
@@ -46,6 +42,9 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
         snapshot.ComputedAt = clock.GetUtcNow();
         try
         {
+            // A cache: behind another process's long write (an import's transaction on SQLite) it is not kept, rather
+            // than holding status up until the database's busy timeout. The reads above keep the usual timeout.
+            db.Database.SetCommandTimeout(WriteTimeout);
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException)
