@@ -181,6 +181,27 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_list_or_an_object_where_one_value_belongs_and_a_destination_that_is_no_object_are_configuration_errors()
+    {
+        // Before: a NullReferenceException or InvalidOperationException (exit 10), or Kind silently FhirRest.
+        var cases = new (Action<JsonObject> Change, string Message)[]
+        {
+            (c => c["Destinations"] = new JsonObject { ["a"] = 1 }, "Destinations:a: a destination is an object"),
+            (c => c["Destinations"] = new JsonArray("hospital"), "Destinations:0: a destination is an object"),
+            (c => c["Clinic"]!["ExportPath"] = new JsonArray("a"), "Clinic:ExportPath: one value is expected here"),
+            (c => c["Destinations"]![0]!["Kind"] = new JsonObject { ["a"] = 1 }, "Destinations:0:Kind: one value is expected here"),
+        };
+        foreach (var (change, message) in cases)
+        {
+            WriteConfig(change);
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+            AssertOneLineFailure(2, exit, output, error, message);
+        }
+    }
+
+    [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
         WriteConfig(c =>

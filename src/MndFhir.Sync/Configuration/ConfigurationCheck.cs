@@ -61,6 +61,13 @@ public static class ConfigurationCheck
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var d in configuration.GetSection(SyncSettings.Section).GetChildren())
         {
+            if (d.Value is not null)
+            {
+                // "Destinations": ["hospital"] or { "a": 1 }: a destination is an object.
+                problems.Add($"{d.Path}: a destination is an object with Name, Kind and its settings, not one value");
+                continue;
+            }
+
             if (!CheckObject(d, typeof(DestinationOptions), problems))
             {
                 continue;
@@ -101,7 +108,7 @@ public static class ConfigurationCheck
             }
         }
 
-        var clinic = configuration.GetSection(ClinicOptions.Section).Get<ClinicOptions>() ?? new ClinicOptions();
+        var clinic = Bind<ClinicOptions>(configuration.GetSection(ClinicOptions.Section)) ?? new ClinicOptions();
         var mappings = Path.GetFullPath(clinic.MappingsPath, baseDirectory);
         if (!File.Exists(Path.Combine(mappings, "settings.yaml")))
         {
@@ -123,7 +130,7 @@ public static class ConfigurationCheck
             problems.Add($"Clinic:ImportSchedule: {importSchedule}");
         }
 
-        var database = configuration.GetSection("Database").Get<Data.DatabaseOptions>() ?? new Data.DatabaseOptions();
+        var database = Bind<Data.DatabaseOptions>(configuration.GetSection("Database")) ?? new Data.DatabaseOptions();
         if (database.Provider == Data.DatabaseProvider.SqlServer && InvariantGlobalization())
         {
             problems.Add(
@@ -150,12 +157,19 @@ public static class ConfigurationCheck
                 continue;
             }
 
+            var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (child.Value is not { } text)
             {
+                // A list or an object where one value belongs: binding would fail later with a .NET exception (exit 10),
+                // or, for an enum, fall back to its default without a word.
+                if (IsSingleValue(target) && child.GetChildren().Any())
+                {
+                    problems.Add($"{child.Path}: one value is expected here, not a list or an object");
+                }
+
                 continue;
             }
 
-            var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (target.IsEnum && !Enum.TryParse(target, text, ignoreCase: true, out _) || target.IsEnum && int.TryParse(text, out _))
             {
                 problems.Add($"{child.Path}: '{text}' is not one of {string.Join(", ", Enum.GetNames(target))}");
@@ -176,6 +190,23 @@ public static class ConfigurationCheck
 
         return problems.Count == before;
     }
+
+    /// <summary>The section bound, or null when a value has a shape binding cannot take (<see cref="CheckObject"/> reports it).</summary>
+    private static T? Bind<T>(IConfigurationSection section)
+        where T : class
+    {
+        try
+        {
+            return section.Get<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsSingleValue(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(Uri) || type == typeof(TimeSpan);
 
     /// <summary>Why <paramref name="cron"/> is not a cron expression Hangfire can schedule; null when it is one, or empty.</summary>
     private static string? CronProblem(string? cron)
