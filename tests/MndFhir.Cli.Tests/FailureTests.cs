@@ -279,28 +279,6 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
-    public async Task A_sync_on_a_locked_SQLite_database_is_a_local_fault_with_one_line()
-    {
-        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
-        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
-        Assert.True(firstExit == 0, firstError);
-
-        await using (var holder = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))
-        {
-            await holder.OpenAsync();
-            await using var lockIt = holder.CreateCommand();
-            lockIt.CommandText = "BEGIN EXCLUSIVE;";
-            await lockIt.ExecuteNonQueryAsync();
-
-            var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
-
-            AssertOneLineFailure(5, exit, output, error, "locked");
-        }
-
-        SqliteConnection.ClearAllPools();
-    }
-
-    [Fact]
     public async Task While_an_import_holds_the_database_another_import_and_a_sync_are_busy_at_once_and_status_shows_no_database_noise()
     {
         // Without the read before the lease's write, both waited for the busy timeout (20 s here) and failed as local
@@ -337,29 +315,14 @@ public sealed class FailureTests : IDisposable
     [Fact]
     public async Task A_destination_that_refuses_connections_is_exit_4_with_one_line_and_no_retry_noise()
     {
-        // Three patients to send; nothing listens on port 9 (discard) of loopback on the test machines.
-        var export = Path.Combine(_folder, "small-export");
-        Directory.CreateDirectory(export);
-        foreach (var (file, take) in new[] { ("patients.csv", 4), ("treatments.csv", 1), ("assessments.csv", 1) })
+        // Nothing listens on port 9 (discard) of loopback on the test machines.
+        await ImportThreePatientsForAsync(new JsonObject
         {
-            await File.WriteAllLinesAsync(Path.Combine(export, file), File.ReadLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", file)).Take(take));
-        }
-
-        WriteConfig(c =>
-        {
-            c["Clinic"]!["ExportPath"] = "small-export";
-            c["Destinations"] = new JsonArray(new JsonObject
-            {
-                ["Name"] = "hospital",
-                ["Kind"] = "FhirRest",
-                ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/",
-                ["TimeoutSeconds"] = 2,
-                ["RetryAttempts"] = 2,
-                ["RetryMaxSeconds"] = 5,
-            });
+            ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/",
+            ["TimeoutSeconds"] = 2,
+            ["RetryAttempts"] = 2,
+            ["RetryMaxSeconds"] = 5,
         });
-        var (importExit, _, importError) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
-        Assert.True(importExit == 0, importError);
 
         var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
 
@@ -383,25 +346,11 @@ public sealed class FailureTests : IDisposable
                 accepted.Add(await silent.AcceptTcpClientAsync());
             }
         });
-        var export = Path.Combine(_folder, "small-export");
-        Directory.CreateDirectory(export);
-        foreach (var (file, take) in new[] { ("patients.csv", 4), ("treatments.csv", 1), ("assessments.csv", 1) })
+        await ImportThreePatientsForAsync(new JsonObject
         {
-            await File.WriteAllLinesAsync(Path.Combine(export, file), File.ReadLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", file)).Take(take));
-        }
-
-        WriteConfig(c =>
-        {
-            c["Clinic"]!["ExportPath"] = "small-export";
-            c["Destinations"] = new JsonArray(new JsonObject
-            {
-                ["Name"] = "hospital",
-                ["Kind"] = "FhirRest",
-                ["BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/fhir/R4/",
-                ["TimeoutSeconds"] = 120,
-            });
+            ["BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}/fhir/R4/",
+            ["TimeoutSeconds"] = 120,
         });
-        Assert.Equal(0, (await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json")).ExitCode);
 
         var sync = CliProcess.Start(_folder, "sync", "--all", "--config", "mndfhir.json");
         var database = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Mode=ReadOnly";
@@ -424,6 +373,30 @@ public sealed class FailureTests : IDisposable
         accepted.ForEach(c => c.Dispose());
     }
 
+    /// <summary>
+    /// Imports the samples' first three patients (nothing else) and configures one FHIR destination, "hospital", with
+    /// <paramref name="settings"/> (its BaseUrl and timings): a sync then has three resources to send.
+    /// </summary>
+    private async Task ImportThreePatientsForAsync(JsonObject settings)
+    {
+        var export = Path.Combine(_folder, "small-export");
+        Directory.CreateDirectory(export);
+        foreach (var (file, take) in new[] { ("patients.csv", 4), ("treatments.csv", 1), ("assessments.csv", 1) })
+        {
+            await File.WriteAllLinesAsync(Path.Combine(export, file), File.ReadLines(Path.Combine(RepositoryPaths.Samples, "clinic-export", file)).Take(take));
+        }
+
+        settings["Name"] = "hospital";
+        settings["Kind"] = "FhirRest";
+        WriteConfig(c =>
+        {
+            c["Clinic"]!["ExportPath"] = "small-export";
+            c["Destinations"] = new JsonArray(settings);
+        });
+        var (exit, _, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(exit == 0, error);
+    }
+
     private static async Task<long> ScalarAsync(string connection, string sql)
     {
         await using var db = new SqliteConnection(connection);
@@ -433,8 +406,10 @@ public sealed class FailureTests : IDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    [Fact]
-    public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line()
+    [Theory]
+    [InlineData("import")]
+    [InlineData("sync --all")]
+    public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line(string command)
     {
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
         var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
@@ -447,7 +422,7 @@ public sealed class FailureTests : IDisposable
             lockIt.CommandText = "BEGIN EXCLUSIVE;";
             await lockIt.ExecuteNonQueryAsync();
 
-            var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
 
             AssertOneLineFailure(5, exit, output, error, "locked");
         }

@@ -19,15 +19,8 @@ public static class ExportFileOpener
     private const int BufferSize = 1 << 16;
 
     /// <summary>Opens <paramref name="path"/>, or returns why it cannot be read as an export file (null stream).</summary>
-    public static (Stream? Stream, FileProblem? Problem) Open(string path, string name)
-    {
-        if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
-        {
-            return (null, new FileProblem(name, null, FileRules.MissingFile, "the file is not in the export folder"));
-        }
-
-        return OperatingSystem.IsLinux() ? OpenOnLinux(path, name) : OpenElsewhere(path, name);
-    }
+    public static (Stream? Stream, FileProblem? Problem) Open(string path, string name) =>
+        OperatingSystem.IsLinux() ? OpenOnLinux(path, name) : OpenElsewhere(path, name);
 
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The stream returned owns the file; every other path disposes it.")]
     private static (Stream?, FileProblem?) OpenOnLinux(string path, string name)
@@ -38,7 +31,7 @@ public static class ExportFileOpener
             var error = Marshal.GetLastPInvokeError();
             return error switch
             {
-                Native.ENOENT when new FileInfo(path).LinkTarget is null => (null, new FileProblem(name, null, FileRules.MissingFile, "the file is not in the export folder")),
+                Native.ENOENT when new FileInfo(path).LinkTarget is null => (null, Missing(name)),
                 Native.ENOENT => (null, NotRegular(name, "a symbolic link to a file that does not exist")),
                 Native.EACCES => throw new UnauthorizedAccessException($"{name} may not be read: {new Win32Exception(error).Message}"),
                 Native.ELOOP => (null, NotRegular(name, "a loop of symbolic links")),
@@ -89,6 +82,11 @@ public static class ExportFileOpener
     [SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "The stream returned owns the file; every other path disposes it.")]
     private static (Stream?, FileProblem?) OpenElsewhere(string path, string name)
     {
+        if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            return (null, Missing(name));
+        }
+
         FileSystemInfo? target;
         try
         {
@@ -127,6 +125,8 @@ public static class ExportFileOpener
             stream?.Dispose();
         }
     }
+
+    private static FileProblem Missing(string name) => new(name, null, FileRules.MissingFile, "the file is not in the export folder");
 
     private static FileProblem NotRegular(string name, string what) =>
         new(name, null, FileRules.NotARegularFile, $"the file is {what}, not a regular file: only a regular file is read (it could never end, or is not there)");

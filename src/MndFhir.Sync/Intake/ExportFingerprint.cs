@@ -15,23 +15,43 @@ public static class ExportFingerprint
     public static string Combine(IEnumerable<string> fileSha256s) => FhirJson.Hash(string.Join('\n', fileSha256s));
 
     /// <summary>The fingerprint of the export in <paramref name="folder"/>; null when a file is missing or not a regular file.</summary>
-    public static async Task<string?> OfAsync(string folder, CancellationToken ct)
+    public static async Task<string?> OfAsync(string folder, CancellationToken ct) => (await ReadAsync(folder, ct)).Fingerprint;
+
+    /// <summary>
+    /// The fingerprint of the export in <paramref name="folder"/>, or why a file cannot be read as an export file
+    /// (<see cref="ExportFileOpener"/>: missing, or not a regular file). Every file is opened before any is read.
+    /// </summary>
+    public static async Task<(string? Fingerprint, FileProblem? Problem)> ReadAsync(string folder, CancellationToken ct)
     {
-        var hashes = new List<string>(3);
-        foreach (var file in Enum.GetValues<ClinicFile>())
+        var streams = new List<Stream>(3);
+        try
         {
-            var path = Path.Combine(folder, file.FileName());
-            var (opened, _) = ExportFileOpener.Open(path, file.FileName());
-            if (opened is null)
+            foreach (var file in Enum.GetValues<ClinicFile>())
             {
-                return null;
+                var (opened, problem) = ExportFileOpener.Open(Path.Combine(folder, file.FileName()), file.FileName());
+                if (opened is null)
+                {
+                    return (null, problem);
+                }
+
+                streams.Add(opened);
             }
 
-            await using var stream = opened;
-            hashes.Add(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)));
-        }
+            var hashes = new List<string>(streams.Count);
+            foreach (var stream in streams)
+            {
+                hashes.Add(Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct)));
+            }
 
-        return Combine(hashes);
+            return (Combine(hashes), null);
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>The newest import that kept the export of <paramref name="fingerprint"/> (a failed one kept nothing); null when none did.</summary>

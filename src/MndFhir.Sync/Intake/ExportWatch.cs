@@ -27,30 +27,14 @@ public sealed class ExportWatch(IDbContextFactory<MndFhirDbContext> contexts, IO
             return ExportReadiness.NotReady($"the export folder {folder} does not exist");
         }
 
+        // Never reads a device, named pipe or socket, which could never end (ExportFileOpener): such a file is said why.
+        var (read, problem) = await ExportFingerprint.ReadAsync(folder, ct);
+        if (read is not { } fingerprint)
+        {
+            return ExportReadiness.NotReady(problem!.Rule == FileRules.MissingFile ? $"{problem.File} is not in the export folder yet" : problem.ToString());
+        }
+
         var files = Enum.GetValues<ClinicFile>().Select(f => new FileInfo(Path.Combine(folder, f.FileName()))).ToList();
-        if (files.FirstOrDefault(f => !f.Exists && !Directory.Exists(f.FullName) && f.LinkTarget is null) is { } missing)
-        {
-            return ExportReadiness.NotReady($"{missing.Name} is not in the export folder yet");
-        }
-
-        foreach (var file in files)
-        {
-            // Never read a device, named pipe or socket: it could never end (ExportFileOpener).
-            var (opened, problem) = ExportFileOpener.Open(file.FullName, file.Name);
-            if (opened is null)
-            {
-                return ExportReadiness.NotReady($"{file.Name}: {problem!.Rule}: {problem.Message}");
-            }
-
-            await opened.DisposeAsync();
-        }
-
-        var fingerprint = await ExportFingerprint.OfAsync(folder, ct);
-        if (fingerprint is null)
-        {
-            return ExportReadiness.NotReady("a file of the export disappeared while it was read");
-        }
-
         var now = clock.GetUtcNow();
         var marker = new FileInfo(Path.Combine(folder, clinic.Value.ExportReadyMarker));
         var complete = marker.Exists && marker.LastWriteTimeUtc >= files.Max(f => f.LastWriteTimeUtc);
