@@ -113,6 +113,7 @@ public abstract class MndFhirDbContext(DbContextOptions options) : DbContext(opt
             e.Property(l => l.BusinessId).HasMaxLength(128);
             e.Property(l => l.RecordId).HasMaxLength(IdLength);
             e.Property(l => l.ContentHash).HasMaxLength(64);
+            e.Property(l => l.InputHash).HasMaxLength(32);
             e.Property(l => l.ServerId).HasMaxLength(128);
             e.Property(l => l.ServerVersion).HasMaxLength(64);
             e.HasIndex(l => new { l.Destination, l.ResourceType, l.BusinessId }).IsUnique();

@@ -49,6 +49,12 @@ public sealed class FhirMapper
 
     public MappedResource MapObservation(AssessmentRecord record, IReferenceResolver resolver) => _observations.Map(record, resolver);
 
+    /// <summary>The key of an assessment's Observation (the clinic's key: a pseudonymising target replaces it).</summary>
+    public static ResourceKey ObservationKey(AssessmentRecord record) => ObservationMapper.KeyOf(record);
+
+    /// <summary>The hash of everything <see cref="MapObservation"/> would make the Observation of <paramref name="record"/> from, given <paramref name="resolver"/>.</summary>
+    public static UInt128 ObservationInputs(AssessmentRecord record, IReferenceResolver resolver, MappingInputs inputs) => ObservationMapper.Inputs(record, resolver, inputs);
+
     /// <summary>The panel Observation of one questionnaire administration: the rows of one panel_id.</summary>
     public MappedResource MapPanel(PanelMapping panel, string panelId, IReadOnlyList<AssessmentRecord> members, IReferenceResolver resolver) =>
         _panels.Map(panel, panelId, members, resolver);

@@ -13,9 +13,26 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
     /// <summary>Extension linking a follow-up measurement to the treatment it follows (docs/decisions/0005).</summary>
     public const string FollowUpOfExtension = "observation-follow-up-of";
 
+    public static ResourceKey KeyOf(AssessmentRecord record) => new("Observation", record.AssessmentId);
+
+    /// <summary>What an assessment's Observation refers to: its patient, and the treatment it follows up, if any.</summary>
+    public static (ResourceKey Subject, ResourceKey? FollowUpOf) ReferencesOf(AssessmentRecord record) =>
+        (new ResourceKey("Patient", record.PatientId), record.TreatmentId is { Length: > 0 } treatment ? new ResourceKey("Procedure", treatment) : null);
+
+    /// <summary>
+    /// The hash of what the Observation of <paramref name="record"/> is made from (<see cref="MappingInputs"/>): the
+    /// record, and its references as <paramref name="resolver"/> resolves them, the very ones <see cref="Map"/> resolves.
+    /// </summary>
+    public static UInt128 Inputs(AssessmentRecord record, IReferenceResolver resolver, MappingInputs inputs)
+    {
+        var (subject, followUpOf) = ReferencesOf(record);
+        return inputs.Of(record, resolver.Resolve(subject), followUpOf is { } procedure ? resolver.Resolve(procedure) : null);
+    }
+
     public MappedResource Map(AssessmentRecord record, IReferenceResolver resolver)
     {
-        var key = new ResourceKey("Observation", record.AssessmentId);
+        var key = KeyOf(record);
+        var (subject, followUpOf) = ReferencesOf(record);
         var rule = rules.Measures.TryGetValue(record.Code, out var r)
             ? r
             : throw new MappingException(key, $"measure code '{record.Code}' has no mapping");
@@ -31,7 +48,7 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
                 _ => ObservationStatus.Final,
             },
             Code = CodingFactory.Concept(variant?.Coding ?? rule.Coding, rules.ClinicSystem(ClinicCodeSystems.Measure), rule.Code, rule.Display),
-            Subject = refs.To(new ResourceKey("Patient", record.PatientId)),
+            Subject = refs.To(subject),
             Effective = new FhirDateTime(record.Effective.Value),
         };
         observation.Identifier.Add(identity.IdentifierFor(key));
@@ -62,10 +79,10 @@ internal sealed class ObservationMapper(MappingSet rules, ClinicIdentity identit
             trace?.Add("bodySite", $"body_site={site}", siteRule.Source);
         }
 
-        if (record.TreatmentId is { Length: > 0 } treatment)
+        if (followUpOf is { } procedure)
         {
-            observation.Extension.Add(new Extension(rules.Extension(FollowUpOfExtension), refs.To(new ResourceKey("Procedure", treatment))));
-            trace?.Add($"extension[{FollowUpOfExtension}]", $"treatment_id={treatment}", TraceRules.Profile(FollowUpOfExtension));
+            observation.Extension.Add(new Extension(rules.Extension(FollowUpOfExtension), refs.To(procedure)));
+            trace?.Add($"extension[{FollowUpOfExtension}]", $"treatment_id={record.TreatmentId}", TraceRules.Profile(FollowUpOfExtension));
         }
 
         // A note that only selects the form (ALSFRS-R item 5b) is consumed by the variant, not repeated as free text.

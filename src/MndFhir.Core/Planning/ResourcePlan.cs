@@ -59,12 +59,21 @@ public sealed class ResourcePlan(FhirMapper mapper)
     /// identifiers and references are pseudonyms and what the registry may not have is gone, before anything hashes,
     /// validates or sends them.
     /// </summary>
+    public IAsyncEnumerable<PlannedResource> TierAsync(IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, PlanTarget target, CancellationToken ct) =>
+        TierAsync(source, tier, resolver, target, memo: null, ct);
+
+    /// <summary>
+    /// The resources of one tier as <paramref name="target"/> receives them; with a <paramref name="memo"/>, the
+    /// Observations whose content the destination holds as made from the same inputs are yielded
+    /// <see cref="PlannedResource.Unmapped"/> (decision 0018), and every other Observation carries its
+    /// <see cref="PlannedResource.Inputs"/>.
+    /// </summary>
     public async IAsyncEnumerable<PlannedResource> TierAsync(
-        IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, PlanTarget target, [EnumeratorCancellation] CancellationToken ct)
+        IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, PlanTarget target, IMappingMemo? memo, [EnumeratorCancellation] CancellationToken ct)
     {
         if (target.Pseudonymiser is not { } pseudonyms)
         {
-            await foreach (var resource in MapTierAsync(source, tier, resolver, target.MrnSystem, ct))
+            await foreach (var resource in MapTierAsync(source, tier, resolver, target.MrnSystem, memo, static key => key, ct))
             {
                 yield return resource;
             }
@@ -72,18 +81,20 @@ public sealed class ResourcePlan(FhirMapper mapper)
             yield break;
         }
 
-        await foreach (var resource in MapTierAsync(source, tier, pseudonyms.Resolver(resolver), mrnSystem: null, ct))
+        await foreach (var resource in MapTierAsync(source, tier, pseudonyms.Resolver(resolver), mrnSystem: null, memo, pseudonyms.Key, ct))
         {
-            yield return resource with { Mapped = pseudonyms.Apply(resource.Mapped) };
+            yield return resource.Unmapped ? resource : resource with { Mapped = pseudonyms.Apply(resource.Mapped) };
         }
     }
 
     /// <param name="mrnSystem">The destination's identifier system for the hospital MRN; without one the MRN is not sent.</param>
-    private IAsyncEnumerable<PlannedResource> MapTierAsync(IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, string? mrnSystem, CancellationToken ct) => tier switch
+    /// <param name="destinationKey">The destination's key of a clinic key (a pseudonym for a pseudonymising target).</param>
+    private IAsyncEnumerable<PlannedResource> MapTierAsync(
+        IClinicRecordSource source, ResourceTier tier, IReferenceResolver resolver, string? mrnSystem, IMappingMemo? memo, Func<ResourceKey, ResourceKey> destinationKey, CancellationToken ct) => tier switch
     {
         ResourceTier.Patients => PatientsAsync(source, mrnSystem, ct),
         ResourceTier.ConditionsAndProcedures => ConditionsAndProceduresAsync(source, resolver, ct),
-        ResourceTier.Observations => ObservationsAsync(source, resolver, ct),
+        ResourceTier.Observations => ObservationsAsync(source, resolver, memo, destinationKey, ct),
         ResourceTier.Panels => PanelsAsync(source, resolver, ct),
         ResourceTier.Derived => DerivedAsync(source, resolver, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown resource tier"),
@@ -110,13 +121,28 @@ public sealed class ResourcePlan(FhirMapper mapper)
         }
     }
 
-    private IAsyncEnumerable<PlannedResource> ObservationsAsync(IClinicRecordSource source, IReferenceResolver resolver, CancellationToken ct) =>
+    private IAsyncEnumerable<PlannedResource> ObservationsAsync(
+        IClinicRecordSource source, IReferenceResolver resolver, IMappingMemo? memo, Func<ResourceKey, ResourceKey> destinationKey, CancellationToken ct) =>
         WindowsAsync(
             source.AssessmentsAsync(ct).Chunk(Window),
-            window => new UpcomingKeys([.. window.Select(a => new ResourceKey("Observation", a.AssessmentId))], ReferredTo: []),
-            window => window.Select(a => new PlannedResource(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver))),
+            window => new UpcomingKeys([.. window.Select(FhirMapper.ObservationKey)], ReferredTo: []),
+            window => window.Select(a => Observation(a, resolver, memo, destinationKey)),
             resolver,
             ct);
+
+    private PlannedResource Observation(AssessmentRecord a, IReferenceResolver resolver, IMappingMemo? memo, Func<ResourceKey, ResourceKey> destinationKey)
+    {
+        if (memo is null)
+        {
+            return new PlannedResource(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver));
+        }
+
+        var inputs = FhirMapper.ObservationInputs(a, resolver, memo.Inputs);
+        var key = destinationKey(FhirMapper.ObservationKey(a));
+        return memo.Holds(key, inputs)
+            ? PlannedResource.Remembered(ResourceTier.Observations, ResourceKind.Observation, a.Code, key, a.AssessmentId, inputs)
+            : new PlannedResource(ResourceTier.Observations, ResourceKind.Observation, a.Code, mapper.MapObservation(a, resolver)) { Inputs = inputs };
+    }
 
     /// <summary>
     /// Rows of one panel_id arrive together, so administrations are held whole (a window of them at a time); should one

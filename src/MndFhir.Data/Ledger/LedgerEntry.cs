@@ -17,6 +17,14 @@ public sealed class LedgerEntry
     /// <summary>SHA-256 of the JSON last confirmed by the destination.</summary>
     public string ContentHash { get; set; } = string.Empty;
 
+    /// <summary>
+    /// XXH3-128 (32 hex digits) of the inputs the content of <see cref="ContentHash"/> was mapped from: the source
+    /// record's fields, the references as resolved, the mappings and the adapter's build. Set with the content hash and
+    /// cleared with it, so a sync whose inputs hash the same knows the content without mapping it again. Null where
+    /// unknown (entries written before it, resources made without it).
+    /// </summary>
+    public string? InputHash { get; set; }
+
     /// <summary>The id the destination gave the resource (its logical id, or the file id for folder destinations).</summary>
     public string? ServerId { get; set; }
 

@@ -1,5 +1,8 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Planning;
@@ -109,12 +112,13 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         ledger.Where(e => e.Destination == destination && e.ResourceType == type && EF.Parameter(businessIds).Contains(e.BusinessId));
 
     private static IAsyncEnumerable<(string Type, string BusinessId, LedgerSnapshotEntry Entry)> ReadEntriesAsync(MndFhirDbContext db, IQueryable<LedgerEntry> entries, CancellationToken ct) =>
-        entries.Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State }).ReadAsync(db, static Func<DbDataReader, (string Type, string BusinessId, LedgerSnapshotEntry Entry)> (r) =>
+        entries.Select(e => new { e.Id, e.ResourceType, e.BusinessId, e.ContentHash, e.ServerId, e.State, e.InputHash }).ReadAsync(db, static Func<DbDataReader, (string Type, string BusinessId, LedgerSnapshotEntry Entry)> (r) =>
         {
             int id = r.GetOrdinal(nameof(LedgerEntry.Id)), type = r.GetOrdinal(nameof(LedgerEntry.ResourceType)), businessId = r.GetOrdinal(nameof(LedgerEntry.BusinessId)),
-                hash = r.GetOrdinal(nameof(LedgerEntry.ContentHash)), serverId = r.GetOrdinal(nameof(LedgerEntry.ServerId)), state = r.GetOrdinal(nameof(LedgerEntry.State));
+                hash = r.GetOrdinal(nameof(LedgerEntry.ContentHash)), serverId = r.GetOrdinal(nameof(LedgerEntry.ServerId)), state = r.GetOrdinal(nameof(LedgerEntry.State)),
+                inputs = r.GetOrdinal(nameof(LedgerEntry.InputHash));
             return row => (row.GetString(type), row.GetString(businessId),
-                new LedgerSnapshotEntry(row.GetInt64(id), row.GetString(hash), row.StringOrNull(serverId), row.Enum<LedgerState>(state) == LedgerState.Delivered));
+                new LedgerSnapshotEntry(row.GetInt64(id), row.GetString(hash), row.StringOrNull(serverId), row.Enum<LedgerState>(state) == LedgerState.Delivered, row.StringOrNull(inputs)));
         }, ct);
 
     /// <summary>
@@ -138,6 +142,45 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         {
             snapshot.Remove(key);
         }
+    }
+
+    /// <summary>
+    /// Records the inputs (<see cref="LedgerEntry.InputHash"/>) of unchanged content whose entries held other inputs, or
+    /// none: after a new build, a mapping change or an upgrade of the ledger, so that the next sync judges them without
+    /// mapping (decision 0018). One prepared UPDATE a row, in one transaction; the content hash and the rest stay.
+    /// </summary>
+    public async Task RememberInputsAsync(IReadOnlyList<(long Id, UInt128 Inputs)> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var entity = db.Model.FindEntityType(typeof(LedgerEntry))!;
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var inputs = entity.FindProperty(nameof(LedgerEntry.InputHash))!;
+        var id = entity.FindProperty(nameof(LedgerEntry.Id))!;
+        await db.Database.OpenConnectionAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await using (var command = db.Database.GetDbConnection().CreateCommand())
+        {
+            command.Transaction = transaction.GetDbTransaction();
+            command.CommandText = $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET {sql.DelimitIdentifier(inputs.GetColumnName(table)!)} = {sql.GenerateParameterNamePlaceholder("inputs")} WHERE {sql.DelimitIdentifier(id.GetColumnName(table)!)} = {sql.GenerateParameterNamePlaceholder("id")}";
+            var inputsParameter = inputs.GetRelationalTypeMapping().CreateParameter(command, "inputs", null, nullable: true);
+            var idParameter = id.GetRelationalTypeMapping().CreateParameter(command, "id", null, nullable: false);
+            command.Parameters.Add(inputsParameter);
+            command.Parameters.Add(idParameter);
+            foreach (var (entryId, value) in entries)
+            {
+                inputsParameter.Value = (object?)LedgerSnapshotEntry.InputHashText(value) ?? DBNull.Value;
+                idParameter.Value = entryId;
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Writes the destination's answers for one batch in one database transaction and updates the snapshot.</summary>
@@ -195,6 +238,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
             {
                 entry.State = LedgerState.Delivered;
                 entry.ContentHash = item.Hash;
+                entry.InputHash = LedgerSnapshotEntry.InputHashText(item.Inputs);
                 entry.ServerId = result.ServerId;
                 entry.ServerVersion = result.ServerVersion;
                 entry.LastError = null;
@@ -228,7 +272,7 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
 
         foreach (var (key, entry) in written)
         {
-            snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.State == LedgerState.Delivered));
+            snapshot.Set(key, new LedgerSnapshotEntry(entry.Id, entry.ContentHash, entry.ServerId, entry.State == LedgerState.Delivered, entry.InputHash));
         }
     }
 }

@@ -121,6 +121,7 @@ public sealed class LedgerReconciler(
         entry.ServerId = serverId;
         entry.ServerVersion = null;
         entry.ContentHash = string.Empty;
+        entry.InputHash = null;
         entry.State = LedgerState.Delivered;
         entry.LastError = null;
         entry.FirstDeliveredAt ??= now;

@@ -224,7 +224,7 @@ public sealed class LedgerSnapshot
     private bool IsBulk(string resourceType) => _read is not null && ResourcePlan.BulkResourceTypes.Contains(resourceType);
 
     private static LedgerSnapshotEntry Entry(Held held, ResourceKey key) =>
-        new(held.Id, new UInt128(held.HashHigh, held.HashLow), held.ServerIsBusinessId ? key.BusinessId : held.ServerId, held.Delivered, held.Legacy);
+        new(held.Id, new UInt128(held.HashHigh, held.HashLow), held.ServerIsBusinessId ? key.BusinessId : held.ServerId, held.Delivered, held.Legacy, new UInt128(held.InputsHigh, held.InputsLow));
 
     /// <summary>A bulk key nobody announced, read on its own (outside the lock: the sender records meanwhile).</summary>
     private Held? Unannounced(ResourceKey key, Key k)
@@ -262,12 +262,12 @@ public sealed class LedgerSnapshot
     // Two ulongs rather than UInt128, whose 16-byte alignment would pad every entry.
     private readonly record struct Key(ulong High, ulong Low);
 
-    private readonly record struct Held(long Id, ulong HashHigh, ulong HashLow, string? ServerId, bool Delivered, bool ServerIsBusinessId, bool Legacy)
+    private readonly record struct Held(long Id, ulong HashHigh, ulong HashLow, string? ServerId, bool Delivered, bool ServerIsBusinessId, bool Legacy, ulong InputsHigh, ulong InputsLow)
     {
         public static Held Of(LedgerSnapshotEntry entry, string businessId)
         {
             var same = entry.ServerId is not null && string.Equals(entry.ServerId, businessId, StringComparison.Ordinal);
-            return new Held(entry.Id, (ulong)(entry.Hash >> 64), (ulong)entry.Hash, same ? null : entry.ServerId, entry.Delivered, same, entry.Legacy);
+            return new Held(entry.Id, (ulong)(entry.Hash >> 64), (ulong)entry.Hash, same ? null : entry.ServerId, entry.Delivered, same, entry.Legacy, (ulong)(entry.Inputs >> 64), (ulong)entry.Inputs);
         }
     }
 

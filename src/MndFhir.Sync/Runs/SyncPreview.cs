@@ -21,7 +21,7 @@ public sealed class SyncPreview(IDbContextFactory<MndFhirDbContext> contexts, Re
         await using var db = await contexts.CreateDbContextAsync(ct);
         var snapshot = await ledger.LoadAsync(destination.Name, ct);
         var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
-        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot);
+        var changes = new ChangeSetBuilder(plan, new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot, remember: true);
         foreach (var tier in ResourcePlan.Tiers)
         {
             await foreach (var item in changes.TierAsync(tier, resolver, ct))

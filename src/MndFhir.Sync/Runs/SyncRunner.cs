@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MndFhir.Data;
+using MndFhir.Mapping;
 using MndFhir.Planning;
 using MndFhir.Serialization;
 using MndFhir.Sync.ChangeSets;
@@ -38,6 +39,9 @@ public sealed class SyncRunner(
     TimeProvider clock,
     ILogger<SyncRunner> logger)
 {
+    /// <summary>How many relearned input hashes the planner gathers before it records them (<see cref="DeliveryLedger.RememberInputsAsync"/>).</summary>
+    private const int RelearnedPerWrite = 4096;
+
     public async Task<SyncRunSummary> RunAsync(string destinationName, string trigger, CancellationToken ct)
     {
         // Firely's serializer is built on a second core while the lease, the run and the ledger are read.
@@ -89,7 +93,7 @@ public sealed class SyncRunner(
         await WithdrawAsync(reader, destination, snapshot, writer, summary, ct);
         // Records are read ahead on a second task while this one maps, serializes and hashes them.
         var records = new PrefetchingRecordSource(new DatabaseRecordSource(reader, RecordScope.For(destination)));
-        var changes = new ChangeSetBuilder(plan, records, target, snapshot);
+        var changes = new ChangeSetBuilder(plan, records, target, snapshot, remember: true);
         var sizes = AdaptiveBatchSize.For(destination);
         writer.ReportAnswerTimes(sizes);
         using var recording = new SemaphoreSlim(1, 1);
@@ -102,7 +106,7 @@ public sealed class SyncRunner(
             // A tier's references point only at earlier tiers, which are all recorded before it starts.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var ready = Channel.CreateBounded<List<ChangeSetItem>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-            var planning = Task.Run(() => PlanAsync(changes.TierAsync(tier, resolver, stop.Token), snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), writer, ready.Writer, stop.Token), stop.Token);
+            var planning = Task.Run(() => PlanAsync(changes, tier, resolver, snapshot, sizes, summary, new RunProgress(stage, 0, total, "resources"), writer, ready.Writer, stop.Token), stop.Token);
             // Up to SendsInFlight batches await the destination at once; each is recorded as soon as it is answered.
             var sending = new List<Task>(destination.SendsInFlight);
             try
@@ -165,19 +169,27 @@ public sealed class SyncRunner(
     }
 
     /// <summary>The planner's side: judges each planned resource, sets invalid ones aside, hands batches over. Returns how many were invalid.</summary>
+    /// <remarks>
+    /// Also records, a few thousand at a time, the inputs of unchanged resources the ledger knew by content only
+    /// (<see cref="ChangeSetBuilder.TakeRelearned"/>), so the next sync judges them without mapping.
+    /// </remarks>
     private async Task<int> PlanAsync(
-        IAsyncEnumerable<ChangeSetItem> items, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, RunProgress stage,
+        ChangeSetBuilder changes, ResourceTier tier, IReferenceResolver resolver, LedgerSnapshot snapshot, AdaptiveBatchSize sizes, SyncRunSummary summary, RunProgress stage,
         IDestinationWriter writer, ChannelWriter<List<ChangeSetItem>> ready, CancellationToken ct)
     {
         var invalid = 0;
         try
         {
             var batch = new List<ChangeSetItem>(sizes.Current);
-            await foreach (var item in items)
+            await foreach (var item in changes.TierAsync(tier, resolver, ct))
             {
                 if (++summary.Considered % 200 == 0)
                 {
                     progress.Report(stage with { Done = summary.Considered });
+                    if (changes.Relearned >= RelearnedPerWrite)
+                    {
+                        await ledger.RememberInputsAsync(changes.TakeRelearned(), ct);
+                    }
                 }
 
                 switch (item.Kind)
@@ -205,6 +217,7 @@ public sealed class SyncRunner(
             }
 
             invalid += await HandOverAsync(batch, snapshot, summary, ready, ct);
+            await ledger.RememberInputsAsync(changes.TakeRelearned(), ct);
             return invalid;
         }
         finally

@@ -20,43 +20,8 @@ namespace MndFhir.Sync.Tests.Runs;
 /// every resource as a whole-ledger comparison would, panels and derived measures still find the Observations they
 /// refer to, and the planner holds at most two windows and never reads an entry one at a time.
 /// </summary>
-public sealed class LedgerWindowTests : IAsyncLifetime
+public sealed class LedgerWindowTests : SampleLedgerTests
 {
-    private const int Patients = 30;
-    private const int Capacity = 64;
-
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mndfhir-window-" + Guid.NewGuid().ToString("N")[..12]);
-    private ServiceProvider _services = null!;
-
-    public async Task InitializeAsync()
-    {
-        // The samples' first patients, with every kind of record: treatments, assessments, panels, derived measures.
-        var export = Path.Combine(_folder, "export");
-        Directory.CreateDirectory(export);
-        var samples = Path.Combine(RepositoryPaths.Samples, "clinic-export");
-        var patients = File.ReadLines(Path.Combine(samples, "patients.csv")).Skip(1).Take(Patients).Select(l => l.Split(',')[0]).ToHashSet();
-        foreach (var (file, column) in new[] { ("patients.csv", 0), ("treatments.csv", 1), ("assessments.csv", 1) })
-        {
-            var lines = File.ReadLines(Path.Combine(samples, file)).ToList();
-            await File.WriteAllLinesAsync(Path.Combine(export, file), lines.Take(1).Concat(lines.Skip(1).Where(l => patients.Contains(l.Split(',')[column]))));
-        }
-
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
-            ["Database:ConnectionString"] = "Data Source=" + Path.Combine(_folder, "test.db"),
-            ["Destinations:0:Name"] = "files",
-            ["Destinations:0:Kind"] = "NdjsonFolder",
-            ["Destinations:0:Folder"] = Path.Combine(_folder, "out"),
-        }).Build();
-        var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, _folder);
-        services.AddTransient(sp => new DeliveryLedger(sp.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), TimeProvider.System) { WindowCapacity = Capacity });
-        _services = services.BuildServiceProvider();
-        await _services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
-        var import = await _services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
-        Assert.Equal(0, import.Rejected);
-    }
-
     [Fact]
     public async Task Syncs_judge_every_resource_against_a_ledger_read_in_windows_and_hold_at_most_two()
     {
@@ -121,49 +86,15 @@ public sealed class LedgerWindowTests : IAsyncLifetime
         var asked = stored.Where((_, i) => i % 50 == 0).ToList();
         Assert.True(asked.Count >= 64, $"{asked.Count} keys asked: too few for a range read");
         var absent = Enumerable.Range(0, 5).Select(i => new ResourceKey("Observation", $"A-absent-{i}")).ToList();
-        var snapshot = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        var snapshot = await Services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
         await snapshot.FetchAsync(asked.Select(e => new ResourceKey(e.ResourceType, e.BusinessId)).Concat(absent), CancellationToken.None);
 
         foreach (var e in asked)
         {
-            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
+            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered, e.InputHash), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
         }
 
         Assert.All(absent, key => Assert.Null(snapshot[key]));
         Assert.Equal(0, snapshot.Misses);
     }
-
-    public async Task DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
-    }
-
-    /// <summary>The change set as a sync plans it, with the most bulk entries its ledger held at once and how many it read one at a time.</summary>
-    private async Task<(Dictionary<ChangeKind, int> Kinds, int MostHeld, long Misses)> PlanAsync()
-    {
-        var destination = _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
-        var identities = _services.GetRequiredService<DestinationIdentities>();
-        var snapshot = await _services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
-        await using var db = await Contexts().CreateDbContextAsync();
-        var changes = new ChangeSetBuilder(_services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot);
-        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
-        var kinds = new Dictionary<ChangeKind, int>();
-        var most = 0;
-        foreach (var tier in ResourcePlan.Tiers)
-        {
-            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
-            {
-                kinds[item.Kind] = kinds.GetValueOrDefault(item.Kind) + 1;
-                most = Math.Max(most, snapshot.WindowCount);
-            }
-        }
-
-        return (kinds, most, snapshot.Misses);
-    }
-
-    private SyncRunner Runner() => _services.GetRequiredService<SyncRunner>();
-
-    private IDbContextFactory<MndFhirDbContext> Contexts() => _services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
 }

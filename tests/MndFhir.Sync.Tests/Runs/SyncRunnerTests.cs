@@ -196,7 +196,7 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         Assert.Equal(3, snapshot.WindowCount); // and A-1 (absent)
         foreach (var e in stored)
         {
-            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
+            Assert.Equal(new LedgerSnapshotEntry(e.Id, e.ContentHash, e.ServerId, e.State == LedgerState.Delivered, e.InputHash), snapshot[new ResourceKey(e.ResourceType, e.BusinessId)]);
         }
 
         Assert.Equal(0, snapshot.Misses);

@@ -140,6 +140,10 @@ namespace MndFhir.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("FirstDeliveredAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("InputHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("LastError")
                         .HasColumnType("text");
 

@@ -140,6 +140,10 @@ namespace MndFhir.Data.Migrations.SqlServer
                     b.Property<DateTimeOffset?>("FirstDeliveredAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<string>("InputHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<string>("LastError")
                         .HasColumnType("nvarchar(max)");
 

@@ -130,6 +130,10 @@ namespace MndFhir.Data.Migrations.Sqlite
                     b.Property<long?>("FirstDeliveredAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("InputHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,118 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MndFhir.Data;
+using MndFhir.Identity;
+using MndFhir.Planning;
+using MndFhir.Sync.ChangeSets;
+using MndFhir.Sync.Configuration;
+using MndFhir.Sync.Intake;
+using MndFhir.Sync.Ledger;
+using MndFhir.Sync.Pseudonymisation;
+using MndFhir.Sync.Records;
+using MndFhir.Sync.Runs;
+
+namespace MndFhir.Sync.Tests.Runs;
+
+/// <summary>
+/// The samples' first 30 patients, with every kind of record (treatments, assessments, panels, derived measures),
+/// imported into a SQLite file, with an NDJSON folder destination "files" whose sync reads its ledger in windows of 64
+/// bulk entries: the setting of the tests that judge change sets against a real ledger.
+/// </summary>
+public abstract class SampleLedgerTests : IAsyncLifetime
+{
+    protected const int Patients = 30;
+    protected const int Capacity = 64;
+
+    protected string Folder { get; } = Path.Combine(Path.GetTempPath(), "mndfhir-ledger-" + Guid.NewGuid().ToString("N")[..12]);
+    protected ServiceProvider Services { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // The samples' first patients, with every kind of record: treatments, assessments, panels, derived measures.
+        var export = Path.Combine(Folder, "export");
+        Directory.CreateDirectory(export);
+        var samples = Path.Combine(RepositoryPaths.Samples, "clinic-export");
+        var patients = File.ReadLines(Path.Combine(samples, "patients.csv")).Skip(1).Take(Patients).Select(l => l.Split(',')[0]).ToHashSet();
+        foreach (var (file, column) in new[] { ("patients.csv", 0), ("treatments.csv", 1), ("assessments.csv", 1) })
+        {
+            var lines = File.ReadLines(Path.Combine(samples, file)).ToList();
+            await File.WriteAllLinesAsync(Path.Combine(export, file), lines.Take(1).Concat(lines.Skip(1).Where(l => patients.Contains(l.Split(',')[column]))));
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
+            ["Database:ConnectionString"] = "Data Source=" + Path.Combine(Folder, "test.db"),
+            ["Destinations:0:Name"] = "files",
+            ["Destinations:0:Kind"] = "NdjsonFolder",
+            ["Destinations:0:Folder"] = Path.Combine(Folder, "out"),
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, Folder);
+        services.AddTransient(sp => new DeliveryLedger(sp.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), TimeProvider.System) { WindowCapacity = Capacity });
+        Services = services.BuildServiceProvider();
+        await Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
+        var import = await Services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
+        Assert.Equal(0, import.Rejected);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Folder, recursive: true);
+    }
+
+    /// <summary>The change set as a sync plans it, with the most bulk entries its ledger held at once and how many it read one at a time.</summary>
+    protected async Task<(Dictionary<ChangeKind, int> Kinds, int MostHeld, long Misses)> PlanAsync()
+    {
+        var destination = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
+        var identities = Services.GetRequiredService<DestinationIdentities>();
+        var snapshot = await Services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        await using var db = await Contexts().CreateDbContextAsync();
+        var changes = new ChangeSetBuilder(Services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot);
+        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
+        var kinds = new Dictionary<ChangeKind, int>();
+        var most = 0;
+        foreach (var tier in ResourcePlan.Tiers)
+        {
+            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
+            {
+                kinds[item.Kind] = kinds.GetValueOrDefault(item.Kind) + 1;
+                most = Math.Max(most, snapshot.WindowCount);
+            }
+        }
+
+        return (kinds, most, snapshot.Misses);
+    }
+
+    /// <summary>
+    /// Each resource's judgement as a sync makes it, by the destination's key; with <paramref name="remember"/>, judged by
+    /// input hash where the ledger allows (decision 0018), and how many were judged so without being mapped.
+    /// </summary>
+    protected async Task<(Dictionary<ResourceKey, ChangeKind> Kinds, int Unmapped)> JudgedAsync(bool remember)
+    {
+        var destination = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
+        var identities = Services.GetRequiredService<DestinationIdentities>();
+        var snapshot = await Services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
+        await using var db = await Contexts().CreateDbContextAsync();
+        var changes = new ChangeSetBuilder(Services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot, remember);
+        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
+        var kinds = new Dictionary<ResourceKey, ChangeKind>();
+        var unmapped = 0;
+        foreach (var tier in ResourcePlan.Tiers)
+        {
+            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
+            {
+                kinds.Add(item.Mapped.Key, item.Kind);
+                unmapped += item.Mapped.Resource is null ? 1 : 0;
+            }
+        }
+
+        return (kinds, unmapped);
+    }
+
+    protected SyncRunner Runner() => Services.GetRequiredService<SyncRunner>();
+
+    protected IDbContextFactory<MndFhirDbContext> Contexts() => Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
+}
