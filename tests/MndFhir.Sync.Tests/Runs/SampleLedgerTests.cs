@@ -31,14 +31,7 @@ public abstract class SampleLedgerTests : IAsyncLifetime
     {
         // The samples' first patients, with every kind of record: treatments, assessments, panels, derived measures.
         var export = Path.Combine(Folder, "export");
-        Directory.CreateDirectory(export);
-        var samples = Path.Combine(RepositoryPaths.Samples, "clinic-export");
-        var patients = File.ReadLines(Path.Combine(samples, "patients.csv")).Skip(1).Take(Patients).Select(l => l.Split(',')[0]).ToHashSet();
-        foreach (var (file, column) in new[] { ("patients.csv", 0), ("treatments.csv", 1), ("assessments.csv", 1) })
-        {
-            var lines = File.ReadLines(Path.Combine(samples, file)).ToList();
-            await File.WriteAllLinesAsync(Path.Combine(export, file), lines.Take(1).Concat(lines.Skip(1).Where(l => patients.Contains(l.Split(',')[column]))));
-        }
+        SampleExport.WriteFirstPatients(export, Patients);
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -86,31 +79,8 @@ public abstract class SampleLedgerTests : IAsyncLifetime
         return (kinds, most, snapshot.Misses);
     }
 
-    /// <summary>
-    /// Each resource's judgement as a sync makes it, by the destination's key; with <paramref name="remember"/>, judged by
-    /// input hash where the ledger allows (decision 0018), and how many were judged so without being mapped.
-    /// </summary>
-    protected async Task<(Dictionary<ResourceKey, ChangeKind> Kinds, int Unmapped)> JudgedAsync(bool remember)
-    {
-        var destination = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
-        var identities = Services.GetRequiredService<DestinationIdentities>();
-        var snapshot = await Services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
-        await using var db = await Contexts().CreateDbContextAsync();
-        var changes = new ChangeSetBuilder(Services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot, remember);
-        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
-        var kinds = new Dictionary<ResourceKey, ChangeKind>();
-        var unmapped = 0;
-        foreach (var tier in ResourcePlan.Tiers)
-        {
-            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
-            {
-                kinds.Add(item.Mapped.Key, item.Kind);
-                unmapped += item.Mapped.Resource is null ? 1 : 0;
-            }
-        }
-
-        return (kinds, unmapped);
-    }
+    /// <summary>Each resource's judgement as a sync of "files" makes it (<see cref="Judgements.OfAsync"/>).</summary>
+    protected Task<(Dictionary<ResourceKey, ChangeKind> Kinds, int Unmapped)> JudgedAsync(bool remember) => Judgements.OfAsync(Services, "files", remember);
 
     protected SyncRunner Runner() => Services.GetRequiredService<SyncRunner>();
 
