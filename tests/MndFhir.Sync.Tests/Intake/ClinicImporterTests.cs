@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
@@ -431,6 +432,50 @@ public sealed class ClinicImporterTests : IAsyncLifetime
         Assert.Equal(("ZP2-02", 7L), (await _h.OpenQuarantineAsync()).Select(q => (q.RecordId!, q.Line)).Single());
         await using var db = await _h.DbAsync();
         Assert.Equal(["P-1"], await db.Assessments.Where(a => a.PanelId == "ZP-2").Select(a => a.PatientId).Distinct().ToListAsync());
+    }
+
+    [Fact]
+    public async Task An_item_repeated_in_a_panel_is_quarantined_the_rest_of_the_panel_imports_and_an_item_imported_before_keeps_its_place()
+    {
+        string[] baseline =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+        ];
+        string Item(string id, int item, int value = 3, string panel = "RP-1") => $"{id},P-1,ALSFRSR_{item:00},{value},,2024-04-02,{panel},,,,";
+        string[] panel = [.. Enumerable.Range(1, 12).Select(i => Item($"R-{i:00}", i)), "R-13,P-1,ALSFRSR_TOTAL,36,,2024-04-02,RP-1,,,,"];
+        string[] open = [.. Enumerable.Range(1, 11).Select(i => Item($"S-{i:00}", i, panel: "RP-2"))];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            [.. baseline, .. panel, Item("R-03b", 3, value: 1), .. open[..5], Item("S-05b", 5, panel: "RP-2"), .. open[5..]]);
+
+        var import = await _h.ImportAsync();
+
+        // Line 20: a repeat once RP-1 is complete; line 26: 11 items of RP-2 and a repeat (before, RP-2 looked incomplete).
+        var quarantined = await _h.OpenQuarantineAsync();
+        Assert.Equal(
+            ["assessments.csv 20 code R-03b panel-item-repeated", "assessments.csv 26 code S-05b panel-item-repeated"],
+            quarantined.Select(q => $"{q.File} {q.Line} {q.Column} {q.RecordId} {q.Rule}"));
+        Assert.Contains("ALSFRSR_03 appears twice in panel RP-1", quarantined[0].Message, StringComparison.Ordinal);
+        Assert.Equal((2, 24), (import.Rejected, import.Files[2].Created));
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        var members = _h.Written().Select(l => JsonNode.Parse(l)!).Single(r => (string?)r["identifier"]?[0]?["value"] == "panel:ALSFRSR:RP-1")["hasMember"]!.AsArray();
+        Assert.Equal(13, members.Count);
+        Assert.DoesNotContain(members, m => (string?)m!["identifier"]?["value"] == "R-03b");
+
+        // An item imported before keeps its place: a new row for it is the repeat, even above it in the file; the row
+        // imported before, exported again, is no repeat.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, Item("N-03", 3), .. panel, .. open]);
+        var second = await _h.ImportAsync();
+        var repeat = Assert.Single(await _h.OpenQuarantineAsync(), q => q.RecordId == "N-03");
+        Assert.Equal((7L, IntakeRules.PanelItemRepeated), (repeat.Line, repeat.Rule));
+        Assert.Equal((0, 1), (second.Files[2].Created, second.Rejected));
+
+        // Retracted above the new row, the item imported before gives its place up.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            [.. baseline, .. panel[..2], "R-03,P-1,ALSFRSR_03,,,,,,,entered-in-error,", Item("N-03", 3), .. panel[3..], .. open]);
+        var third = await _h.ImportAsync();
+        Assert.Equal((1, 1, 0), (third.Files[2].Created, third.Files[2].Retracted, third.Rejected));
+        Assert.DoesNotContain(await _h.OpenQuarantineAsync(), q => q.RecordId == "N-03");
     }
 
     [Fact]
