@@ -10,7 +10,10 @@ namespace MndFhir.Intake;
 /// holds each item, and its total, once: a second row for it is a repeat (<see cref="IntakeRules.PanelItemRepeated"/>),
 /// which would make the panel Observation hold two members for one item. The first row holds the item: a row imported
 /// before (<paramref name="imported"/>, unless this file, above, retracted it or gave it another panel or code), else
-/// the first row of this file that went through. A total is decided as soon as all items of its panel were read (the
+/// the first row of this file that went through. An administration is dated one day: a row dated two days or more from
+/// the first row of its panel that went through is another administration (<see cref="IntakeRules.PanelDatesDiffer"/>),
+/// one of the day before or after is kept with a warning (a panel filled over midnight, or date-times written at
+/// different offsets). A total is decided as soon as all items of its panel were read (the
 /// sum can no longer change), so the check holds only the totals of panels still incomplete, and of a complete panel no
 /// more than its id's hash, its sum and whether its total was taken. A total whose panel is still incomplete at the end
 /// is not summed (the rule needs every item), only checked for a repeat.
@@ -18,11 +21,13 @@ namespace MndFhir.Intake;
 /// <param name="imported">The panel items imported before; null: none are known (a row is a repeat only of this file's rows).</param>
 /// <param name="read">The ids the parser accepted so far in this file (it fills them as it reads): how the check learns
 /// that a row imported before came again, above the row at hand, with another panel or code, or retracted.</param>
-public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? imported = null, SeenIds? read = null)
+/// <param name="warnings">Where a row of the day next to its panel's first row is reported (e.g. the import's warnings).</param>
+public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? imported = null, SeenIds? read = null, List<IntakeWarning>? warnings = null)
 {
     private readonly Dictionary<string, PanelState> _open = new(StringComparer.Ordinal);
 
-    // Complete panels: the IdHash of the panel id, the panel, the sum of its items and whether a total went through.
+    // Complete panels: the IdHash of the panel id, the panel, the sum of its items, whether a total went through, and the
+    // day and line of its first row.
     private readonly Dictionary<ulong, CompletePanel> _complete = [];
     private readonly List<PanelDecision> _decided = [];
 
@@ -59,12 +64,18 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
         var isTotal = record.Code == panel.Total;
         var key = IdHash.Of(record.PanelId);
+        var day = DayOf(record.Effective);
         if (_complete.TryGetValue(key, out var complete))
         {
             if (complete.Panel.Code != panel.Code)
             {
                 // Another instrument under the same panel_id: not checked (one instrument per panel_id is the rule's case).
                 return false;
+            }
+
+            if (!SameAdministration(record, line, day, complete.FirstDay, complete.FirstLine))
+            {
+                return true;
             }
 
             if (!isTotal)
@@ -90,9 +101,15 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             return false;
         }
 
+        if (state.FirstLine > 0 && !SameAdministration(record, line, day, state.FirstDay, state.FirstLine))
+        {
+            return true;
+        }
+
         if (isTotal)
         {
             state.Totals.Add((record, line, value));
+            state.Dated(day, line);
             _notThrough.Add(IdHash.Of(record.AssessmentId));
             return true;
         }
@@ -105,6 +122,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         }
 
         state.Take(index);
+        state.Dated(day, line);
         state.Sum += value;
         if (state.Count == state.Panel.Items.Count)
         {
@@ -115,7 +133,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
                 taken |= Decide(total, totalLine, totalValue, state.Panel, state.Sum, taken);
             }
 
-            _complete[key] = new CompletePanel(state.Panel, state.Sum, taken);
+            _complete[key] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
         }
 
         return false;
@@ -176,6 +194,34 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     }
 
     /// <summary>
+    /// Whether the row is dated within a day of its panel's first row; rejects it when not, warns when it is the day next
+    /// to it. Days as the clinic wrote them (a date-time counts by the day it names at its own offset, as elsewhere).
+    /// </summary>
+    private bool SameAdministration(AssessmentRecord record, long line, int day, int firstDay, long firstLine)
+    {
+        var days = day - firstDay;
+        var side = days > 0 ? "after" : "before";
+        if (Math.Abs(days) > 1)
+        {
+            Reject(record, line, "effective", IntakeRules.PanelDatesDiffer,
+                $"panel {record.PanelId} is one administration, first dated at line {firstLine}; this row is dated {Math.Abs(days)} days {side} it");
+            return false;
+        }
+
+        if (days != 0)
+        {
+            warnings?.Add(new IntakeWarning(ClinicFile.Assessments.FileName(), line,
+                $"assessment {record.AssessmentId} of panel {record.PanelId} is dated the day {side} the panel's first row (line {firstLine}); kept as one administration (filled over midnight?)"));
+        }
+
+        return true;
+    }
+
+    /// <summary>The day a full date or date-time names, as a day number (the contract requires a full effective date).</summary>
+    private static int DayOf(ClinicDate effective) =>
+        DateOnly.ParseExact(effective.Value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber;
+
+    /// <summary>
     /// Whether a row imported before, of another assessment, holds the row's item. It gives the item up when its own row
     /// came earlier in this file and went through: retracted (its code and patient the row's), or with another panel or
     /// code (its row with this panel and code would have taken the item in this file, making the row at hand a repeat).
@@ -222,44 +268,5 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             })));
     }
 
-    private readonly record struct CompletePanel(PanelMapping Panel, decimal Sum, bool TotalTaken);
-
-    /// <summary>One panel as read so far: which of its items were taken (a bit each), their sum and its total rows.</summary>
-    private sealed class PanelState(PanelMapping panel)
-    {
-        private readonly ulong[] _taken = new ulong[(panel.Items.Count + 63) / 64];
-
-        public PanelMapping Panel { get; } = panel;
-
-        public int Count { get; private set; }
-
-        public decimal Sum { get; set; }
-
-        public List<(AssessmentRecord Record, long Line, decimal Value)> Totals { get; } = [];
-
-        /// <summary>Whether the item at <paramref name="index"/> was taken by an earlier row.</summary>
-        public bool Holds(int index) => (_taken[index / 64] & (1UL << (index % 64))) != 0;
-
-        public void Take(int index)
-        {
-            _taken[index / 64] |= 1UL << (index % 64);
-            Count++;
-        }
-
-        public int IndexOf(string code)
-        {
-            for (var i = 0; i < Panel.Items.Count; i++)
-            {
-                if (string.Equals(Panel.Items[i], code, StringComparison.Ordinal))
-                {
-                    return i;
-                }
-            }
-
-            throw new ArgumentException($"{code} is not an item of {Panel.Code}", nameof(code));
-        }
-    }
+    private readonly record struct CompletePanel(PanelMapping Panel, decimal Sum, bool TotalTaken, int FirstDay, long FirstLine);
 }
-
-/// <summary>A panel row the check has decided: to be stored (no rejection) or quarantined.</summary>
-public sealed record PanelDecision(AssessmentRecord Record, long Line, RowRejection? Rejection);

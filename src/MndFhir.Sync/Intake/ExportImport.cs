@@ -328,7 +328,7 @@ internal sealed class ExportImport
         // A panel total can only be checked once all of its panel's items were read: a total waits until then (or,
         // when its panel stays incomplete, until the end of the file), everything else is stored as it streams (or
         // quarantined at once: a second row for an item of a panel).
-        var panels = new PanelConsistencyCheck(_rules, _panelItems, seen);
+        var panels = new PanelConsistencyCheck(_rules, _panelItems, seen, context.Warnings);
         return await ImportFileAsync(
             folder,
             ClinicFile.Assessments,
@@ -342,7 +342,7 @@ internal sealed class ExportImport
                     _panels.TryAdd(panel, a.PatientId);
                 }
             },
-            () => panels = new PanelConsistencyCheck(_rules, _panelItems, seen),
+            () => panels = new PanelConsistencyCheck(_rules, _panelItems, seen, context.Warnings),
             ct,
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
             () =>

@@ -336,6 +336,41 @@ public sealed class ClinicExportParserTests
     }
 
     [Fact]
+    public async Task A_panel_row_more_than_a_day_from_the_panels_first_row_is_rejected_and_one_of_the_next_day_kept_with_a_warning()
+    {
+        var csv = AssessmentHeader
+            + "A-1,P-1,ALSFRSR_01,3,,2024-01-01T23:50:00+01:00,AP-1,,,,\n"   // line 2: the panel's first row
+            + "A-2,P-1,ALSFRSR_02,3,,2024-01-02T00:10:00+01:00,AP-1,,,,\n"   // line 3: filled over midnight: kept, with a warning
+            + "A-3,P-1,ALSFRSR_03,3,,2024-01-03,AP-1,,,,\n"                  // line 4: two days on: another administration
+            + "A-13,P-1,ALSFRSR_TOTAL,9,,2024-02-01,AP-1,,,,\n"              // line 5: a month on
+            + "A-4,P-1,ALSFRSR_04,3,,2024-01-01,AP-1,,,,\n"                  // line 6: the first row's day
+            + "A-14,P-1,ALSFRSR_TOTAL,9,,2023-12-31,AP-1,,,,\n";             // line 7: the day before: kept, with a warning
+        var context = Context("P-1");
+        var warnings = new List<IntakeWarning>();
+        var check = new PanelConsistencyCheck(Rules, warnings: warnings);
+        var decided = new List<PanelDecision>();
+        foreach (var row in await AssessmentsAsync(csv, context))
+        {
+            Assert.Null(row.Rejection);
+            if (check.Add(row.Record!, row.Line))
+            {
+                decided.AddRange(check.TakeDecided());
+            }
+        }
+
+        check.Finish();
+        decided.AddRange(check.TakeDecided());
+
+        Assert.Equal(["A-3 4 panel-dates-differ", "A-13 5 panel-dates-differ", "A-14 7 "], decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
+        var rejection = decided[0].Rejection!;
+        Assert.Equal(("effective", "A-3"), (rejection.Column, rejection.RecordId));
+        Assert.Equal("assessments.csv line 4, column effective: panel AP-1 is one administration, first dated at line 2; this row is dated 2 days after it", rejection.Message);
+        Assert.Equal([3L, 7L], warnings.Select(w => w.Line!.Value));
+        Assert.All(warnings, w => Assert.Equal("assessments.csv", w.File));
+        Assert.Contains("A-2 of panel AP-1 is dated the day after the panel's first row (line 2)", warnings[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_clean_sample_export_parses_without_a_single_rejection()
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");

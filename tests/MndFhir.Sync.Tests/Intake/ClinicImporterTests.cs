@@ -479,6 +479,27 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_panel_row_days_away_from_its_panels_first_row_is_quarantined_and_one_of_the_next_day_imported_with_a_warning()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            .. Enumerable.Range(1, 10).Select(i => $"D-{i:00},P-1,ALSFRSR_{i:00},3,,2024-04-02T23:40:00+02:00,DP-1,,,,"),
+            "D-11,P-1,ALSFRSR_11,3,,2024-04-03T00:05:00+02:00,DP-1,,,,",     // line 17: over midnight
+            "D-12,P-1,ALSFRSR_12,3,,2024-06-14,DP-1,,,,",                    // line 18: the June visit, under the April panel_id
+            "D-13,P-1,ALSFRSR_TOTAL,36,,2024-04-02,DP-1,,,,",
+        ]);
+
+        var import = await _h.ImportAsync();
+
+        var rejected = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("assessments.csv", 18L, "effective", "D-12", IntakeRules.PanelDatesDiffer), (rejected.File, rejected.Line, rejected.Column, rejected.RecordId, rejected.Rule));
+        Assert.Equal((1, 12), (import.Rejected, import.Files[2].Created));
+        Assert.Single(import.Warnings, w => w.StartsWith("assessments.csv:17: assessment D-11 of panel DP-1 is dated the day after", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
     {
         await using var db = await _h.DbAsync();
