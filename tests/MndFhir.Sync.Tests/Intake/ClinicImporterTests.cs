@@ -500,6 +500,39 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retracted_panel_item_leaves_the_panels_members_and_the_panel_is_still_delivered_when_the_item_never_was()
+    {
+        string[] baseline =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+        ];
+        string[] panel = [.. Enumerable.Range(1, 12).Select(i => $"E-{i:00},P-1,ALSFRSR_{i:00},3,,2024-05-06,EP-1,,,,"), "E-13,P-1,ALSFRSR_TOTAL,36,,2024-05-06,EP-1,,,,"];
+        List<string> Members() => _h.Written().Select(l => JsonNode.Parse(l)!)
+            .Last(r => (string?)r["identifier"]?[0]?["value"] == "panel:ALSFRSR:EP-1")["hasMember"]!.AsArray()
+            .Select(m => (string)m!["identifier"]!["value"]!).ToList();
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel]);
+        await _h.ImportAsync();
+
+        // Retracted before any sync: the item is never sent, and the panel, which referred to it, waited for it forever.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel[..4], "E-05,P-1,ALSFRSR_05,,,,,,,entered-in-error,", .. panel[5..]]);
+        Assert.Equal(1, (await _h.ImportAsync()).Files[2].Retracted);
+        var first = await _h.SyncAsync();
+        Assert.Equal((0, 0), (first.Failed, first.Blocked));
+        Assert.Equal(12, Members().Count);
+        Assert.DoesNotContain("E-05", Members());
+
+        // Retracted after delivery: the total goes as entered-in-error (and so does the measure derived from it) and
+        // leaves the panel, which is updated.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel[..4], "E-05,P-1,ALSFRSR_05,,,,,,,entered-in-error,", .. panel[5..12], "E-13,P-1,ALSFRSR_TOTAL,,,,,,,entered-in-error,"]);
+        Assert.Equal(1, (await _h.ImportAsync()).Files[2].Retracted);
+        var second = await _h.SyncAsync();
+        Assert.Equal((0, 3), (second.Failed, second.Updated));
+        Assert.Equal(11, Members().Count);
+        Assert.DoesNotContain("E-13", Members());
+    }
+
+    [Fact]
     public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
     {
         await using var db = await _h.DbAsync();
