@@ -39,7 +39,8 @@ internal sealed class ExportImport
     // Treatment id → its patient: an assessment may only name a treatment of its own patient.
     private Dictionary<string, string> _treatments = new(StringComparer.Ordinal);
 
-    // Panel id → the patient who keeps it: the first met (imported before, else the first row of the export).
+    // Panel id → the patient who keeps it: the first met (imported before, else the first row of the export); rows of
+    // panel measures only (a panel_id on another measure groups nothing).
     private Dictionary<string, string> _panels = new(StringComparer.Ordinal);
 
     // Per panel_id and item (or total), the assessment imported before that holds it: a new row for it is a repeat.
@@ -134,8 +135,9 @@ internal sealed class ExportImport
     }
 
     /// <summary>
-    /// Who keeps each panel_id imported before: the patient of its first imported row (earliest FirstImportedAt, then
-    /// smallest assessment id), removed and retracted rows included, since their panel resource keeps its key. And which
+    /// Who keeps each panel_id imported before: the patient of its first imported item or total (earliest
+    /// FirstImportedAt, then smallest assessment id), removed and retracted rows included, since their panel resource
+    /// keeps its key; a panel_id on another measure groups nothing and is left out. And which
     /// assessment holds each item (or total) of a panel: the rows still in force only (not retracted, not removed),
     /// about 20 bytes each.
     /// </summary>
@@ -144,11 +146,11 @@ internal sealed class ExportImport
         var panelCodes = _rules.PanelOfMeasure.Keys.ToList();
         var items = new PanelItemHolders(await _db.Assessments.CountAsync(a => a.PanelId != null && panelCodes.Contains(a.Code), ct));
         var first = new Dictionary<string, (string Patient, DateTimeOffset At, string Id)>(StringComparer.Ordinal);
-        var rows = _db.Assessments.AsNoTracking().Where(a => a.PanelId != null)
+        var rows = _db.Assessments.AsNoTracking().Where(a => a.PanelId != null && panelCodes.Contains(a.Code))
             .Select(a => new { a.PanelId, a.PatientId, a.FirstImportedAt, a.AssessmentId, a.Code, a.Status, a.RemovedFromExportAt });
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
         {
-            if (row.Status != AssessmentStatus.EnteredInError && row.RemovedFromExportAt is null && _rules.PanelOfMeasure.ContainsKey(row.Code))
+            if (row.Status != AssessmentStatus.EnteredInError && row.RemovedFromExportAt is null)
             {
                 items.Add(row.PanelId!, row.Code, row.AssessmentId);
             }
@@ -337,7 +339,7 @@ internal sealed class ExportImport
             a =>
             {
                 // The first patient met keeps the panel; a later row of another patient is rejected by the parser.
-                if (a.PanelId is { } panel)
+                if (a.PanelId is { } panel && _rules.PanelOfMeasure.ContainsKey(a.Code))
                 {
                     _panels.TryAdd(panel, a.PatientId);
                 }

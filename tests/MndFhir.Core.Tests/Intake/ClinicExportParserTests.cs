@@ -371,6 +371,42 @@ public sealed class ClinicExportParserTests
     }
 
     [Fact]
+    public async Task A_panel_id_on_a_measure_of_no_panel_is_not_used_and_the_row_is_kept_with_a_warning_naming_file_line_and_record()
+    {
+        var context = new IntakeContext(Rules, Today, _ => BirthDate, _ => true) { PatientOfPanel = id => id == "AP-1" ? "P-2" : null };
+        var rows = await AssessmentsAsync(
+            AssessmentHeader
+            + "F-1,P-1,FVC,3.1,L,2024-01-01,AP-1,,,,\n"        // line 2: AP-1 holds rows of P-2, but FVC belongs to no panel
+            + "F-2,P-1,WEIGHT,61,kg,2024-01-01,AP-9,,,,\n"     // line 3
+            + "I-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n",   // line 4: an item of AP-1: the panel is P-2's
+            context);
+
+        Assert.Equal(["F-1", "F-2", null], rows.Select(r => r.Record?.AssessmentId));
+        Assert.Equal("AP-1", rows[0].Record!.PanelId);
+        Assert.Equal(IntakeRules.PanelOfAnotherPatient, rows[2].Rejection?.Rule);
+        Assert.Equal(
+            [
+                "assessments.csv:2: assessment F-1: FVC is not an item of a questionnaire panel (ALSFRSR), so its panel_id AP-1 groups nothing and is not used; the row is imported",
+                "assessments.csv:3: assessment F-2: WEIGHT is not an item of a questionnaire panel (ALSFRSR), so its panel_id AP-9 groups nothing and is not used; the row is imported",
+            ],
+            context.Warnings.Select(w => w.ToString()));
+    }
+
+    [Fact]
+    public async Task Panel_ids_on_measures_of_no_panel_are_warned_one_by_one_up_to_a_bound_and_the_rest_counted()
+    {
+        var context = Context("P-1");
+        var rows = await AssessmentsAsync(
+            AssessmentHeader + string.Concat(Enumerable.Range(1, IntakeContext.WarnedOneByOne + 50).Select(i => $"F-{i},P-1,FVC,3.1,L,2024-01-01,V-{i},,,,\n")),
+            context);
+
+        Assert.All(rows, r => Assert.NotNull(r.Record));
+        Assert.Equal(IntakeContext.WarnedOneByOne + 1, context.Warnings.Count);
+        Assert.StartsWith($"assessments.csv:{IntakeContext.WarnedOneByOne + 1}: assessment F-{IntakeContext.WarnedOneByOne}: FVC", context.Warnings[^2].ToString(), StringComparison.Ordinal);
+        Assert.Equal("assessments.csv: 50 more rows of measures of no panel carry a panel_id, not used (the first ones are listed one by one)", context.Warnings[^1].ToString());
+    }
+
+    [Fact]
     public async Task The_clean_sample_export_parses_without_a_single_rejection()
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");

@@ -533,6 +533,32 @@ public sealed class ClinicImporterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_panel_id_on_a_measure_of_no_panel_is_imported_with_a_warning_and_never_takes_the_panel_from_its_patient()
+    {
+        string[] assessments =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            "G-1,P-2,FVC,2.8,L,2024-07-01,GP-1,,,,",   // line 7: another patient's FVC, with the panel_id of P-1's administration
+            .. Enumerable.Range(1, 12).Select(i => $"G-{i + 1:00},P-1,ALSFRSR_{i:00},3,,2024-07-01,GP-1,,,,"),
+            "G-14,P-1,ALSFRSR_TOTAL,36,,2024-07-01,GP-1,,,,",
+        ];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, assessments);
+
+        var first = await _h.ImportAsync();
+        var second = await _h.ImportAsync();
+
+        Assert.True(first.IsClean, string.Join("; ", (await _h.OpenQuarantineAsync()).Select(q => q.Message)));
+        Assert.Equal(14, first.Files[2].Created);
+        Assert.Equal(
+            ["assessments.csv:7: assessment G-1: FVC is not an item of a questionnaire panel (ALSFRSR), so its panel_id GP-1 groups nothing and is not used; the row is imported"],
+            first.Warnings.Where(w => w.Contains("panel", StringComparison.Ordinal)));
+        Assert.True(second.IsClean, string.Join("; ", (await _h.OpenQuarantineAsync()).Select(q => q.Message)));
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        Assert.Single(_h.Written(), l => l.Contains("\"value\":\"panel:ALSFRSR:GP-1\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_import_never_runs_beside_a_sync_and_a_sync_never_beside_an_import()
     {
         await using var db = await _h.DbAsync();
