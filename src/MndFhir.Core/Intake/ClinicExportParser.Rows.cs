@@ -97,7 +97,10 @@ public sealed partial class ClinicExportParser
         record.Effective = row.Date("effective", required: true, allowPartial: false, allowTime: true) ?? default;
         row.NotBeforeBirth("effective", record.Effective, birth);
         record.PanelId = row.Id("panel_id", required: false);
-        if (!row.Failed && record.PanelId is { } panel && context.PatientOfPanel?.Invoke(panel) is { } holder && holder != record.PatientId)
+
+        // Only items and totals of a questionnaire make a panel: on another measure, panel_id groups nothing.
+        var panelRow = rules.PanelOfMeasure.ContainsKey(record.Code);
+        if (!row.Failed && panelRow && record.PanelId is { } panel && context.PatientOfPanel?.Invoke(panel) is { } holder && holder != record.PatientId)
         {
             // One panel resource (panel:<instrument>:<panel_id>) would hold both patients' items.
             row.Fail("panel_id", IntakeRules.PanelOfAnotherPatient, $"panel {panel} already holds rows of patient {holder}, not {record.PatientId} (a panel_id groups one administration of one patient)");
@@ -127,6 +130,12 @@ public sealed partial class ClinicExportParser
         }
 
         record.Note = row.Text("note", RecordLimits.Text);
+        if (!row.Failed && !panelRow && record.PanelId is { } unused && ++context.UnusedPanelIds <= IntakeContext.WarnedOneByOne)
+        {
+            // Kept as written (the row's content is the clinic's), but no panel rule or resource ever uses it.
+            row.Warn($"assessment {record.AssessmentId}: {record.Code} is not an item of a questionnaire panel ({string.Join(", ", rules.Panels.Keys.Order(StringComparer.Ordinal))}), so its panel_id {unused} groups nothing and is not used; the row is imported");
+        }
+
         return row.Failed ? null : record;
     }
 

@@ -126,6 +126,11 @@ public sealed partial class ClinicExportParser
             yield return new ParsedRow<T>(line, record, null);
         }
 
+        if (file == ClinicFile.Assessments && context.UnusedPanelIds > IntakeContext.WarnedOneByOne)
+        {
+            context.Warnings.Add(new IntakeWarning(name, null, $"{context.UnusedPanelIds - IntakeContext.WarnedOneByOne} more rows of measures of no panel carry a panel_id, not used (the first ones are listed one by one)"));
+        }
+
         if (csv.Problem is { } problem)
         {
             yield return new ParsedRow<T>(problem.Line ?? 0, null, null) { FileProblem = problem };

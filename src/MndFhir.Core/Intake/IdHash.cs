@@ -16,4 +16,19 @@ public static class IdHash
 
         return hash;
     }
+
+    /// <summary>
+    /// The hash of two ids read as one, with a comma between them (outside the id alphabet, so no other pair of ids has
+    /// the same text): a panel_id and a measure code, say.
+    /// </summary>
+    public static ulong Of(string first, string second)
+    {
+        var hash = (Of(first) ^ ',') * 1099511628211UL;
+        foreach (var c in second)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
 }

@@ -40,4 +40,14 @@ public sealed class IntakeContext(MappingSet rules, DateOnly today, Func<string,
     public bool PatientsFileRejected { get; set; }
 
     public List<IntakeWarning> Warnings { get; } = [];
+
+    /// <summary>
+    /// How many warnings of one kind that can come on every row (a panel_id on a measure of no panel: an EMR that writes
+    /// a visit id there) are kept one by one; the rest are counted in one line, so a million rows do not hold a million
+    /// warnings in memory (the import prints the first 20).
+    /// </summary>
+    public const int WarnedOneByOne = 100;
+
+    /// <summary>Rows of measures of no panel that carry a panel_id, read so far.</summary>
+    public int UnusedPanelIds { get; set; }
 }

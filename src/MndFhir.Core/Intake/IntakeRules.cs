@@ -29,6 +29,8 @@ public static class IntakeRules
     public const string InvalidCycle = "invalid-cycle";
     public const string PanelTotalMismatch = "panel-total-mismatch";
     public const string PanelOfAnotherPatient = "panel-of-another-patient";
+    public const string PanelItemRepeated = "panel-item-repeated";
+    public const string PanelDatesDiffer = "panel-dates-differ";
     public const string DateOutOfRange = "date-out-of-range";
     public const string DateBeforeBirth = "date-before-birth";
     public const string ValueTooLong = "value-too-long";

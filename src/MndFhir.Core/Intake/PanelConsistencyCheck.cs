@@ -5,27 +5,57 @@ using MndFhir.Records;
 namespace MndFhir.Intake;
 
 /// <summary>
-/// The panel rule of the contract: a questionnaire's total (ALSFRSR_TOTAL) must equal the sum of its items when all
-/// items of the same panel_id are present. Fed with accepted assessment rows as they stream. A total is decided as soon
-/// as all items of its panel were read (the sum can no longer change: a repeated item counts once), so the check holds
-/// only the totals of panels still incomplete, and of a complete panel no more than its id's hash and its sum. A total
-/// whose panel is still incomplete at the end is not checked (the rule needs every item).
+/// The panel rules of the contract, on accepted assessment rows as they stream. A questionnaire's total
+/// (ALSFRSR_TOTAL) must equal the sum of its items when all items of the same panel_id are present. One administration
+/// holds each item, and its total, once: a second row for it is a repeat (<see cref="IntakeRules.PanelItemRepeated"/>),
+/// which would make the panel Observation hold two members for one item. The first row holds the item: a row imported
+/// before (<paramref name="imported"/>, unless this file, above, retracted it or gave it another panel or code), else
+/// the first row of this file that went through. An administration is dated one day: a row dated two days or more from
+/// the first row of its panel that went through is another administration (<see cref="IntakeRules.PanelDatesDiffer"/>),
+/// one of the day before or after is kept with a warning (a panel filled over midnight, or date-times written at
+/// different offsets). A total is decided as soon as all items of its panel were read (the
+/// sum can no longer change), so the check holds only the totals of panels still incomplete, and of a complete panel no
+/// more than its id's hash, its sum and whether its total was taken. A total whose panel is still incomplete at the end
+/// is not summed (the rule needs every item), only checked for a repeat.
 /// </summary>
-public sealed class PanelConsistencyCheck(MappingSet rules)
+/// <param name="imported">The panel items imported before; null: none are known (a row is a repeat only of this file's rows).</param>
+/// <param name="read">The ids the parser accepted so far in this file (it fills them as it reads): how the check learns
+/// that a row imported before came again, above the row at hand, with another panel or code, or retracted.</param>
+/// <param name="warnings">Where a row of the day next to its panel's first row is reported (e.g. the import's warnings).</param>
+public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? imported = null, SeenIds? read = null, List<IntakeWarning>? warnings = null)
 {
     private readonly Dictionary<string, PanelState> _open = new(StringComparer.Ordinal);
 
-    // Complete panels: the IdHash of the panel id, the panel and the sum of its items.
-    private readonly Dictionary<ulong, (PanelMapping Panel, decimal Sum)> _complete = [];
+    // Complete panels: the IdHash of the panel id, the panel, the sum of its items, whether a total went through, and the
+    // day and line of its first row.
+    private readonly Dictionary<ulong, CompletePanel> _complete = [];
     private readonly List<PanelDecision> _decided = [];
+
+    // The ids (IdHash) of rows that did not go through here (rejected) or not yet (totals held): a row imported before
+    // whose row of this file did not go through keeps what it holds. Rejections and held totals only: a few.
+    private readonly HashSet<ulong> _notThrough = [];
+
+    // The retractions read, of panel measures: id hash -> IdHash.Of(code, patient). The importer withdraws a record only
+    // when both are its own (retraction-mismatch otherwise), so only then does a retraction give up the item.
+    private readonly Dictionary<ulong, ulong> _retractions = [];
 
     /// <summary>
     /// Feeds an accepted row. True when the check takes it: a panel total, which the caller stores only once
-    /// <see cref="TakeDecided"/> hands it back without a rejection.
+    /// <see cref="TakeDecided"/> hands it back without a rejection, or a repeated item, handed back with its rejection.
     /// </summary>
     public bool Add(AssessmentRecord record, long line)
     {
-        if (record.PanelId is null || record.Status == AssessmentStatus.EnteredInError
+        if (record.Status == AssessmentStatus.EnteredInError)
+        {
+            if (imported is not null && rules.PanelOfMeasure.ContainsKey(record.Code))
+            {
+                _retractions[IdHash.Of(record.AssessmentId)] = IdHash.Of(record.Code, record.PatientId);
+            }
+
+            return false;
+        }
+
+        if (record.PanelId is null
             || !rules.PanelOfMeasure.TryGetValue(record.Code, out var panel)
             || !decimal.TryParse(record.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
@@ -34,14 +64,31 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
 
         var isTotal = record.Code == panel.Total;
         var key = IdHash.Of(record.PanelId);
+        var day = DayOf(record.Effective);
         if (_complete.TryGetValue(key, out var complete))
         {
-            if (isTotal)
+            if (complete.Panel.Code != panel.Code)
             {
-                Decide(record, line, value, complete.Panel, complete.Sum);
+                // Another instrument under the same panel_id: not checked (one instrument per panel_id is the rule's case).
+                return false;
             }
 
-            return isTotal;
+            if (!SameAdministration(record, line, day, complete.FirstDay, complete.FirstLine))
+            {
+                return true;
+            }
+
+            if (!isTotal)
+            {
+                // Every item of a complete panel was read: this one is a second row for its item.
+                RejectRepeat(record, line, imported: false);
+            }
+            else if (Decide(record, line, value, complete.Panel, complete.Sum, complete.TotalTaken))
+            {
+                _complete[key] = complete with { TotalTaken = true };
+            }
+
+            return true;
         }
 
         if (!_open.TryGetValue(record.PanelId, out var state))
@@ -49,30 +96,50 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
             state = new PanelState(panel);
             _open[record.PanelId] = state;
         }
+        else if (state.Panel.Code != panel.Code)
+        {
+            return false;
+        }
+
+        if (state.FirstLine > 0 && !SameAdministration(record, line, day, state.FirstDay, state.FirstLine))
+        {
+            return true;
+        }
 
         if (isTotal)
         {
             state.Totals.Add((record, line, value));
-        }
-        else if (state.Add(record.Code))
-        {
-            state.Sum += value;
+            state.Dated(day, line);
+            _notThrough.Add(IdHash.Of(record.AssessmentId));
+            return true;
         }
 
+        var index = state.IndexOf(record.Code);
+        if (state.Holds(index) || HeldByAnother(record))
+        {
+            RejectRepeat(record, line, imported: !state.Holds(index));
+            return true;
+        }
+
+        state.Take(index);
+        state.Dated(day, line);
+        state.Sum += value;
         if (state.Count == state.Panel.Items.Count)
         {
             _open.Remove(record.PanelId);
-            _complete[key] = (state.Panel, state.Sum);
+            var taken = false;
             foreach (var (total, totalLine, totalValue) in state.Totals)
             {
-                Decide(total, totalLine, totalValue, state.Panel, state.Sum);
+                taken |= Decide(total, totalLine, totalValue, state.Panel, state.Sum, taken);
             }
+
+            _complete[key] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
         }
 
-        return isTotal;
+        return false;
     }
 
-    /// <summary>The totals decided since the last call, in the order decided: each to store, or its rejection.</summary>
+    /// <summary>The totals and repeats decided since the last call, in the order decided: each to store, or its rejection.</summary>
     public List<PanelDecision> TakeDecided()
     {
         var decided = _decided.ToList();
@@ -80,93 +147,126 @@ public sealed class PanelConsistencyCheck(MappingSet rules)
         return decided;
     }
 
-    /// <summary>Ends the file: the totals of panels still incomplete are handed back unchecked.</summary>
+    /// <summary>Ends the file: the totals of panels still incomplete are handed back unsummed (a repeated one rejected).</summary>
     public void Finish()
     {
         foreach (var state in _open.Values)
         {
-            _decided.AddRange(state.Totals.Select(t => new PanelDecision(t.Record, t.Line, null)));
+            var taken = false;
+            foreach (var (total, line, value) in state.Totals)
+            {
+                taken |= Decide(total, line, value, state.Panel, sum: null, taken);
+            }
         }
 
         _open.Clear();
         _complete.Clear();
     }
 
-    /// <summary>Ends the file and returns the rejections not yet taken (the totals that disagree with their items).</summary>
+    /// <summary>Ends the file and returns the rejections not yet taken (totals that disagree with their items, repeats).</summary>
     public IEnumerable<RowRejection> Complete()
     {
         Finish();
         return TakeDecided().Select(d => d.Rejection).OfType<RowRejection>();
     }
 
-    private void Decide(AssessmentRecord total, long line, decimal value, PanelMapping panel, decimal sum)
+    /// <summary>Decides a total: true when it goes through (and so takes the panel's total).</summary>
+    /// <param name="sum">The sum of the panel's items; null when the panel is incomplete (the total is not summed).</param>
+    /// <param name="taken">Whether a total of the panel went through before.</param>
+    private bool Decide(AssessmentRecord total, long line, decimal value, PanelMapping panel, decimal? sum, bool taken)
     {
-        if (value == sum)
+        if (sum is { } items && value != items)
         {
-            _decided.Add(new PanelDecision(total, line, null));
-            return;
+            Reject(total, line, "value", IntakeRules.PanelTotalMismatch,
+                $"{panel.Total} of panel {total.PanelId} is {value.ToString(CultureInfo.InvariantCulture)} but its {panel.Items.Count} items sum to {items.ToString(CultureInfo.InvariantCulture)}");
+            return false;
         }
 
-        var file = ClinicFile.Assessments.FileName();
-        _decided.Add(new PanelDecision(total, line, new RowRejection(
-            file,
-            line,
-            "value",
-            IntakeRules.PanelTotalMismatch,
-            $"{file} line {line}, column value: {panel.Total} of panel {total.PanelId} is {value.ToString(CultureInfo.InvariantCulture)} but its {panel.Items.Count} items sum to {sum.ToString(CultureInfo.InvariantCulture)}",
-            total.AssessmentId,
-            new Dictionary<string, string>
-            {
-                ["assessment_id"] = total.AssessmentId,
-                ["patient_id"] = total.PatientId,
-                ["code"] = total.Code,
-                ["value"] = total.Value ?? string.Empty,
-                ["effective"] = total.Effective.Value,
-                ["panel_id"] = total.PanelId!,
-            })));
+        if (taken || HeldByAnother(total))
+        {
+            RejectRepeat(total, line, imported: !taken);
+            return false;
+        }
+
+        _notThrough.Remove(IdHash.Of(total.AssessmentId));
+        _decided.Add(new PanelDecision(total, line, null));
+        return true;
     }
 
-    /// <summary>One panel as read so far: which of its items were seen (a bit each), their sum and its total rows.</summary>
-    private sealed class PanelState(PanelMapping panel)
+    /// <summary>
+    /// Whether the row is dated within a day of its panel's first row; rejects it when not, warns when it is the day next
+    /// to it. Days as the clinic wrote them (a date-time counts by the day it names at its own offset, as elsewhere).
+    /// </summary>
+    private bool SameAdministration(AssessmentRecord record, long line, int day, int firstDay, long firstLine)
     {
-        private readonly ulong[] _seen = new ulong[(panel.Items.Count + 63) / 64];
-
-        public PanelMapping Panel { get; } = panel;
-
-        public int Count { get; private set; }
-
-        public decimal Sum { get; set; }
-
-        public List<(AssessmentRecord Record, long Line, decimal Value)> Totals { get; } = [];
-
-        /// <summary>Marks an item seen; false when it was already (a repeat is counted once).</summary>
-        public bool Add(string code)
+        var days = day - firstDay;
+        var side = days > 0 ? "after" : "before";
+        if (Math.Abs(days) > 1)
         {
-            var index = IndexOf(Panel, code);
-            if (index < 0 || (_seen[index / 64] & (1UL << (index % 64))) != 0)
-            {
-                return false;
-            }
+            Reject(record, line, "effective", IntakeRules.PanelDatesDiffer,
+                $"panel {record.PanelId} is one administration, first dated at line {firstLine}; this row is dated {Math.Abs(days)} days {side} it");
+            return false;
+        }
 
-            _seen[index / 64] |= 1UL << (index % 64);
-            Count++;
+        if (days != 0)
+        {
+            warnings?.Add(new IntakeWarning(ClinicFile.Assessments.FileName(), line,
+                $"assessment {record.AssessmentId} of panel {record.PanelId} is dated the day {side} the panel's first row (line {firstLine}); kept as one administration (filled over midnight?)"));
+        }
+
+        return true;
+    }
+
+    /// <summary>The day a full date or date-time names, as a day number (the contract requires a full effective date).</summary>
+    private static int DayOf(ClinicDate effective) =>
+        DateOnly.ParseExact(effective.Value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber;
+
+    /// <summary>
+    /// Whether a row imported before, of another assessment, holds the row's item. It gives the item up when its own row
+    /// came earlier in this file and went through: retracted (its code and patient the row's), or with another panel or
+    /// code (its row with this panel and code would have taken the item in this file, making the row at hand a repeat).
+    /// </summary>
+    private bool HeldByAnother(AssessmentRecord record)
+    {
+        if (imported is null || !imported.TryGetHolder(record.PanelId!, record.Code, out var holder) || holder == IdHash.Of(record.AssessmentId))
+        {
+            return false;
+        }
+
+        if (read is null || !read.TryGetContent(holder, out _) || _notThrough.Contains(holder))
+        {
             return true;
         }
 
-        private static int IndexOf(PanelMapping panel, string code)
-        {
-            for (var i = 0; i < panel.Items.Count; i++)
-            {
-                if (string.Equals(panel.Items[i], code, StringComparison.Ordinal))
-                {
-                    return i;
-                }
-            }
-
-            return -1;
-        }
+        return _retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(record.Code, record.PatientId);
     }
-}
 
-/// <summary>A panel total the check has decided: to be stored (no rejection) or quarantined.</summary>
-public sealed record PanelDecision(AssessmentRecord Record, long Line, RowRejection? Rejection);
+    private void RejectRepeat(AssessmentRecord record, long line, bool imported) =>
+        Reject(record, line, "code", IntakeRules.PanelItemRepeated, imported
+            ? $"{record.Code} appears twice in panel {record.PanelId}: a row imported before holds it (one administration has each item once; to replace that row, retract it above this one)"
+            : $"{record.Code} appears twice in panel {record.PanelId}: an earlier row of this file holds it (one administration has each item once)");
+
+    private void Reject(AssessmentRecord record, long line, string column, string rule, string message)
+    {
+        _notThrough.Add(IdHash.Of(record.AssessmentId));
+        var file = ClinicFile.Assessments.FileName();
+        _decided.Add(new PanelDecision(record, line, new RowRejection(
+            file,
+            line,
+            column,
+            rule,
+            $"{file} line {line}, column {column}: {message}",
+            record.AssessmentId,
+            new Dictionary<string, string>
+            {
+                ["assessment_id"] = record.AssessmentId,
+                ["patient_id"] = record.PatientId,
+                ["code"] = record.Code,
+                ["value"] = record.Value ?? string.Empty,
+                ["effective"] = record.Effective.Value,
+                ["panel_id"] = record.PanelId!,
+            })));
+    }
+
+    private readonly record struct CompletePanel(PanelMapping Panel, decimal Sum, bool TotalTaken, int FirstDay, long FirstLine);
+}

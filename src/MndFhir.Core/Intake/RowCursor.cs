@@ -46,6 +46,9 @@ internal sealed class RowCursor
     /// <summary>The row's id when it follows the id rule (a broken id is not shown as a record id).</summary>
     public string? RecordId => Cells.GetValueOrDefault(_idColumn) is { } id && ClinicId.IsValid(id) ? id : null;
 
+    /// <summary>Tells the operator something about the row that does not stop it (file and line given).</summary>
+    public void Warn(string message) => _context.Warnings.Add(new IntakeWarning(_file, _line, message));
+
     public void Fail(string column, string rule, string message)
     {
         Rejection ??= new RowRejection(_file, _line, column, rule, $"{_file} line {_line}, column {column}: {message}", RecordId, Cells);

@@ -6,7 +6,11 @@ namespace MndFhir.Mapping;
 
 /// <summary>
 /// Maps one administration of a questionnaire (the rows sharing a panel_id) to the panel Observation, e.g. ALSFRS-R
-/// 82954-9, whose hasMember points at the item and total Observations (terminology.md, "Questionnaire scores").
+/// 82954-9, whose hasMember points at the item and total Observations in force (terminology.md, "Questionnaire scores").
+/// A withdrawn item or total (entered-in-error, or gone from the export) leaves the members: its own Observation goes
+/// as entered-in-error, and a panel still pointing at it would count it, or wait forever for it when no destination
+/// ever received it. A panel withdrawn whole keeps the members it had (the destination received it with them; a
+/// value-less Observation needs hasMember).
 /// </summary>
 internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, bool explain = false)
 {
@@ -23,8 +27,9 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, boo
         var trace = refs.Trace;
         var order = panel.Items.Append(panel.Total).OfType<string>().Select((code, i) => (code, i)).ToDictionary(x => x.code, x => x.i, StringComparer.Ordinal);
         var ordered = members.OrderBy(m => order.GetValueOrDefault(m.Code, int.MaxValue)).ThenBy(m => m.AssessmentId, StringComparer.Ordinal).ToList();
-        var total = ordered.FirstOrDefault(m => m.Code == panel.Total);
         var live = ordered.Where(m => !m.IsRemoved && m.Status != AssessmentStatus.EnteredInError).ToList();
+        var shown = live.Count > 0 ? live : ordered;
+        var total = shown.FirstOrDefault(m => m.Code == panel.Total);
         var observation = new Observation
         {
             Status = live.Count == 0 ? ObservationStatus.EnteredInError
@@ -32,12 +37,12 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, boo
                 : ObservationStatus.Final,
             Code = CodingFactory.Concept(panel.Coding, rules.ClinicSystem(ClinicCodeSystems.Measure), panel.Code, panel.Display),
             Subject = refs.To(new ResourceKey("Patient", ordered[0].PatientId)),
-            Effective = new FhirDateTime((total ?? ordered.MinBy(m => m.Effective)!).Effective.Value),
+            Effective = new FhirDateTime((total ?? shown.MinBy(m => m.Effective)!).Effective.Value),
         };
         observation.Identifier.Add(identity.IdentifierFor(key));
         observation.Meta = new Meta { Profile = [rules.Profile(ProjectProfiles.OutcomeObservation)] };
         observation.Category.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "survey"));
-        foreach (var member in ordered)
+        foreach (var member in shown)
         {
             observation.HasMember.Add(refs.To(new ResourceKey("Observation", member.AssessmentId)));
         }
@@ -47,7 +52,7 @@ internal sealed class PanelMapper(MappingSet rules, ClinicIdentity identity, boo
         trace?.Add("status", "status of the member rows", TraceRules.BuiltIn("entered-in-error when every member is voided or removed, amended when any is amended, else final"));
         trace?.Add("code", $"panel {panel.Code}", panel.Source);
         trace?.Add("effectiveDateTime", total is null ? "earliest member effective" : $"effective of {panel.Total}", TraceRules.BuiltIn("the total's date, else the earliest member's"));
-        trace?.Add("hasMember", $"{ordered.Count} rows with panel_id={panelId}", panel.Source + " (items, total)");
+        trace?.Add("hasMember", $"{shown.Count} rows with panel_id={panelId}{(shown.Count < ordered.Count ? $" ({ordered.Count - shown.Count} withdrawn left out)" : string.Empty)}", panel.Source + " (items, total; withdrawn rows left out unless all are)");
 
         return refs.Result(key, panelId, observation, retracted: live.Count == 0);
     }

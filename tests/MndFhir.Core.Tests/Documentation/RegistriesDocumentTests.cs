@@ -21,7 +21,7 @@ public sealed class RegistriesDocumentTests
         ("Condition", "Condition", "Condition", "the MND diagnosis, one per patient row"),
         ("Procedure", "Procedure-", "Procedure-SC_INTRATHECAL", "one per treatment row"),
         ("Observation", "Observation-", "Observation-FVC", "one per assessment row"),
-        ("Observation (questionnaire panel)", "Observation-panel-", "Observation-panel-ALSFRSR", "one per ALSFRS-R administration (panel_id), hasMember the items and the total"),
+        ("Observation (questionnaire panel)", "Observation-panel-", "Observation-panel-ALSFRSR", "one per ALSFRS-R administration (panel_id), hasMember the items and the total in force (a withdrawn one is left out, unless all are)"),
         ("Observation (derived)", "Observation-derived-", "Observation-derived-ALSFRSR_DFS", "one per ALSFRS-R total: the progression rate since onset"),
     ];
 

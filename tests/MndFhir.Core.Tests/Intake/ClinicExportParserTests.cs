@@ -240,7 +240,7 @@ public sealed class ClinicExportParserTests
         foreach (var row in rows)
         {
             var taken = check.Add(row.Record!, row.Line);
-            Assert.Equal(row.Record!.Code == "ALSFRSR_TOTAL", taken);
+            Assert.Equal(row.Record!.Code == "ALSFRSR_TOTAL" || row.Record.AssessmentId == "A-15", taken);
             if (row.Line <= 13)
             {
                 Assert.Empty(check.TakeDecided());
@@ -251,17 +251,159 @@ public sealed class ClinicExportParserTests
             }
         }
 
-        // A-13 disagrees with the items (36), A-14 agrees: a repeated item does not count twice.
-        Assert.Equal(["A-13", "A-14"], decided.Select(d => d.Record.AssessmentId));
+        // A-13 disagrees with the items (36), A-14 agrees: a repeated item does not count twice, it is rejected.
+        Assert.Equal(["A-13", "A-14", "A-15"], decided.Select(d => d.Record.AssessmentId));
         Assert.Equal(IntakeRules.PanelTotalMismatch, decided[0].Rejection?.Rule);
         Assert.Equal(2, decided[0].Line);
         Assert.Null(decided[1].Rejection);
+        Assert.Equal(IntakeRules.PanelItemRepeated, decided[2].Rejection?.Rule);
 
         // AP-2 never got all its items: its total is handed back unchecked at the end.
         check.Finish();
         var rest = Assert.Single(check.TakeDecided());
         Assert.Equal("B-13", rest.Record.AssessmentId);
         Assert.Null(rest.Rejection);
+    }
+
+    [Fact]
+    public async Task An_item_repeated_in_a_panel_is_rejected_as_panel_item_repeated_whether_its_panel_is_open_or_complete_and_the_first_row_counts()
+    {
+        var csv = AssessmentHeader
+            + string.Concat(Enumerable.Range(1, 11).Select(i => $"A-{i},P-1,ALSFRSR_{i:00},3,,2024-01-01,AP-1,,,,\n"))
+            + "A-5b,P-1,ALSFRSR_05,4,,2024-01-01,AP-1,,,,\n"       // line 13: 11 items and a repeat, the panel still open
+            + "A-12,P-1,ALSFRSR_12,3,,2024-01-01,AP-1,,,,\n"       // line 14: the twelfth item
+            + "A-13,P-1,ALSFRSR_TOTAL,36,,2024-01-01,AP-1,,,,\n"   // line 15: the sum of the first rows
+            + "A-1b,P-1,ALSFRSR_01,0,,2024-01-01,AP-1,,,,\n"       // line 16: a repeat once the panel is complete
+            + "A-14,P-1,ALSFRSR_TOTAL,36,,2024-01-01,AP-1,,,,\n"   // line 17: a second total
+            + "B-13,P-1,ALSFRSR_TOTAL,7,,2024-02-01,AP-2,,,,\n"    // an incomplete panel: its totals are not summed,
+            + "B-14,P-1,ALSFRSR_TOTAL,7,,2024-02-01,AP-2,,,,\n";   // line 19: but one of them is a repeat
+        var check = new PanelConsistencyCheck(Rules);
+        var decided = new List<PanelDecision>();
+        foreach (var row in await AssessmentsAsync(csv))
+        {
+            Assert.Null(row.Rejection);
+            if (check.Add(row.Record!, row.Line))
+            {
+                decided.AddRange(check.TakeDecided());
+            }
+        }
+
+        check.Finish();
+        decided.AddRange(check.TakeDecided());
+
+        Assert.Equal(
+            ["A-5b 13 panel-item-repeated", "A-13 15 ", "A-1b 16 panel-item-repeated", "A-14 17 panel-item-repeated", "B-13 18 ", "B-14 19 panel-item-repeated"],
+            decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
+        var repeat = decided[0].Rejection!;
+        Assert.Equal(("assessments.csv", "code", "A-5b"), (repeat.File, repeat.Column, repeat.RecordId));
+        Assert.StartsWith("assessments.csv line 13, column code: ALSFRSR_05 appears twice in panel AP-1", repeat.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_item_imported_before_keeps_its_place_and_a_new_row_for_it_is_the_repeat_unless_the_file_above_retracted_or_moved_it()
+    {
+        var imported = new PanelItemHolders(8);
+        imported.Add("AP-1", "ALSFRSR_01", "OLD-1");
+        imported.Add("AP-1", "ALSFRSR_02", "OLD-2");
+        imported.Add("AP-1", "ALSFRSR_03", "OLD-3");
+        imported.Add("AP-1", "ALSFRSR_05", "OLD-5");
+        var csv = AssessmentHeader
+            + "NEW-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n"      // line 2: OLD-1 holds item 01 (its row comes later): the new row is the repeat
+            + "OLD-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n"      // line 3: the row imported before, again: not a repeat
+            + "OLD-2,P-1,ALSFRSR_02,,,,,,,entered-in-error,\n"     // line 4: OLD-2 retracted
+            + "NEW-2,P-1,ALSFRSR_02,3,,2024-01-01,AP-1,,,,\n"      // line 5: takes its place
+            + "OLD-3,P-1,ALSFRSR_04,3,,2024-01-01,AP-1,,,,\n"      // line 6: OLD-3 moved to item 04
+            + "NEW-3,P-1,ALSFRSR_03,3,,2024-01-01,AP-1,,,,\n"      // line 7: takes item 03
+            + "OLD-5,P-2,ALSFRSR_05,,,,,,,entered-in-error,\n"     // line 8: a retraction naming another patient withdraws nothing
+            + "NEW-5,P-1,ALSFRSR_05,3,,2024-01-01,AP-1,,,,\n";     // line 9: so OLD-5 keeps item 05
+        var seen = new SeenIds();
+        var check = new PanelConsistencyCheck(Rules, imported, seen);
+        var decided = new List<PanelDecision>();
+        await foreach (var row in new ClinicExportParser().ReadAssessmentsAsync(new StringReader(csv), Context("P-1"), seen, CancellationToken.None))
+        {
+            Assert.Null(row.Rejection);
+            if (check.Add(row.Record!, row.Line))
+            {
+                decided.AddRange(check.TakeDecided());
+            }
+        }
+
+        check.Finish();
+        decided.AddRange(check.TakeDecided());
+
+        Assert.Equal(["NEW-1 2 panel-item-repeated", "NEW-5 9 panel-item-repeated"], decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
+        Assert.Contains("imported before", decided[0].Rejection!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_panel_row_more_than_a_day_from_the_panels_first_row_is_rejected_and_one_of_the_next_day_kept_with_a_warning()
+    {
+        var csv = AssessmentHeader
+            + "A-1,P-1,ALSFRSR_01,3,,2024-01-01T23:50:00+01:00,AP-1,,,,\n"   // line 2: the panel's first row
+            + "A-2,P-1,ALSFRSR_02,3,,2024-01-02T00:10:00+01:00,AP-1,,,,\n"   // line 3: filled over midnight: kept, with a warning
+            + "A-3,P-1,ALSFRSR_03,3,,2024-01-03,AP-1,,,,\n"                  // line 4: two days on: another administration
+            + "A-13,P-1,ALSFRSR_TOTAL,9,,2024-02-01,AP-1,,,,\n"              // line 5: a month on
+            + "A-4,P-1,ALSFRSR_04,3,,2024-01-01,AP-1,,,,\n"                  // line 6: the first row's day
+            + "A-14,P-1,ALSFRSR_TOTAL,9,,2023-12-31,AP-1,,,,\n";             // line 7: the day before: kept, with a warning
+        var context = Context("P-1");
+        var warnings = new List<IntakeWarning>();
+        var check = new PanelConsistencyCheck(Rules, warnings: warnings);
+        var decided = new List<PanelDecision>();
+        foreach (var row in await AssessmentsAsync(csv, context))
+        {
+            Assert.Null(row.Rejection);
+            if (check.Add(row.Record!, row.Line))
+            {
+                decided.AddRange(check.TakeDecided());
+            }
+        }
+
+        check.Finish();
+        decided.AddRange(check.TakeDecided());
+
+        Assert.Equal(["A-3 4 panel-dates-differ", "A-13 5 panel-dates-differ", "A-14 7 "], decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
+        var rejection = decided[0].Rejection!;
+        Assert.Equal(("effective", "A-3"), (rejection.Column, rejection.RecordId));
+        Assert.Equal("assessments.csv line 4, column effective: panel AP-1 is one administration, first dated at line 2; this row is dated 2 days after it", rejection.Message);
+        Assert.Equal([3L, 7L], warnings.Select(w => w.Line!.Value));
+        Assert.All(warnings, w => Assert.Equal("assessments.csv", w.File));
+        Assert.Contains("A-2 of panel AP-1 is dated the day after the panel's first row (line 2)", warnings[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_panel_id_on_a_measure_of_no_panel_is_not_used_and_the_row_is_kept_with_a_warning_naming_file_line_and_record()
+    {
+        var context = new IntakeContext(Rules, Today, _ => BirthDate, _ => true) { PatientOfPanel = id => id == "AP-1" ? "P-2" : null };
+        var rows = await AssessmentsAsync(
+            AssessmentHeader
+            + "F-1,P-1,FVC,3.1,L,2024-01-01,AP-1,,,,\n"        // line 2: AP-1 holds rows of P-2, but FVC belongs to no panel
+            + "F-2,P-1,WEIGHT,61,kg,2024-01-01,AP-9,,,,\n"     // line 3
+            + "I-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n",   // line 4: an item of AP-1: the panel is P-2's
+            context);
+
+        Assert.Equal(["F-1", "F-2", null], rows.Select(r => r.Record?.AssessmentId));
+        Assert.Equal("AP-1", rows[0].Record!.PanelId);
+        Assert.Equal(IntakeRules.PanelOfAnotherPatient, rows[2].Rejection?.Rule);
+        Assert.Equal(
+            [
+                "assessments.csv:2: assessment F-1: FVC is not an item of a questionnaire panel (ALSFRSR), so its panel_id AP-1 groups nothing and is not used; the row is imported",
+                "assessments.csv:3: assessment F-2: WEIGHT is not an item of a questionnaire panel (ALSFRSR), so its panel_id AP-9 groups nothing and is not used; the row is imported",
+            ],
+            context.Warnings.Select(w => w.ToString()));
+    }
+
+    [Fact]
+    public async Task Panel_ids_on_measures_of_no_panel_are_warned_one_by_one_up_to_a_bound_and_the_rest_counted()
+    {
+        var context = Context("P-1");
+        var rows = await AssessmentsAsync(
+            AssessmentHeader + string.Concat(Enumerable.Range(1, IntakeContext.WarnedOneByOne + 50).Select(i => $"F-{i},P-1,FVC,3.1,L,2024-01-01,V-{i},,,,\n")),
+            context);
+
+        Assert.All(rows, r => Assert.NotNull(r.Record));
+        Assert.Equal(IntakeContext.WarnedOneByOne + 1, context.Warnings.Count);
+        Assert.StartsWith($"assessments.csv:{IntakeContext.WarnedOneByOne + 1}: assessment F-{IntakeContext.WarnedOneByOne}: FVC", context.Warnings[^2].ToString(), StringComparison.Ordinal);
+        Assert.Equal("assessments.csv: 50 more rows of measures of no panel carry a panel_id, not used (the first ones are listed one by one)", context.Warnings[^1].ToString());
     }
 
     [Fact]

@@ -55,13 +55,50 @@ public sealed class ResourcePlanTests
         Assert.Equal(["panel:ALSFRSR:AP1", "panel:ALSFRSR:AP2"], planned.Select(p => p.Key.BusinessId));
     }
 
+    [Fact]
+    public async Task A_withdrawn_item_or_total_leaves_its_panels_members_and_a_panel_withdrawn_whole_keeps_them()
+    {
+        var source = new InMemoryRecordSource(
+            [Patient("P-1")],
+            [],
+            [
+                Assessment("I-1", "ALSFRSR_01", "4", "AP1"),
+                Withdrawn(Assessment("I-2", "ALSFRSR_02", "3", "AP1")),
+                Assessment("I-3", "ALSFRSR_03", "3", "AP1", removed: true),
+                Withdrawn(Assessment("TOT", "ALSFRSR_TOTAL", "40", "AP1", effective: "2024-03-05")),
+                Withdrawn(Assessment("J-1", "ALSFRSR_01", "4", "AP2")),
+                Assessment("J-2", "ALSFRSR_02", "4", "AP2", removed: true),
+            ]);
+
+        var planned = await new ResourcePlan(new FhirMapper(Rules, Identity)).TierAsync(source, ResourceTier.Panels, new ConditionalReferenceResolver(Identity), PlanTarget.Clinic, CancellationToken.None).ToListAsync();
+
+        // AP1: only I-1 is in force; the withdrawn total no longer dates the panel.
+        var ap1 = (Hl7.Fhir.Model.Observation)planned[0].Mapped.Resource;
+        Assert.Equal(["I-1"], ap1.HasMember.Select(m => m.Identifier?.Value));
+        Assert.Equal((Hl7.Fhir.Model.ObservationStatus.Final, "2024-02-01"), (ap1.Status, Assert.IsType<Hl7.Fhir.Model.FhirDateTime>(ap1.Effective).Value));
+        Assert.False(planned[0].Mapped.Retracted);
+
+        // AP2: every row withdrawn, so is the panel: it keeps the members the destination received with it.
+        var ap2 = (Hl7.Fhir.Model.Observation)planned[1].Mapped.Resource;
+        Assert.Equal(["J-1", "J-2"], ap2.HasMember.Select(m => m.Identifier?.Value));
+        Assert.Equal(Hl7.Fhir.Model.ObservationStatus.EnteredInError, ap2.Status);
+        Assert.True(planned[1].Mapped.Retracted);
+    }
+
+    private static AssessmentRecord Withdrawn(AssessmentRecord record)
+    {
+        record.Status = AssessmentStatus.EnteredInError;
+        return record;
+    }
+
     private static PatientRecord Patient(string id) => new()
     {
         PatientId = id, Sex = Sex.Female, BirthDate = ClinicDate.Parse("1960-01-01"), Diagnosis = Diagnosis.ALS, OnsetDate = ClinicDate.Parse("2022-01-01"),
     };
 
-    private static AssessmentRecord Assessment(string id, string code, string value, string? panel, string? unit = null) => new()
+    private static AssessmentRecord Assessment(string id, string code, string value, string? panel, string? unit = null, bool removed = false, string effective = "2024-02-01") => new()
     {
-        AssessmentId = id, PatientId = "P-1", Code = code, Value = value, Unit = unit, Effective = ClinicDate.Parse("2024-02-01"), PanelId = panel,
+        AssessmentId = id, PatientId = "P-1", Code = code, Value = value, Unit = unit, Effective = ClinicDate.Parse(effective), PanelId = panel,
+        RemovedFromExportAt = removed ? new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero) : null,
     };
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
@@ -431,6 +432,130 @@ public sealed class ClinicImporterTests : IAsyncLifetime
         Assert.Equal(("ZP2-02", 7L), (await _h.OpenQuarantineAsync()).Select(q => (q.RecordId!, q.Line)).Single());
         await using var db = await _h.DbAsync();
         Assert.Equal(["P-1"], await db.Assessments.Where(a => a.PanelId == "ZP-2").Select(a => a.PatientId).Distinct().ToListAsync());
+    }
+
+    [Fact]
+    public async Task An_item_repeated_in_a_panel_is_quarantined_the_rest_of_the_panel_imports_and_an_item_imported_before_keeps_its_place()
+    {
+        string[] baseline =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+        ];
+        string Item(string id, int item, int value = 3, string panel = "RP-1") => $"{id},P-1,ALSFRSR_{item:00},{value},,2024-04-02,{panel},,,,";
+        string[] panel = [.. Enumerable.Range(1, 12).Select(i => Item($"R-{i:00}", i)), "R-13,P-1,ALSFRSR_TOTAL,36,,2024-04-02,RP-1,,,,"];
+        string[] open = [.. Enumerable.Range(1, 11).Select(i => Item($"S-{i:00}", i, panel: "RP-2"))];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            [.. baseline, .. panel, Item("R-03b", 3, value: 1), .. open[..5], Item("S-05b", 5, panel: "RP-2"), .. open[5..]]);
+
+        var import = await _h.ImportAsync();
+
+        // Line 20: a repeat once RP-1 is complete; line 26: 11 items of RP-2 and a repeat (before, RP-2 looked incomplete).
+        var quarantined = await _h.OpenQuarantineAsync();
+        Assert.Equal(
+            ["assessments.csv 20 code R-03b panel-item-repeated", "assessments.csv 26 code S-05b panel-item-repeated"],
+            quarantined.Select(q => $"{q.File} {q.Line} {q.Column} {q.RecordId} {q.Rule}"));
+        Assert.Contains("ALSFRSR_03 appears twice in panel RP-1", quarantined[0].Message, StringComparison.Ordinal);
+        Assert.Equal((2, 24), (import.Rejected, import.Files[2].Created));
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        var members = _h.Written().Select(l => JsonNode.Parse(l)!).Single(r => (string?)r["identifier"]?[0]?["value"] == "panel:ALSFRSR:RP-1")["hasMember"]!.AsArray();
+        Assert.Equal(13, members.Count);
+        Assert.DoesNotContain(members, m => (string?)m!["identifier"]?["value"] == "R-03b");
+
+        // An item imported before keeps its place: a new row for it is the repeat, even above it in the file; the row
+        // imported before, exported again, is no repeat.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, Item("N-03", 3), .. panel, .. open]);
+        var second = await _h.ImportAsync();
+        var repeat = Assert.Single(await _h.OpenQuarantineAsync(), q => q.RecordId == "N-03");
+        Assert.Equal((7L, IntakeRules.PanelItemRepeated), (repeat.Line, repeat.Rule));
+        Assert.Equal((0, 1), (second.Files[2].Created, second.Rejected));
+
+        // Retracted above the new row, the item imported before gives its place up.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+            [.. baseline, .. panel[..2], "R-03,P-1,ALSFRSR_03,,,,,,,entered-in-error,", Item("N-03", 3), .. panel[3..], .. open]);
+        var third = await _h.ImportAsync();
+        Assert.Equal((1, 1, 0), (third.Files[2].Created, third.Files[2].Retracted, third.Rejected));
+        Assert.DoesNotContain(await _h.OpenQuarantineAsync(), q => q.RecordId == "N-03");
+    }
+
+    [Fact]
+    public async Task A_panel_row_days_away_from_its_panels_first_row_is_quarantined_and_one_of_the_next_day_imported_with_a_warning()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader,
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            .. Enumerable.Range(1, 10).Select(i => $"D-{i:00},P-1,ALSFRSR_{i:00},3,,2024-04-02T23:40:00+02:00,DP-1,,,,"),
+            "D-11,P-1,ALSFRSR_11,3,,2024-04-03T00:05:00+02:00,DP-1,,,,",     // line 17: over midnight
+            "D-12,P-1,ALSFRSR_12,3,,2024-06-14,DP-1,,,,",                    // line 18: the June visit, under the April panel_id
+            "D-13,P-1,ALSFRSR_TOTAL,36,,2024-04-02,DP-1,,,,",
+        ]);
+
+        var import = await _h.ImportAsync();
+
+        var rejected = Assert.Single(await _h.OpenQuarantineAsync());
+        Assert.Equal(("assessments.csv", 18L, "effective", "D-12", IntakeRules.PanelDatesDiffer), (rejected.File, rejected.Line, rejected.Column, rejected.RecordId, rejected.Rule));
+        Assert.Equal((1, 12), (import.Rejected, import.Files[2].Created));
+        Assert.Single(import.Warnings, w => w.StartsWith("assessments.csv:17: assessment D-11 of panel DP-1 is dated the day after", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_retracted_panel_item_leaves_the_panels_members_and_the_panel_is_still_delivered_when_the_item_never_was()
+    {
+        string[] baseline =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+        ];
+        string[] panel = [.. Enumerable.Range(1, 12).Select(i => $"E-{i:00},P-1,ALSFRSR_{i:00},3,,2024-05-06,EP-1,,,,"), "E-13,P-1,ALSFRSR_TOTAL,36,,2024-05-06,EP-1,,,,"];
+        List<string> Members() => _h.Written().Select(l => JsonNode.Parse(l)!)
+            .Last(r => (string?)r["identifier"]?[0]?["value"] == "panel:ALSFRSR:EP-1")["hasMember"]!.AsArray()
+            .Select(m => (string)m!["identifier"]!["value"]!).ToList();
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel]);
+        await _h.ImportAsync();
+
+        // Retracted before any sync: the item is never sent, and the panel, which referred to it, waited for it forever.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel[..4], "E-05,P-1,ALSFRSR_05,,,,,,,entered-in-error,", .. panel[5..]]);
+        Assert.Equal(1, (await _h.ImportAsync()).Files[2].Retracted);
+        var first = await _h.SyncAsync();
+        Assert.Equal((0, 0), (first.Failed, first.Blocked));
+        Assert.Equal(12, Members().Count);
+        Assert.DoesNotContain("E-05", Members());
+
+        // Retracted after delivery: the total goes as entered-in-error (and so does the measure derived from it) and
+        // leaves the panel, which is updated.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. baseline, .. panel[..4], "E-05,P-1,ALSFRSR_05,,,,,,,entered-in-error,", .. panel[5..12], "E-13,P-1,ALSFRSR_TOTAL,,,,,,,entered-in-error,"]);
+        Assert.Equal(1, (await _h.ImportAsync()).Files[2].Retracted);
+        var second = await _h.SyncAsync();
+        Assert.Equal((0, 3), (second.Failed, second.Updated));
+        Assert.Equal(11, Members().Count);
+        Assert.DoesNotContain("E-13", Members());
+    }
+
+    [Fact]
+    public async Task A_panel_id_on_a_measure_of_no_panel_is_imported_with_a_warning_and_never_takes_the_panel_from_its_patient()
+    {
+        string[] assessments =
+        [
+            "A-1,P-1,FVC,3.1,L,2024-02-01,,,T-1,,", "A-2,P-1,WEIGHT,61,kg,2024-02-01,,,,,", "A-3,P-2,FVC,2.9,L,2024-02-01,,,,,",
+            "A-4,P-3,PAIN_NRS,4,,2024-02-01,,,,,", "A-5,P-3,HADS_A,7,,2024-02-01,,,,,",
+            "G-1,P-2,FVC,2.8,L,2024-07-01,GP-1,,,,",   // line 7: another patient's FVC, with the panel_id of P-1's administration
+            .. Enumerable.Range(1, 12).Select(i => $"G-{i + 1:00},P-1,ALSFRSR_{i:00},3,,2024-07-01,GP-1,,,,"),
+            "G-14,P-1,ALSFRSR_TOTAL,36,,2024-07-01,GP-1,,,,",
+        ];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, assessments);
+
+        var first = await _h.ImportAsync();
+        var second = await _h.ImportAsync();
+
+        Assert.True(first.IsClean, string.Join("; ", (await _h.OpenQuarantineAsync()).Select(q => q.Message)));
+        Assert.Equal(14, first.Files[2].Created);
+        Assert.Equal(
+            ["assessments.csv:7: assessment G-1: FVC is not an item of a questionnaire panel (ALSFRSR), so its panel_id GP-1 groups nothing and is not used; the row is imported"],
+            first.Warnings.Where(w => w.Contains("panel", StringComparison.Ordinal)));
+        Assert.True(second.IsClean, string.Join("; ", (await _h.OpenQuarantineAsync()).Select(q => q.Message)));
+        Assert.Equal(0, (await _h.SyncAsync()).Failed);
+        Assert.Single(_h.Written(), l => l.Contains("\"value\":\"panel:ALSFRSR:GP-1\"", StringComparison.Ordinal));
     }
 
     [Fact]
