@@ -76,6 +76,12 @@ measure --config "$c100k" import --from "$e100k" >/dev/null
 measure --config "$c100k" sync --all >/dev/null
 read -r r100t r100m <<<"$(measure --config "$c100k" sync --all)"
 row "no-change resync of the 100k export, whole process (s)" "$r100t" "5.0" "$(ratio "$r100t" 5)" "goal <= 5 s; peak $r100m MB"
+# The baseline: the same resync with the ledger's input hashes forgotten (decision 0018), as the first sync after an
+# upgrade or a mapping change runs it: every resource mapped and judged by content, and the input hashes recorded.
+python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('UPDATE Ledger SET InputHash = NULL'); c.commit()" "$out/runs/100k/mndfhir.db"
+read -r f100t f100m <<<"$(measure --config "$c100k" sync --all)"
+read -r a100t a100m <<<"$(measure --config "$c100k" sync --all)"
+row "  the same, judged by input hash (s)" "$a100t" "$f100t" "$(ratio "$a100t" "$f100t")" "baseline: input hashes forgotten (mapped, and relearnt); peak $a100m vs $f100m MB"
 
 if [ "$scale" -eq 1 ]; then
   e1m="$(export_of 1m 4200)"; c1m="$(config_for 1m "$e1m")"
