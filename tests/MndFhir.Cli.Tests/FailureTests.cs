@@ -202,6 +202,34 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_count_out_of_its_range_and_a_base_url_that_is_not_http_are_configuration_errors()
+    {
+        // Before: Hangfire:WorkerCount 0 ran with one worker, and a destination on ftp:// or file:// passed the check.
+        var cases = new (Action<JsonObject> Change, string Message)[]
+        {
+            (c => c["Hangfire"] = new JsonObject { ["WorkerCount"] = 0 }, "Hangfire:WorkerCount: The field WorkerCount must be between 1 and 64"),
+            (c => c["Hangfire"] = new JsonObject { ["SchedulePollingSeconds"] = 0 }, "Hangfire:SchedulePollingSeconds: The field SchedulePollingSeconds must be between 1 and 3600"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "hospital", ["Kind"] = "FhirRest", ["BaseUrl"] = "ftp://127.0.0.1/fhir/" }),
+                "Destinations:0:BaseUrl: 'ftp' is not http or https"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "hospital", ["Kind"] = "FhirRest", ["BaseUrl"] = "file:///srv/fhir" }),
+                "Destinations:0:BaseUrl: 'file' is not http or https"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "registry", ["Kind"] = "FhirRest", ["BaseUrl"] = "https://127.0.0.1/fhir/", ["TokenEndpoint"] = "ldap://127.0.0.1/token",
+            }), "Destinations:0:TokenEndpoint: 'ldap' is not http or https"),
+        };
+        foreach (var (change, message) in cases)
+        {
+            WriteConfig(change);
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+            AssertOneLineFailure(2, exit, output, error, message);
+            Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+        }
+    }
+
+    [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
         WriteConfig(c =>

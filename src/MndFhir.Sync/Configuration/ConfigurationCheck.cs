@@ -50,7 +50,15 @@ public static class ConfigurationCheck
         {
             if (sections.TryGetValue(section.Key, out var type))
             {
-                CheckObject(section, type, problems);
+                // Each section's own rules ([Range], IValidatableObject), as for destinations; Clinic's are checked below,
+                // with its defaults, also when the section is absent.
+                if (CheckObject(section, type, problems) && type != typeof(ClinicOptions) && Bind(section, type) is { } bound)
+                {
+                    foreach (var r in Annotations(bound))
+                    {
+                        problems.Add($"{string.Join(",", r.MemberNames.Select(m => $"{section.Path}:{m}").DefaultIfEmpty(section.Path))}: {r.ErrorMessage}");
+                    }
+                }
             }
             else if (!string.Equals(section.Key, SyncSettings.Section, StringComparison.OrdinalIgnoreCase) && !IsHostKey(section.Key))
             {
@@ -198,6 +206,18 @@ public static class ConfigurationCheck
         try
         {
             return section.Get<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static object? Bind(IConfigurationSection section, Type type)
+    {
+        try
+        {
+            return section.Get(type);
         }
         catch (InvalidOperationException)
         {

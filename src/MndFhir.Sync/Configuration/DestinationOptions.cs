@@ -162,6 +162,17 @@ public sealed partial class DestinationOptions : IValidatableObject
             yield return new ValidationResult("BaseUrl (an absolute FHIR base URL) is required for FhirRest.", [nameof(BaseUrl)]);
         }
 
+        // Only the scheme is named: a URL may carry a user name and password.
+        if (Kind == DestinationKind.FhirRest && BaseUrl is { IsAbsoluteUri: true } fhirBase && !IsHttp(fhirBase))
+        {
+            yield return new ValidationResult($"'{fhirBase.Scheme}' is not http or https: BaseUrl is the FHIR server's base URL (e.g. https://fhir.example.org/fhir/R4/).", [nameof(BaseUrl)]);
+        }
+
+        if (TokenEndpoint is { IsAbsoluteUri: true } endpoint && !IsHttp(endpoint))
+        {
+            yield return new ValidationResult($"'{endpoint.Scheme}' is not http or https: TokenEndpoint is the URL of the server's OAuth2 token endpoint.", [nameof(TokenEndpoint)]);
+        }
+
         if (Kind == DestinationKind.NdjsonFolder && string.IsNullOrWhiteSpace(Folder))
         {
             yield return new ValidationResult("Folder is required for NdjsonFolder.", [nameof(Folder)]);
@@ -220,6 +231,9 @@ public sealed partial class DestinationOptions : IValidatableObject
             yield return result;
         }
     }
+
+    private static bool IsHttp(Uri url) =>
+        string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase) || string.Equals(url.Scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>http (not https) to anything but a loopback address: no secret may travel there.</summary>
     public static bool IsPlainHttpBeyondLoopback(Uri url) => url.IsAbsoluteUri && !string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase) && !url.IsLoopback;
