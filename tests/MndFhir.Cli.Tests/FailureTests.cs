@@ -201,6 +201,30 @@ public sealed class FailureTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Sqlite", "Foo=bar", "Database:ConnectionString: 'foo' is not a keyword of Sqlite connection strings")]
+    [InlineData("Sqlite", "Data Source=x.db;Mode=sideways", "Database:ConnectionString: the value of 'Mode' is not one Sqlite accepts")]
+    [InlineData("Sqlite", "Cache=Shared", "Database:ConnectionString: names no database file (Data Source=FILE)")]
+    [InlineData("Sqlite", "just some text", "Database:ConnectionString: is not a list of keyword=value pairs separated by ';'")]
+    [InlineData("PostgreSql", "garbage", "Database:ConnectionString: is not a list of keyword=value pairs separated by ';'")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Password=pg-secret-1;Bogus=1", "Database:ConnectionString: a keyword PostgreSql does not know (not named here: the connection string holds a password;")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Password=pg-secret-1;leaked=2", "Database:ConnectionString: a keyword PostgreSql does not know")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Port=fivefourthreetwo;Password=pg-secret-1", "Database:ConnectionString: the value of 'Port' is not one PostgreSql accepts")]
+    [InlineData("PostgreSql", "Database=mndfhir;Password=pg-secret-1", "Database:ConnectionString: names no server (Host=NAME)")]
+    public async Task A_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password(string provider, string connectionString, string message)
+    {
+        // Before: "Unexpected error (ArgumentException): Connection string keyword 'foo' is not supported" (exit 10).
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = provider, ["ConnectionString"] = connectionString });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, message);
+        Assert.DoesNotContain("pg-secret", error, StringComparison.Ordinal);
+        // A password holding an unquoted ';' is cut into keywords: none of its pieces is shown.
+        Assert.DoesNotContain("leaked", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
     [Fact]
     public async Task A_worker_count_out_of_its_range_and_a_base_url_that_is_not_http_are_configuration_errors()
     {

@@ -139,6 +139,11 @@ public static class ConfigurationCheck
         }
 
         var database = Bind<Data.DatabaseOptions>(configuration.GetSection("Database")) ?? new Data.DatabaseOptions();
+        if (Data.ConnectionStrings.Problem(database.Provider, database.ConnectionString) is { } connectionString)
+        {
+            problems.Add($"Database:ConnectionString: {connectionString}");
+        }
+
         if (database.Provider == Data.DatabaseProvider.SqlServer && InvariantGlobalization())
         {
             problems.Add(
