@@ -74,6 +74,28 @@ public sealed class FailureTests : IDisposable
         AssertOneLineFailure(2, exit, output, error, "Destinations:0:TokenVariable: the environment variable MNDFHIR_TEST_UNSET_");
     }
 
+    [Theory]
+    [InlineData("Bearer", "")]
+    [InlineData("Basic", "   ")]
+    public async Task A_secret_variable_that_is_empty_counts_as_not_set(string auth, string value)
+    {
+        // Before: an empty or blank token passed the check and was sent (as "Bearer " or an empty Basic password).
+        var variable = "MNDFHIR_TEST_EMPTY_" + Guid.NewGuid().ToString("N")[..8];
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "hospital",
+            ["Kind"] = "FhirRest",
+            ["BaseUrl"] = "http://127.0.0.1:9/fhir/",
+            ["Auth"] = auth,
+            ["UserName"] = "clinic",
+            ["TokenVariable"] = variable,
+        }));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = value }, "sync", "--destination", "hospital", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"Destinations:0:TokenVariable: the environment variable {variable} is not set (it holds the {auth} secret of 'hospital')");
+    }
+
     [Fact]
     public async Task A_pseudonymised_registry_without_its_key_or_with_a_short_one_is_a_configuration_error_that_never_shows_the_key()
     {

@@ -97,7 +97,7 @@ public static class ConfigurationCheck
             }
 
             CheckSchedule(d, destination, problems);
-            if (destination.Auth is AuthKind.Bearer or AuthKind.Basic && !string.IsNullOrWhiteSpace(destination.TokenVariable) && Environment.GetEnvironmentVariable(destination.TokenVariable) is null)
+            if (destination.Auth is AuthKind.Bearer or AuthKind.Basic && !string.IsNullOrWhiteSpace(destination.TokenVariable) && SecretVariables.Read(destination.TokenVariable) is null)
             {
                 problems.Add($"{d.Path}:TokenVariable: the environment variable {destination.TokenVariable} is not set (it holds the {destination.Auth} secret of '{destination.Name}')");
             }
