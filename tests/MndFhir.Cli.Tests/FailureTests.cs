@@ -407,6 +407,68 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sync_failure_is_said_once_on_stderr_and_the_log_file_keeps_its_event()
+    {
+        // Before: the run's "[.. ERR] Sync 1 of hospital stopped: ..." and then "mndfhir: sync hospital stopped: ..." (twice).
+        await ImportThreePatientsForAsync(new JsonObject { ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/", ["TimeoutSeconds"] = 2, ["RetryAttempts"] = 2, ["RetryMaxSeconds"] = 5 });
+
+        foreach (var command in new[] { "sync --all", "run" })
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+            AssertOneLineFailure(4, exit, output, error, "mndfhir: sync hospital stopped: Destination 'hospital' could not be reached");
+            Assert.Single(error.Split('\n'), l => l.Contains("could not be reached", StringComparison.Ordinal));
+            Assert.DoesNotContain("ERR]", error, StringComparison.Ordinal);
+        }
+
+        var logs = string.Concat(Directory.GetFiles(Path.Combine(_folder, "logs")).Select(File.ReadAllText));
+        Assert.Equal(2, logs.Split('\n').Count(l => l.Contains("\"@mt\":\"Sync {RunId} of {Destination} stopped: {Reason}\"", StringComparison.Ordinal) && l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Refused_credentials_are_said_once_on_stderr()
+    {
+        // A FHIR server that answers 401 to everything. Before: the client's ERR line, the run's ERR line and the mndfhir: line.
+        using var server = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        server.Start();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var client = await server.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var buffer = new byte[4096];
+                while (!System.Text.Encoding.ASCII.GetString([.. request]).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    request.AddRange(buffer.AsSpan(0, read).ToArray());
+                }
+
+                await stream.WriteAsync("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+            }
+        });
+        var variable = "MNDFHIR_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8];
+        await ImportThreePatientsForAsync(new JsonObject
+        {
+            ["BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)server.LocalEndpoint).Port}/fhir/R4/",
+            ["Auth"] = "Bearer",
+            ["TokenVariable"] = variable,
+        }, new Dictionary<string, string?> { [variable] = "a-token-the-server-refuses" });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = "a-token-the-server-refuses" }, "sync", "--all", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(6, exit, output, error, "mndfhir: sync hospital: Authentication failed: destination 'hospital' answered HTTP 401");
+        Assert.Single(error.Split('\n'), l => l.Contains("401", StringComparison.Ordinal));
+        Assert.DoesNotContain("ERR]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ctrl_c_during_a_sync_exits_130_and_records_the_run_as_stopped_on_request()
     {
         // A FHIR server that accepts connections and never answers: the sync waits in its first send.
@@ -451,7 +513,7 @@ public sealed class FailureTests : IDisposable
     /// Imports the samples' first three patients (nothing else) and configures one FHIR destination, "hospital", with
     /// <paramref name="settings"/> (its BaseUrl and timings): a sync then has three resources to send.
     /// </summary>
-    private async Task ImportThreePatientsForAsync(JsonObject settings)
+    private async Task ImportThreePatientsForAsync(JsonObject settings, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var export = Path.Combine(_folder, "small-export");
         Directory.CreateDirectory(export);
@@ -467,7 +529,7 @@ public sealed class FailureTests : IDisposable
             c["Clinic"]!["ExportPath"] = "small-export";
             c["Destinations"] = new JsonArray(settings);
         });
-        var (exit, _, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        var (exit, _, error) = await CliProcess.RunAsync(_folder, environment ?? new Dictionary<string, string?>(), "import", "--config", "mndfhir.json");
         Assert.True(exit == 0, error);
     }
 
