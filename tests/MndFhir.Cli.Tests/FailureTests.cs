@@ -30,6 +30,24 @@ public sealed class FailureTests : IDisposable
         AssertOneLineFailure(2, exit, output, error, "frobnicate");
     }
 
+    [Theory]
+    [InlineData("runs --take abc", "mndfhir: --take: 'abc' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take -1", "mndfhir: --take: '-1' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take 0", "mndfhir: --take: '0' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take 501", "mndfhir: --take: '501' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("dead-letters show abc", "mndfhir: id: 'abc' is not a dead letter's number (a whole number from 'mndfhir dead-letters list'); see 'mndfhir dead-letters show --help'")]
+    public async Task An_argument_out_of_what_its_option_accepts_is_one_usage_line_naming_the_option(string command, string line)
+    {
+        // Before: "Cannot parse argument 'abc' for option '--take' as expected type 'System.Nullable`1[System.Int32]'." and a
+        // second line; --take 0 and -1 silently showed one run, 501 silently 500.
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal(line, error.Trim());
+        Assert.Equal(string.Empty, output);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "a usage error runs nothing");
+    }
+
     [Fact]
     public async Task A_malformed_configuration_file_is_a_usage_error_that_names_the_file()
     {

@@ -36,7 +36,11 @@ internal static class DeadLettersCommand
             return 0;
         });
 
-        var id = new Argument<long>("id") { Description = "The dead letter's number (from list)." };
+        var id = new Argument<long>("id")
+        {
+            Description = "The dead letter's number (from list).",
+            CustomParser = CliArguments.Id("id", "a dead letter's number", "mndfhir dead-letters list"),
+        };
         var show = new Command("show", "One dead letter with the destination's whole OperationOutcome.") { id };
         show.SetAction(async (parse, ct) =>
         {

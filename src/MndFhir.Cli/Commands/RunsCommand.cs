@@ -12,7 +12,11 @@ internal static class RunsCommand
     public static Command Create()
     {
         var destination = new Option<string?>("--destination", "-d") { Description = "Only this destination's runs." };
-        var take = new Option<int?>("--take", "-n") { Description = $"How many runs, newest first (default {SyncRunQueries.DefaultTake}, at most {SyncRunQueries.MaxTake})." };
+        var take = new Option<int?>("--take", "-n")
+        {
+            Description = $"How many runs, newest first (default {SyncRunQueries.DefaultTake}, 1 to {SyncRunQueries.MaxTake}).",
+            CustomParser = CliArguments.WholeNumber("--take", 1, SyncRunQueries.MaxTake),
+        };
         var json = CliJson.Option();
         var command = new Command("runs", "The sync run history, newest first: destination, trigger, outcome, figures and why a run stopped.") { destination, take, json };
         command.SetAction(async (parse, ct) =>
