@@ -216,7 +216,7 @@ public sealed class FailureTests : IDisposable
         Assert.Contains("chmod 600", error, StringComparison.Ordinal);
 
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        (exit, _, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        (exit, _, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(exit == 0, error);
     }
 
@@ -309,6 +309,76 @@ public sealed class FailureTests : IDisposable
         Assert.Contains("no-such-export does not exist", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("runs")]
+    [InlineData("quarantine list")]
+    [InlineData("dead-letters list")]
+    [InlineData("dead-letters show 1")]
+    [InlineData("map --patient P-0001")]
+    public async Task A_read_only_command_on_a_database_that_does_not_exist_says_so_and_creates_nothing(string command)
+    {
+        // Before: a new SQLite file in a new folder, migrated, and "last import: never" (exit 0).
+        var database = Path.Combine(_folder, "no-such-folder", "mndfhir.db");
+        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + database);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: there is no MndFhir database at {database} yet");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(database)), "a read-only command creates no database, nor its folder");
+
+        // Without a connection string: its default, mndfhir.db next to the configuration file.
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = "Sqlite" });
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"there is no MndFhir database at {Path.Combine(_folder, "mndfhir.db")} yet");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")));
+    }
+
+    [Fact]
+    public async Task A_read_only_command_on_an_empty_sqlite_file_creates_nothing_in_it_and_import_then_creates_the_database()
+    {
+        var database = Path.Combine(_folder, "mndfhir.db");
+        await File.WriteAllBytesAsync(database, []);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} holds no MndFhir database yet");
+        Assert.Equal(0, new FileInfo(database).Length);
+
+        (exit, _, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(exit == 1, error); // the bad export's rows wait in the quarantine
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(exit == 0, error);
+        Assert.Contains("quarantine: 8 open", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("import")]
+    [InlineData("sync --all")]
+    public async Task A_sqlite_file_of_another_application_is_refused_and_left_as_it_was(string command)
+    {
+        // Before: MndFhir's tables were added to it (status, import, sync and serve alike).
+        var database = Path.Combine(_folder, "mndfhir.db");
+        await using (var foreign = new SqliteConnection("Data Source=" + database))
+        {
+            await foreign.OpenAsync();
+            await using var create = foreign.CreateCommand();
+            create.CommandText = "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (12.5);";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        Assert.Equal(1, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+    }
+
     [Fact]
     public async Task Without_a_configuration_file_a_command_refuses_to_guess_one()
     {
@@ -376,7 +446,8 @@ public sealed class FailureTests : IDisposable
         // Without the read before the lease's write, both waited for the busy timeout (20 s here) and failed as local
         // faults (exit 5); status waited as long to keep its cache, and printed EF Core's SQL and exception text.
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=20");
-        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        // A sync with nothing to send creates the database (status, which only reads, would not).
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(firstExit == 0, firstError);
 
         // What a running import holds: its lease (this live process), and the database's write lock for its transaction.
@@ -566,7 +637,8 @@ public sealed class FailureTests : IDisposable
     public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line(string command)
     {
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
-        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        // A sync with nothing to send creates the database (status, which only reads, would not).
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(firstExit == 0, firstError);
 
         await using (var holder = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))

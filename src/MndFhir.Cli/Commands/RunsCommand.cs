@@ -21,7 +21,7 @@ internal static class RunsCommand
         var command = new Command("runs", "The sync run history, newest first: destination, trigger, outcome, figures and why a run stopped.") { destination, take, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var name = parse.GetValue(destination) is { } one ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(one).Name : null;
             var runs = await cli.Services.GetRequiredService<SyncRunQueries>().ListAsync(name, parse.GetValue(take), ct);
             if (parse.GetValue(json))

@@ -82,7 +82,11 @@ internal sealed class CliContext : IAsyncDisposable
     /// schema is checked, which builds EF Core's model on this one (about 0.3 s). A warm-up only: whatever it throws is
     /// dropped, and the command meets the same failure where it resolves the service itself.
     /// </param>
-    public static async Task<CliContext> CreateAsync(FileInfo? configFile, bool verbose, CancellationToken ct, Action<IServiceProvider>? warmUp = null)
+    /// <param name="readOnly">
+    /// The command only reads (status, runs, the listings, map): where there is no MndFhir database it says so
+    /// (<see cref="DatabaseMigrator.MigrateAsync(bool, CancellationToken)"/>) and creates none.
+    /// </param>
+    public static async Task<CliContext> CreateAsync(FileInfo? configFile, bool verbose, CancellationToken ct, Action<IServiceProvider>? warmUp = null, bool readOnly = false)
     {
         if (configFile is null && !File.Exists("mndfhir.json"))
         {
@@ -105,7 +109,7 @@ internal sealed class CliContext : IAsyncDisposable
             var warming = warmUp is null ? Task.CompletedTask : Task.Run(() => WarmUp(services, warmUp), CancellationToken.None);
             try
             {
-                await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+                await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(createIfMissing: !readOnly, ct);
             }
             finally
             {

@@ -25,7 +25,7 @@ internal static class FailureReport
         return ex switch
         {
             MappingLoadException or OptionsValidationException or ConfigurationException or ExportFolderNotFoundException
-                or FileNotFoundException or DirectoryNotFoundException or UnguardedApiException => (ExitCodes.Usage, ex.Message),
+                or FileNotFoundException or DirectoryNotFoundException or UnguardedApiException or MndFhir.Data.UnusableDatabaseException => (ExitCodes.Usage, ex.Message),
             SyncAlreadyRunningException or ImportBusyException => (ExitCodes.Busy, ex.Message),
             DestinationUnavailableException => (ExitCodes.DestinationUnavailable, ex.Message),
             DestinationWriteException => (ExitCodes.LocalFault, ex.Message),
