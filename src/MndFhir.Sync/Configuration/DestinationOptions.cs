@@ -76,7 +76,10 @@ public sealed partial class DestinationOptions : IValidatableObject
     [Range(1, 20)]
     public int RetryAttempts { get; set; } = 6;
 
-    /// <summary>The longest one request may keep retrying before the sync stops (what was confirmed stays recorded).</summary>
+    /// <summary>
+    /// The longest one request may take, its retries included, before the sync stops (what was confirmed stays recorded);
+    /// a single attempt always has its <see cref="TimeoutSeconds"/>, so the bound is the longer of the two.
+    /// </summary>
     [Range(1, 3600)]
     public int RetryMaxSeconds { get; set; } = 120;
 
