@@ -23,12 +23,19 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    foreach (var error in parse.Errors)
+    // One line per error, the last one saying where the command's options are described.
+    var command = new List<string>();
+    for (var result = parse.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
     {
-        await Console.Error.WriteLineAsync($"mndfhir: {error.Message}");
+        command.Insert(0, result.Command.Name);
     }
 
-    await Console.Error.WriteLineAsync("Run 'mndfhir --help' for the commands and their options.");
+    var errors = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct(StringComparer.Ordinal).ToList();
+    for (var i = 0; i < errors.Count; i++)
+    {
+        await Console.Error.WriteLineAsync($"mndfhir: {errors[i]}" + (i == errors.Count - 1 ? $"; see '{string.Join(' ', ["mndfhir", .. command, "--help"])}'" : string.Empty));
+    }
+
     return ExitCodes.Usage;
 }
 

@@ -43,7 +43,17 @@ public static class ServiceHost
 
         // --urls, then Service:Urls, then the host's own Urls (ASPNETCORE_URLS, a top-level Urls key); Kestrel:Endpoints,
         // when configured, replace them (Kestrel's rule). All of them pass the one check when they are bound.
-        builder.WebHost.UseUrls(urls ?? service.Urls ?? builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? DefaultUrl);
+        // Service:Urls passed the configuration check; --urls and the host's Urls are read here, as Kestrel will read them.
+        var (listen, source) = urls is not null ? (urls, "--urls")
+            : service.Urls is not null ? (service.Urls, "Service:Urls")
+            : builder.Configuration[WebHostDefaults.ServerUrlsKey] is { } hostUrls ? (hostUrls, "Urls")
+            : (DefaultUrl, "the default");
+        if (ListenUrls.Problem(listen) is { } problem)
+        {
+            throw new ConfigurationException($"{source}: {problem}");
+        }
+
+        builder.WebHost.UseUrls(listen);
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 

@@ -30,6 +30,24 @@ public sealed class FailureTests : IDisposable
         AssertOneLineFailure(2, exit, output, error, "frobnicate");
     }
 
+    [Theory]
+    [InlineData("runs --take abc", "mndfhir: --take: 'abc' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take -1", "mndfhir: --take: '-1' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take 0", "mndfhir: --take: '0' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("runs --take 501", "mndfhir: --take: '501' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
+    [InlineData("dead-letters show abc", "mndfhir: id: 'abc' is not a dead letter's number (a whole number from 'mndfhir dead-letters list'); see 'mndfhir dead-letters show --help'")]
+    public async Task An_argument_out_of_what_its_option_accepts_is_one_usage_line_naming_the_option(string command, string line)
+    {
+        // Before: "Cannot parse argument 'abc' for option '--take' as expected type 'System.Nullable`1[System.Int32]'." and a
+        // second line; --take 0 and -1 silently showed one run, 501 silently 500.
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal(line, error.Trim());
+        Assert.Equal(string.Empty, output);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "a usage error runs nothing");
+    }
+
     [Fact]
     public async Task A_malformed_configuration_file_is_a_usage_error_that_names_the_file()
     {
@@ -72,6 +90,28 @@ public sealed class FailureTests : IDisposable
         var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--destination", "hospital", "--config", "mndfhir.json");
 
         AssertOneLineFailure(2, exit, output, error, "Destinations:0:TokenVariable: the environment variable MNDFHIR_TEST_UNSET_");
+    }
+
+    [Theory]
+    [InlineData("Bearer", "")]
+    [InlineData("Basic", "   ")]
+    public async Task A_secret_variable_that_is_empty_counts_as_not_set(string auth, string value)
+    {
+        // Before: an empty or blank token passed the check and was sent (as "Bearer " or an empty Basic password).
+        var variable = "MNDFHIR_TEST_EMPTY_" + Guid.NewGuid().ToString("N")[..8];
+        WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "hospital",
+            ["Kind"] = "FhirRest",
+            ["BaseUrl"] = "http://127.0.0.1:9/fhir/",
+            ["Auth"] = auth,
+            ["UserName"] = "clinic",
+            ["TokenVariable"] = variable,
+        }));
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = value }, "sync", "--destination", "hospital", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"Destinations:0:TokenVariable: the environment variable {variable} is not set (it holds the {auth} secret of 'hospital')");
     }
 
     [Fact]
@@ -176,7 +216,7 @@ public sealed class FailureTests : IDisposable
         Assert.Contains("chmod 600", error, StringComparison.Ordinal);
 
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        (exit, _, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        (exit, _, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(exit == 0, error);
     }
 
@@ -201,6 +241,58 @@ public sealed class FailureTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Sqlite", "Foo=bar", "Database:ConnectionString: 'foo' is not a keyword of Sqlite connection strings")]
+    [InlineData("Sqlite", "Data Source=x.db;Mode=sideways", "Database:ConnectionString: the value of 'Mode' is not one Sqlite accepts")]
+    [InlineData("Sqlite", "Cache=Shared", "Database:ConnectionString: names no database file (Data Source=FILE)")]
+    [InlineData("Sqlite", "just some text", "Database:ConnectionString: is not a list of keyword=value pairs separated by ';'")]
+    [InlineData("PostgreSql", "garbage", "Database:ConnectionString: is not a list of keyword=value pairs separated by ';'")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Password=pg-secret-1;Bogus=1", "Database:ConnectionString: a keyword PostgreSql does not know (not named here: the connection string holds a password;")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Password=pg-secret-1;leaked=2", "Database:ConnectionString: a keyword PostgreSql does not know")]
+    [InlineData("PostgreSql", "Host=127.0.0.1;Port=fivefourthreetwo;Password=pg-secret-1", "Database:ConnectionString: the value of 'Port' is not one PostgreSql accepts")]
+    [InlineData("PostgreSql", "Database=mndfhir;Password=pg-secret-1", "Database:ConnectionString: names no server (Host=NAME)")]
+    public async Task A_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password(string provider, string connectionString, string message)
+    {
+        // Before: "Unexpected error (ArgumentException): Connection string keyword 'foo' is not supported" (exit 10).
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = provider, ["ConnectionString"] = connectionString });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, message);
+        Assert.DoesNotContain("pg-secret", error, StringComparison.Ordinal);
+        // A password holding an unquoted ';' is cut into keywords: none of its pieces is shown.
+        Assert.DoesNotContain("leaked", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
+    [Fact]
+    public async Task A_worker_count_out_of_its_range_and_a_base_url_that_is_not_http_are_configuration_errors()
+    {
+        // Before: Hangfire:WorkerCount 0 ran with one worker, and a destination on ftp:// or file:// passed the check.
+        var cases = new (Action<JsonObject> Change, string Message)[]
+        {
+            (c => c["Hangfire"] = new JsonObject { ["WorkerCount"] = 0 }, "Hangfire:WorkerCount: The field WorkerCount must be between 1 and 64"),
+            (c => c["Hangfire"] = new JsonObject { ["SchedulePollingSeconds"] = 0 }, "Hangfire:SchedulePollingSeconds: The field SchedulePollingSeconds must be between 1 and 3600"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "hospital", ["Kind"] = "FhirRest", ["BaseUrl"] = "ftp://127.0.0.1/fhir/" }),
+                "Destinations:0:BaseUrl: 'ftp' is not http or https"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "hospital", ["Kind"] = "FhirRest", ["BaseUrl"] = "file:///srv/fhir" }),
+                "Destinations:0:BaseUrl: 'file' is not http or https"),
+            (c => c["Destinations"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "registry", ["Kind"] = "FhirRest", ["BaseUrl"] = "https://127.0.0.1/fhir/", ["TokenEndpoint"] = "ldap://127.0.0.1/token",
+            }), "Destinations:0:TokenEndpoint: 'ldap' is not http or https"),
+        };
+        foreach (var (change, message) in cases)
+        {
+            WriteConfig(change);
+
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+            AssertOneLineFailure(2, exit, output, error, message);
+            Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+        }
+    }
+
     [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
@@ -215,6 +307,76 @@ public sealed class FailureTests : IDisposable
         AssertOneLineFailure(2, exit, output, error, "Destinations:1:Name: 'FILES' is already the name of Destinations:0");
         Assert.Contains("Clinic:ExportPath: the folder", error, StringComparison.Ordinal);
         Assert.Contains("no-such-export does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("runs")]
+    [InlineData("quarantine list")]
+    [InlineData("dead-letters list")]
+    [InlineData("dead-letters show 1")]
+    [InlineData("map --patient P-0001")]
+    public async Task A_read_only_command_on_a_database_that_does_not_exist_says_so_and_creates_nothing(string command)
+    {
+        // Before: a new SQLite file in a new folder, migrated, and "last import: never" (exit 0).
+        var database = Path.Combine(_folder, "no-such-folder", "mndfhir.db");
+        WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + database);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: there is no MndFhir database at {database} yet");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(database)), "a read-only command creates no database, nor its folder");
+
+        // Without a connection string: its default, mndfhir.db next to the configuration file.
+        WriteConfig(c => c["Database"] = new JsonObject { ["Provider"] = "Sqlite" });
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"there is no MndFhir database at {Path.Combine(_folder, "mndfhir.db")} yet");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")));
+    }
+
+    [Fact]
+    public async Task A_read_only_command_on_an_empty_sqlite_file_creates_nothing_in_it_and_import_then_creates_the_database()
+    {
+        var database = Path.Combine(_folder, "mndfhir.db");
+        await File.WriteAllBytesAsync(database, []);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} holds no MndFhir database yet");
+        Assert.Equal(0, new FileInfo(database).Length);
+
+        (exit, _, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(exit == 1, error); // the bad export's rows wait in the quarantine
+
+        (exit, output, error) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        Assert.True(exit == 0, error);
+        Assert.Contains("quarantine: 8 open", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("import")]
+    [InlineData("sync --all")]
+    public async Task A_sqlite_file_of_another_application_is_refused_and_left_as_it_was(string command)
+    {
+        // Before: MndFhir's tables were added to it (status, import, sync and serve alike).
+        var database = Path.Combine(_folder, "mndfhir.db");
+        await using (var foreign = new SqliteConnection("Data Source=" + database))
+        {
+            await foreign.OpenAsync();
+            await using var create = foreign.CreateCommand();
+            create.CommandText = "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (12.5);";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        Assert.Equal(1, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
     }
 
     [Fact]
@@ -284,7 +446,8 @@ public sealed class FailureTests : IDisposable
         // Without the read before the lease's write, both waited for the busy timeout (20 s here) and failed as local
         // faults (exit 5); status waited as long to keep its cache, and printed EF Core's SQL and exception text.
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=20");
-        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        // A sync with nothing to send creates the database (status, which only reads, would not).
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(firstExit == 0, firstError);
 
         // What a running import holds: its lease (this live process), and the database's write lock for its transaction.
@@ -333,6 +496,68 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sync_failure_is_said_once_on_stderr_and_the_log_file_keeps_its_event()
+    {
+        // Before: the run's "[.. ERR] Sync 1 of hospital stopped: ..." and then "mndfhir: sync hospital stopped: ..." (twice).
+        await ImportThreePatientsForAsync(new JsonObject { ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/", ["TimeoutSeconds"] = 2, ["RetryAttempts"] = 2, ["RetryMaxSeconds"] = 5 });
+
+        foreach (var command in new[] { "sync --all", "run" })
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+            AssertOneLineFailure(4, exit, output, error, "mndfhir: sync hospital stopped: Destination 'hospital' could not be reached");
+            Assert.Single(error.Split('\n'), l => l.Contains("could not be reached", StringComparison.Ordinal));
+            Assert.DoesNotContain("ERR]", error, StringComparison.Ordinal);
+        }
+
+        var logs = string.Concat(Directory.GetFiles(Path.Combine(_folder, "logs")).Select(File.ReadAllText));
+        Assert.Equal(2, logs.Split('\n').Count(l => l.Contains("\"@mt\":\"Sync {RunId} of {Destination} stopped: {Reason}\"", StringComparison.Ordinal) && l.Contains("\"@l\":\"Error\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Refused_credentials_are_said_once_on_stderr()
+    {
+        // A FHIR server that answers 401 to everything. Before: the client's ERR line, the run's ERR line and the mndfhir: line.
+        using var server = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        server.Start();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var client = await server.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var buffer = new byte[4096];
+                while (!System.Text.Encoding.ASCII.GetString([.. request]).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    request.AddRange(buffer.AsSpan(0, read).ToArray());
+                }
+
+                await stream.WriteAsync("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+            }
+        });
+        var variable = "MNDFHIR_TEST_TOKEN_" + Guid.NewGuid().ToString("N")[..8];
+        await ImportThreePatientsForAsync(new JsonObject
+        {
+            ["BaseUrl"] = $"http://127.0.0.1:{((System.Net.IPEndPoint)server.LocalEndpoint).Port}/fhir/R4/",
+            ["Auth"] = "Bearer",
+            ["TokenVariable"] = variable,
+        }, new Dictionary<string, string?> { [variable] = "a-token-the-server-refuses" });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = "a-token-the-server-refuses" }, "sync", "--all", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(6, exit, output, error, "mndfhir: sync hospital: Authentication failed: destination 'hospital' answered HTTP 401");
+        Assert.Single(error.Split('\n'), l => l.Contains("401", StringComparison.Ordinal));
+        Assert.DoesNotContain("ERR]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ctrl_c_during_a_sync_exits_130_and_records_the_run_as_stopped_on_request()
     {
         // A FHIR server that accepts connections and never answers: the sync waits in its first send.
@@ -377,7 +602,7 @@ public sealed class FailureTests : IDisposable
     /// Imports the samples' first three patients (nothing else) and configures one FHIR destination, "hospital", with
     /// <paramref name="settings"/> (its BaseUrl and timings): a sync then has three resources to send.
     /// </summary>
-    private async Task ImportThreePatientsForAsync(JsonObject settings)
+    private async Task ImportThreePatientsForAsync(JsonObject settings, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var export = Path.Combine(_folder, "small-export");
         Directory.CreateDirectory(export);
@@ -393,7 +618,7 @@ public sealed class FailureTests : IDisposable
             c["Clinic"]!["ExportPath"] = "small-export";
             c["Destinations"] = new JsonArray(settings);
         });
-        var (exit, _, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        var (exit, _, error) = await CliProcess.RunAsync(_folder, environment ?? new Dictionary<string, string?>(), "import", "--config", "mndfhir.json");
         Assert.True(exit == 0, error);
     }
 
@@ -412,7 +637,8 @@ public sealed class FailureTests : IDisposable
     public async Task A_locked_SQLite_database_is_a_local_fault_with_one_line(string command)
     {
         WriteConfig(c => c["Database"]!["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Default Timeout=1");
-        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        // A sync with nothing to send creates the database (status, which only reads, would not).
+        var (firstExit, _, firstError) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
         Assert.True(firstExit == 0, firstError);
 
         await using (var holder = new SqliteConnection("Data Source=" + Path.Combine(_folder, "mndfhir.db")))

@@ -32,6 +32,61 @@ public sealed class ServeRefusalTests : IDisposable
         Assert.Contains($"(beyond loopback) needs an API key: set the environment variable {_keyVariable}", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("MNDFHIR__Service__Urls", "not a url", "mndfhir: the configuration has a problem: Service:Urls: 'not a url' is not a URL to listen on")]
+    [InlineData("MNDFHIR__Service__Urls", "http://127.0.0.1:0;ftp://127.0.0.1:0", "mndfhir: the configuration has a problem: Service:Urls: 'ftp://127.0.0.1:0': the service speaks http:// or https:// only")]
+    [InlineData("MNDFHIR__Service__Urls", "http://127.0.0.1:0/mndfhir", "mndfhir: the configuration has a problem: Service:Urls: 'http://127.0.0.1:0/mndfhir': a path is not allowed")]
+    [InlineData("MNDFHIR__Service__Urls", "http://127.0.0.1:70000", "mndfhir: the configuration has a problem: Service:Urls: 'http://127.0.0.1:70000': the port must be between 0 and 65535")]
+    [InlineData("MNDFHIR__Urls", "not a url", "mndfhir: Urls: 'not a url' is not a URL to listen on")]
+    [InlineData("ASPNETCORE_URLS", "not a url", "mndfhir: Urls: 'not a url' is not a URL to listen on")]
+    public async Task An_address_that_is_no_url_to_listen_on_is_a_configuration_error_naming_its_key(string variable, string url, string line)
+    {
+        // Before: "Unexpected error (FormatException): Invalid url" (exit 10), after the database was migrated.
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = url, ["ASPNETCORE_ENVIRONMENT"] = null }, "serve", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, line);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
+    [Fact]
+    public async Task A_urls_option_that_is_no_url_is_a_usage_error_naming_the_option()
+    {
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "serve", "--urls", "127.0.0.1:5080", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, "mndfhir: --urls: '127.0.0.1:5080' is not a URL to listen on");
+    }
+
+    [Fact]
+    public async Task An_https_address_without_a_certificate_is_a_configuration_error()
+    {
+        // A home of its own: no developer certificate there. Before: "Unexpected error (InvalidOperationException)" (exit 10).
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { ["HOME"] = _folder }, "serve", "--urls", "https://127.0.0.1:0", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, "mndfhir: Listening on https needs a server certificate: configure Kestrel:Certificates:Default");
+    }
+
+    [Fact]
+    public async Task A_hangfire_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password()
+    {
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(
+            _folder,
+            new Dictionary<string, string?> { ["MNDFHIR__Hangfire__Storage"] = "PostgreSql", ["MNDFHIR__Hangfire__ConnectionString"] = "Host=127.0.0.1;Password=hangfire-pw-1;Bogus=1" },
+            "serve",
+            "--config",
+            "mndfhir.json");
+
+        AssertRefused(exit, output, error, "mndfhir: the configuration has a problem: Hangfire:ConnectionString:");
+        Assert.DoesNotContain("hangfire-pw-1", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_kestrel_section_in_the_configuration_file_is_refused_without_a_key()
     {

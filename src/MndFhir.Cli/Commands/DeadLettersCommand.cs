@@ -17,7 +17,7 @@ internal static class DeadLettersCommand
         var list = new Command("list", "Resources a destination rejected (with the HTTP status and the server's reason) or MndFhir found invalid and did not send.") { destination, json };
         list.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var only = parse.GetValue(destination) is { } name ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(name).Name : null;
             var letters = await cli.Services.GetRequiredService<DeadLetterQueries>().ListAsync(only, ct);
             if (parse.GetValue(json))
@@ -36,11 +36,15 @@ internal static class DeadLettersCommand
             return 0;
         });
 
-        var id = new Argument<long>("id") { Description = "The dead letter's number (from list)." };
+        var id = new Argument<long>("id")
+        {
+            Description = "The dead letter's number (from list).",
+            CustomParser = CliArguments.Id("id", "a dead letter's number", "mndfhir dead-letters list"),
+        };
         var show = new Command("show", "One dead letter with the destination's whole OperationOutcome.") { id };
         show.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var letter = await cli.Services.GetRequiredService<DeadLetterQueries>().FindAsync(parse.GetValue(id), ct);
             if (letter is null)
             {

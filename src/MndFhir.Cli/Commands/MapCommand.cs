@@ -39,7 +39,7 @@ internal static class MapCommand
                 return ExitCodes.Usage;
             }
 
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var explaining = parse.GetValue(explain);
             var mapper = explaining
                 ? new FhirMapper(cli.Services.GetRequiredService<MappingSet>(), cli.Services.GetRequiredService<ClinicIdentity>(), explain: true)

@@ -14,7 +14,7 @@ internal static class QuarantineCommand
         var list = new Command("list", "Rows rejected at import, with file, line, column and rule; fix them in the source and import again.") { all, json };
         list.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var rows = await cli.Services.GetRequiredService<QuarantineQueries>().ListAsync(parse.GetValue(all), ct);
             if (parse.GetValue(json))
             {

@@ -14,7 +14,7 @@ internal static class ReconcileCommand
         var command = new Command("reconcile", "Compare what a FHIR destination holds with the ledger, record by record; report drift and, with --repair, fix it.") { destination, repair };
         command.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: !parse.GetValue(repair));
             var report = await cli.Services.GetRequiredService<LedgerReconciler>().ReconcileAsync(parse.GetValue(destination)!, parse.GetValue(repair), ct);
             await Console.Out.WriteLineAsync(
                 $"reconcile {report.Destination}: {report.Checked} checked, {report.Agreeing} agree, {report.Missing.Count} missing on the server, " +

@@ -12,12 +12,16 @@ internal static class RunsCommand
     public static Command Create()
     {
         var destination = new Option<string?>("--destination", "-d") { Description = "Only this destination's runs." };
-        var take = new Option<int?>("--take", "-n") { Description = $"How many runs, newest first (default {SyncRunQueries.DefaultTake}, at most {SyncRunQueries.MaxTake})." };
+        var take = new Option<int?>("--take", "-n")
+        {
+            Description = $"How many runs, newest first (default {SyncRunQueries.DefaultTake}, 1 to {SyncRunQueries.MaxTake}).",
+            CustomParser = CliArguments.WholeNumber("--take", 1, SyncRunQueries.MaxTake),
+        };
         var json = CliJson.Option();
         var command = new Command("runs", "The sync run history, newest first: destination, trigger, outcome, figures and why a run stopped.") { destination, take, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct);
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
             var name = parse.GetValue(destination) is { } one ? cli.Services.GetRequiredService<IOptions<SyncSettings>>().Value.Find(one).Name : null;
             var runs = await cli.Services.GetRequiredService<SyncRunQueries>().ListAsync(name, parse.GetValue(take), ct);
             if (parse.GetValue(json))

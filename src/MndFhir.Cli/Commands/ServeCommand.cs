@@ -14,7 +14,9 @@ internal static class ServeCommand
         command.SetAction(async (parse, ct) =>
         {
             var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
-            var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true);
+
+            // The service's console keeps why a sync stopped: nothing else there says it.
+            var logger = CliContext.CreateLogger(configuration, baseDirectory, verbose: true, commandSaysFailures: false);
 
             // A refusal (an address beyond loopback without an API key, a short key, a configuration problem) reaches
             // Program's one-line report with exit code 2: nothing was bound.

@@ -15,7 +15,7 @@ internal static class StatusCommand
         {
             // The status service's key reads the mapping rules: they are read while the schema is checked.
             await using var cli = await CliContext.CreateAsync(
-                parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, services => services.GetRequiredService<SyncStatusService>());
+                parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, services => services.GetRequiredService<SyncStatusService>(), readOnly: true);
             var intake = await cli.Services.GetRequiredService<IntakeStatusService>().GetAsync(ct);
             var statuses = await cli.Services.GetRequiredService<SyncStatusService>().GetAsync(ct);
             if (parse.GetValue(json))

@@ -105,7 +105,7 @@ internal static class SyncCommand
         var (code, message) = FailureReport.Describe(error);
         if (code == ExitCodes.InternalError)
         {
-            cli.Logger.Fatal(error, "The sync of {Destination} stopped on an unexpected {ExceptionType}", destination, error.GetType().Name);
+            cli.Logger.ForContext(CliContext.SaidOnStderr, true).Fatal(error, "The sync of {Destination} stopped on an unexpected {ExceptionType}", destination, error.GetType().Name);
         }
 
         await Console.Error.WriteLineAsync($"mndfhir: sync {destination}: {message}");

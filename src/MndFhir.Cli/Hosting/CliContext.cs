@@ -82,7 +82,11 @@ internal sealed class CliContext : IAsyncDisposable
     /// schema is checked, which builds EF Core's model on this one (about 0.3 s). A warm-up only: whatever it throws is
     /// dropped, and the command meets the same failure where it resolves the service itself.
     /// </param>
-    public static async Task<CliContext> CreateAsync(FileInfo? configFile, bool verbose, CancellationToken ct, Action<IServiceProvider>? warmUp = null)
+    /// <param name="readOnly">
+    /// The command only reads (status, runs, the listings, map): where there is no MndFhir database it says so
+    /// (<see cref="DatabaseMigrator.MigrateAsync(bool, CancellationToken)"/>) and creates none.
+    /// </param>
+    public static async Task<CliContext> CreateAsync(FileInfo? configFile, bool verbose, CancellationToken ct, Action<IServiceProvider>? warmUp = null, bool readOnly = false)
     {
         if (configFile is null && !File.Exists("mndfhir.json"))
         {
@@ -105,7 +109,7 @@ internal sealed class CliContext : IAsyncDisposable
             var warming = warmUp is null ? Task.CompletedTask : Task.Run(() => WarmUp(services, warmUp), CancellationToken.None);
             try
             {
-                await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(ct);
+                await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(createIfMissing: !readOnly, ct);
             }
             finally
             {
@@ -122,8 +126,18 @@ internal sealed class CliContext : IAsyncDisposable
         return context;
     }
 
-    /// <summary>Console (warnings, or everything with --verbose) on stderr, and a rolling JSON file. Ids and counts only.</summary>
-    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true)
+    /// <summary>
+    /// A property of the events a command logs about a failure it also reports as its <c>mndfhir:</c> line: the console
+    /// leaves them to the log file.
+    /// </summary>
+    public const string SaidOnStderr = "SaidOnStderr";
+
+    /// <summary>
+    /// Console (warnings, or everything with --verbose) on stderr, and a rolling JSON file. Ids and counts only.
+    /// <paramref name="commandSaysFailures"/>: a command, which ends every failure with its one <c>mndfhir:</c> line, so
+    /// the log events that say the same (why a sync stopped) go to the file only; the service's console keeps them.
+    /// </summary>
+    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true, bool commandSaysFailures = true)
     {
         var logFolder = Path.GetFullPath(configuration["Logging:Folder"] ?? "logs", baseDirectory);
         EnsureWritable(logFolder);
@@ -144,6 +158,7 @@ internal sealed class CliContext : IAsyncDisposable
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.Extensions.Hosting.Internal.Host"))
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Microsoft.EntityFrameworkCore"))
                 .Filter.ByExcluding(Serilog.Filters.Matching.FromSource("Polly"))
+                .Filter.ByExcluding(e => commandSaysFailures && SaidByCommand(e))
                 .WriteTo.Console(
                     restrictedToMinimumLevel: verbose ? LogEventLevel.Information : LogEventLevel.Warning,
                     outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}",
@@ -173,6 +188,12 @@ internal sealed class CliContext : IAsyncDisposable
             throw new ConfigurationException($"Logging:Folder: {folder} cannot take the log files ({ex.Message})", ex);
         }
     }
+
+    /// <summary>Whether <paramref name="e"/> says a failure the command reports on its own line (<see cref="MndFhir.Sync.SyncLogEvents"/>).</summary>
+    private static bool SaidByCommand(LogEvent e) =>
+        e.Properties.ContainsKey(SaidOnStderr)
+        || e.Properties.TryGetValue("EventId", out var id) && id is StructureValue eventId
+            && eventId.Properties.Any(p => p.Name == "Name" && p.Value is ScalarValue { Value: string name } && name == MndFhir.Sync.SyncLogEvents.SyncStopped.Name);
 
     /// <summary>
     /// Writes an unexpected failure, with its stack trace, to the log file (never the terminal); best effort, since the

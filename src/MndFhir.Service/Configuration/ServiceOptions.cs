@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace MndFhir.Service.Configuration;
 
 /// <summary>Section <c>Service</c>: where the service listens, which environment variable holds its API key, which proxies it trusts.</summary>
-public sealed class ServiceOptions
+public sealed class ServiceOptions : IValidatableObject
 {
     public const string Section = "Service";
 
@@ -19,4 +21,13 @@ public sealed class ServiceOptions
     /// these headers are not believed, and a request that carries them is not taken for a local one.
     /// </summary>
     public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Urls must be addresses Kestrel can listen on (checked with the rest of the configuration, by every command).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ListenUrls.Problem(Urls) is { } problem)
+        {
+            yield return new ValidationResult(problem, [nameof(Urls)]);
+        }
+    }
 }

@@ -39,7 +39,7 @@ public static class HangfireServiceCollectionExtensions
         });
         services.AddHangfireServer(o =>
         {
-            o.WorkerCount = Math.Max(1, options.WorkerCount);
+            o.WorkerCount = options.WorkerCount; // 1 to 64: ConfigurationCheck refuses anything else
             o.SchedulePollingInterval = TimeSpan.FromSeconds(options.SchedulePollingSeconds);
         });
         services.AddTransient<SyncJob>();

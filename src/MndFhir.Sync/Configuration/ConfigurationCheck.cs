@@ -50,7 +50,15 @@ public static class ConfigurationCheck
         {
             if (sections.TryGetValue(section.Key, out var type))
             {
-                CheckObject(section, type, problems);
+                // Each section's own rules ([Range], IValidatableObject), as for destinations; Clinic's are checked below,
+                // with its defaults, also when the section is absent.
+                if (CheckObject(section, type, problems) && type != typeof(ClinicOptions) && Bind(section, type) is { } bound)
+                {
+                    foreach (var r in Annotations(bound))
+                    {
+                        problems.Add($"{string.Join(",", r.MemberNames.Select(m => $"{section.Path}:{m}").DefaultIfEmpty(section.Path))}: {r.ErrorMessage}");
+                    }
+                }
             }
             else if (!string.Equals(section.Key, SyncSettings.Section, StringComparison.OrdinalIgnoreCase) && !IsHostKey(section.Key))
             {
@@ -89,7 +97,7 @@ public static class ConfigurationCheck
             }
 
             CheckSchedule(d, destination, problems);
-            if (destination.Auth is AuthKind.Bearer or AuthKind.Basic && !string.IsNullOrWhiteSpace(destination.TokenVariable) && Environment.GetEnvironmentVariable(destination.TokenVariable) is null)
+            if (destination.Auth is AuthKind.Bearer or AuthKind.Basic && !string.IsNullOrWhiteSpace(destination.TokenVariable) && SecretVariables.Read(destination.TokenVariable) is null)
             {
                 problems.Add($"{d.Path}:TokenVariable: the environment variable {destination.TokenVariable} is not set (it holds the {destination.Auth} secret of '{destination.Name}')");
             }
@@ -131,6 +139,11 @@ public static class ConfigurationCheck
         }
 
         var database = Bind<Data.DatabaseOptions>(configuration.GetSection("Database")) ?? new Data.DatabaseOptions();
+        if (Data.ConnectionStrings.Problem(database.Provider, database.ConnectionString) is { } connectionString)
+        {
+            problems.Add($"Database:ConnectionString: {connectionString}");
+        }
+
         if (database.Provider == Data.DatabaseProvider.SqlServer && InvariantGlobalization())
         {
             problems.Add(
@@ -198,6 +211,18 @@ public static class ConfigurationCheck
         try
         {
             return section.Get<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static object? Bind(IConfigurationSection section, Type type)
+    {
+        try
+        {
+            return section.Get(type);
         }
         catch (InvalidOperationException)
         {

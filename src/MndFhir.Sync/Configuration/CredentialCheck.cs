@@ -28,7 +28,7 @@ internal static class CredentialCheck
             }
         }
 
-        if (destination.Auth == AuthKind.SmartBackendServices && destination.PrivateKeyVariable is { Length: > 0 } variable && Environment.GetEnvironmentVariable(variable) is null)
+        if (destination.Auth == AuthKind.SmartBackendServices && destination.PrivateKeyVariable is { Length: > 0 } variable && SecretVariables.Read(variable) is null)
         {
             problems.Add($"{path}:PrivateKeyVariable: the environment variable {variable} is not set (it holds the private key of '{destination.Name}')");
         }

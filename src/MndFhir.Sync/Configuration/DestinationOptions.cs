@@ -76,7 +76,10 @@ public sealed partial class DestinationOptions : IValidatableObject
     [Range(1, 20)]
     public int RetryAttempts { get; set; } = 6;
 
-    /// <summary>The longest one request may keep retrying before the sync stops (what was confirmed stays recorded).</summary>
+    /// <summary>
+    /// The longest one request may take, its retries included, before the sync stops (what was confirmed stays recorded);
+    /// a single attempt always has its <see cref="TimeoutSeconds"/>, so the bound is the longer of the two.
+    /// </summary>
     [Range(1, 3600)]
     public int RetryMaxSeconds { get; set; } = 120;
 
@@ -162,6 +165,17 @@ public sealed partial class DestinationOptions : IValidatableObject
             yield return new ValidationResult("BaseUrl (an absolute FHIR base URL) is required for FhirRest.", [nameof(BaseUrl)]);
         }
 
+        // Only the scheme is named: a URL may carry a user name and password.
+        if (Kind == DestinationKind.FhirRest && BaseUrl is { IsAbsoluteUri: true } fhirBase && !IsHttp(fhirBase))
+        {
+            yield return new ValidationResult($"'{fhirBase.Scheme}' is not http or https: BaseUrl is the FHIR server's base URL (e.g. https://fhir.example.org/fhir/R4/).", [nameof(BaseUrl)]);
+        }
+
+        if (TokenEndpoint is { IsAbsoluteUri: true } endpoint && !IsHttp(endpoint))
+        {
+            yield return new ValidationResult($"'{endpoint.Scheme}' is not http or https: TokenEndpoint is the URL of the server's OAuth2 token endpoint.", [nameof(TokenEndpoint)]);
+        }
+
         if (Kind == DestinationKind.NdjsonFolder && string.IsNullOrWhiteSpace(Folder))
         {
             yield return new ValidationResult("Folder is required for NdjsonFolder.", [nameof(Folder)]);
@@ -220,6 +234,9 @@ public sealed partial class DestinationOptions : IValidatableObject
             yield return result;
         }
     }
+
+    private static bool IsHttp(Uri url) =>
+        string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase) || string.Equals(url.Scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>http (not https) to anything but a loopback address: no secret may travel there.</summary>
     public static bool IsPlainHttpBeyondLoopback(Uri url) => url.IsAbsoluteUri && !string.Equals(url.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase) && !url.IsLoopback;

@@ -29,7 +29,7 @@ public sealed class DestinationAuthHandler(DestinationOptions destination, Smart
 
         if (destination.Auth != AuthKind.SmartBackendServices)
         {
-            var secret = Environment.GetEnvironmentVariable(destination.TokenVariable!)
+            var secret = SecretVariables.Read(destination.TokenVariable)
                 ?? throw new ConfigurationException(
                     $"Destination '{destination.Name}' needs its secret in the environment variable {destination.TokenVariable}, which is not set.");
             request.Headers.Authorization = destination.Auth == AuthKind.Bearer

@@ -186,10 +186,10 @@ public sealed class FhirServerClient(HttpClient http, string destination, Clinic
             switch (status)
             {
                 case 401 or 403:
-                    logger.LogError("{Destination} refused the credentials with HTTP {Status} ({Request})", destination, status, what);
+                    logger.LogError(SyncLogEvents.SyncStopped, "{Destination} refused the credentials with HTTP {Status} ({Request})", destination, status, what);
                     throw new DestinationAuthenticationException(destination, status, OperationOutcomeReason.Of(outcome));
                 case 404 or 405:
-                    logger.LogError("{Destination} answered HTTP {Status} to {Request}: misconfigured destination", destination, status, what);
+                    logger.LogError(SyncLogEvents.SyncStopped, "{Destination} answered HTTP {Status} to {Request}: misconfigured destination", destination, status, what);
                     throw new DestinationMisconfiguredException(destination, status, what, OperationOutcomeReason.Of(outcome));
                 case 408 or 429 or >= 500:
                     // The resilience pipeline retried these as long as the destination's settings allow.

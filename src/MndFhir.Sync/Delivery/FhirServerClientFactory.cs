@@ -81,7 +81,8 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
     }
 
     /// <summary>
-    /// Total timeout, then retries of transient failures (connection errors, attempt timeouts, 408, 429, 5xx) honouring
+    /// Total timeout (RetryMaxSeconds, as docs/operations.md says, or one attempt's TimeoutSeconds when that is longer:
+    /// an attempt is never cut short of its own timeout), then retries of transient failures (connection errors, attempt timeouts, 408, 429, 5xx) honouring
     /// Retry-After, then a circuit breaker (half the calls of the last minute failing, at least ten: 30 s pause), then
     /// the timeout of one attempt. Other answers (2xx, 4xx) pass straight through to the client, which classifies them.
     /// </summary>
@@ -93,7 +94,7 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
             .Handle<TimeoutRejectedException>()
             .HandleResult(r => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500);
         pipeline
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(destination.RetryMaxSeconds + destination.TimeoutSeconds) })
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(Math.Max(destination.RetryMaxSeconds, destination.TimeoutSeconds)) })
             .AddRetry(new HttpRetryStrategyOptions
             {
                 ShouldHandle = transient,

@@ -65,11 +65,11 @@ public sealed class SyncRunRecorder(IDbContextFactory<MndFhirDbContext> contexts
         reason = reason.Length > ReasonLength ? reason[..ReasonLength] : reason;
         if (stop is DestinationWriteException or DestinationAuthenticationException or DestinationMisconfiguredException or SyncAlreadyRunningException or OperationCanceledException)
         {
-            logger.LogError("Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+            logger.LogError(SyncLogEvents.SyncStopped, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
         }
         else
         {
-            logger.LogError(stop, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
+            logger.LogError(SyncLogEvents.SyncStopped, stop, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, run.Destination, reason);
         }
 
         try

@@ -62,7 +62,7 @@ public sealed class SyncRunner(
         {
             // What it confirmed before stays recorded; the summary says why it stopped (exit code 4).
             summary.Error = ex.Message;
-            logger.LogError("Sync {RunId} of {Destination} stopped: {Reason}", run.Id, destination.Name, ex.Message);
+            logger.LogError(SyncLogEvents.SyncStopped, "Sync {RunId} of {Destination} stopped: {Reason}", run.Id, destination.Name, ex.Message);
         }
         catch (Exception ex)
         {

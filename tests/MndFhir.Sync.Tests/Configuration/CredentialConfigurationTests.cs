@@ -136,6 +136,26 @@ public sealed class CredentialConfigurationTests : IDisposable
         Assert.Null(request.Headers.Authorization);
     }
 
+    [Fact]
+    public async Task The_handler_takes_a_blank_secret_for_one_not_set_and_sends_nothing()
+    {
+        // The variable was emptied after the configuration check (rotation): no "Bearer " header goes out.
+        Environment.SetEnvironmentVariable(_variable, "  ");
+        using var handler = new DestinationAuthHandler(
+            new DestinationOptions { Name = "hospital", Auth = AuthKind.Bearer, TokenVariable = _variable },
+            new SmartTokenSource(null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SmartTokenSource>.Instance))
+        {
+            InnerHandler = new SocketsHttpHandler(),
+        };
+        using var invoker = new HttpMessageInvoker(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/fhir/metadata");
+
+        var error = await Assert.ThrowsAsync<ConfigurationException>(() => invoker.SendAsync(request, CancellationToken.None));
+
+        Assert.Equal($"Destination 'hospital' needs its secret in the environment variable {_variable}, which is not set.", error.Message);
+        Assert.Null(request.Headers.Authorization);
+    }
+
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(_variable, null);

@@ -56,7 +56,7 @@ public sealed class SmartSigningKey : IDisposable
         else
         {
             where = $"PrivateKeyVariable {destination.PrivateKeyVariable} of '{destination.Name}'";
-            pem = Environment.GetEnvironmentVariable(destination.PrivateKeyVariable ?? string.Empty)
+            pem = SecretVariables.Read(destination.PrivateKeyVariable)
                 ?? throw new ConfigurationException($"{where}: the environment variable is not set (it holds the PEM private key).");
         }
 

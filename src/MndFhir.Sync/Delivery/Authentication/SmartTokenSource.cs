@@ -136,7 +136,7 @@ public sealed class SmartTokenSource(IHttpClientFactory http, TimeProvider clock
         // The OAuth error code (invalid_client, invalid_scope) is in the JSON body; Duende's Error is the reason phrase then.
         var error = answer.TryGet(OidcConstants.TokenResponse.Error) ?? answer.Error;
         var reason = error is null ? null : error + (answer.ErrorDescription is null ? string.Empty : ": " + answer.ErrorDescription);
-        logger.LogError("The token endpoint of {Destination} answered HTTP {Status} ({Error})", destination.Name, status, error);
+        logger.LogError(SyncLogEvents.SyncStopped, "The token endpoint of {Destination} answered HTTP {Status} ({Error})", destination.Name, status, error);
         throw status switch
         {
             400 or 401 or 403 => new DestinationAuthenticationException(
