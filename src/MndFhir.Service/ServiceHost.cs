@@ -54,6 +54,13 @@ public static class ServiceHost
         }
 
         builder.WebHost.UseUrls(listen);
+        foreach (var endpoint in builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            if (ListenUrls.Problem(endpoint["Url"]) is { } endpointProblem)
+            {
+                throw new ConfigurationException($"{endpoint.Path}:Url: {endpointProblem}");
+            }
+        }
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 

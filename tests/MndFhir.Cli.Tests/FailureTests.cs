@@ -496,6 +496,18 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task One_attempt_without_retries_is_a_valid_setting()
+    {
+        // Before: RetryAttempts 1 (allowed: 1 to 20) made Polly refuse MaxRetryAttempts 0 at the first request, exit 10.
+        await ImportThreePatientsForAsync(new JsonObject { ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/", ["TimeoutSeconds"] = 2, ["RetryAttempts"] = 1 });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "sync", "--all", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(4, exit, output, error, "mndfhir: sync hospital stopped: Destination 'hospital' could not be reached");
+        Assert.DoesNotContain("retrying", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_sync_failure_is_said_once_on_stderr_and_the_log_file_keeps_its_event()
     {
         // Before: the run's "[.. ERR] Sync 1 of hospital stopped: ..." and then "mndfhir: sync hospital stopped: ..." (twice).

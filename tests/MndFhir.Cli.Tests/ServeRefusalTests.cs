@@ -39,6 +39,7 @@ public sealed class ServeRefusalTests : IDisposable
     [InlineData("MNDFHIR__Service__Urls", "http://127.0.0.1:70000", "mndfhir: the configuration has a problem: Service:Urls: 'http://127.0.0.1:70000': the port must be between 0 and 65535")]
     [InlineData("MNDFHIR__Urls", "not a url", "mndfhir: Urls: 'not a url' is not a URL to listen on")]
     [InlineData("ASPNETCORE_URLS", "not a url", "mndfhir: Urls: 'not a url' is not a URL to listen on")]
+    [InlineData("MNDFHIR__Kestrel__Endpoints__Http__Url", "not a url", "mndfhir: Kestrel:Endpoints:Http:Url: 'not a url' is not a URL to listen on")]
     public async Task An_address_that_is_no_url_to_listen_on_is_a_configuration_error_naming_its_key(string variable, string url, string line)
     {
         // Before: "Unexpected error (FormatException): Invalid url" (exit 10), after the database was migrated.

@@ -93,12 +93,15 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
             .Handle<HttpRequestException>()
             .Handle<TimeoutRejectedException>()
             .HandleResult(r => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500);
-        pipeline
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(Math.Max(destination.RetryMaxSeconds, destination.TimeoutSeconds)) })
-            .AddRetry(new HttpRetryStrategyOptions
+        pipeline.AddTimeout(new TimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(Math.Max(destination.RetryMaxSeconds, destination.TimeoutSeconds)) });
+
+        // RetryAttempts 1: one attempt, no retries (Polly refuses a retry strategy of none).
+        if (destination.RetryAttempts > 1)
+        {
+            pipeline.AddRetry(new HttpRetryStrategyOptions
             {
                 ShouldHandle = transient,
-                MaxRetryAttempts = Math.Max(0, destination.RetryAttempts - 1),
+                MaxRetryAttempts = destination.RetryAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(1),
@@ -121,7 +124,10 @@ public sealed class FhirServerClientFactory(IHttpClientFactory http, IOptions<Sy
                         args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },
-            })
+            });
+        }
+
+        pipeline
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = transient,
