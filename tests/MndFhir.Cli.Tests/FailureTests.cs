@@ -132,6 +132,10 @@ public sealed class FailureTests : IDisposable
 
         AssertOneLineFailure(2, exit, output, error, $"Destinations:0:PseudonymKeyVariable: the environment variable {variable} is not set");
 
+        // Exported without its value: not set either (before: "has 0 bytes").
+        (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { [variable] = " " }, "sync", "--destination", "registry", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, exit, output, error, $"Destinations:0:PseudonymKeyVariable: the environment variable {variable} is not set");
+
         await File.WriteAllTextAsync(Path.Combine(_folder, "short.key"), "only-twenty-bytes-xy\n");
         WriteConfig(c => c["Destinations"] = new JsonArray(new JsonObject
         {

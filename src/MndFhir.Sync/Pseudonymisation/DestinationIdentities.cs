@@ -60,7 +60,8 @@ public sealed class DestinationIdentities(ClinicIdentity clinic)
         string source;
         if (variable is { Length: > 0 })
         {
-            var value = Environment.GetEnvironmentVariable(variable)
+            // An empty or blank value is a variable exported without its value: not set (as for the other secrets).
+            var value = SecretVariables.Read(variable)
                 ?? throw new ConfigurationException($"{setting}: the environment variable {variable} is not set (it holds the pseudonym key of '{destination.Name}')");
             key = Encoding.UTF8.GetBytes(value.TrimEnd());
             source = $"the environment variable {variable}";
