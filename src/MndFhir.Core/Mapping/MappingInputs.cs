@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -102,6 +101,4 @@ public sealed class MappingInputs
         MemoryMarshal.Write(bytes, in value);
         _hash.Append(bytes);
     }
-
-    public override string ToString() => _epoch.ToString("x32", CultureInfo.InvariantCulture);
 }

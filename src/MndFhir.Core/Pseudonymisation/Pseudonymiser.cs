@@ -48,6 +48,12 @@ public sealed class Pseudonymiser
     /// <summary>The pseudonym of one business identity: 32 lower-case hex digits (128 bits) of HMAC-SHA-256("{type}|{id}").</summary>
     public string Pseudonym(ResourceKey key) => Convert.ToHexStringLower(Mac($"{key.ResourceType}|{key.BusinessId}"))[..PseudonymHexLength];
 
+    /// <summary>
+    /// What this pseudonymiser's output depends on, never the key itself: the identifier base, the date shift and a check
+    /// value of the key (a pseudonym of a fixed identity). Equal for two pseudonymisers that pseudonymise alike.
+    /// </summary>
+    public string Fingerprint => $"{Identity.IdentifierBase};{DateShiftDays};{Pseudonym(new ResourceKey("Key", "check"))}";
+
     /// <summary>The key a resource has at the destination.</summary>
     public ResourceKey Key(ResourceKey clinicKey) => new(clinicKey.ResourceType, Pseudonym(clinicKey));
 

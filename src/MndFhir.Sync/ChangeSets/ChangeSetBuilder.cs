@@ -80,6 +80,6 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
             plan.Mapper.Rules.Fingerprint,
             plan.Mapper.Identity.IdentifierBase,
             target.MrnSystem,
-            target.Pseudonymiser is { } p ? $"{p.Identity.IdentifierBase};{p.DateShiftDays};{p.Pseudonym(new ResourceKey("Key", "check"))}" : string.Empty));
+            target.Pseudonymiser?.Fingerprint ?? string.Empty));
     }
 }

@@ -24,8 +24,7 @@ public readonly record struct LedgerSnapshotEntry(long Id, UInt128 Hash, string?
     public bool HoldsMappingOf(UInt128 inputs) => Delivered && !Legacy && Hash != UInt128.Zero && inputs != UInt128.Zero && Inputs == inputs;
 
     /// <summary>The 128 bits of a stored input hash (32 hex digits); zero for none.</summary>
-    public static UInt128 InputsOf(string? inputHash) =>
-        inputHash is { Length: 32 } && UInt128.TryParse(inputHash, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value) ? value : UInt128.Zero;
+    public static UInt128 InputsOf(string? inputHash) => inputHash is null ? UInt128.Zero : Value(inputHash);
 
     /// <summary>An input hash as stored (32 hex digits), or null for none.</summary>
     public static string? InputHashText(UInt128 inputs) => inputs == UInt128.Zero ? null : inputs.ToString("x32", CultureInfo.InvariantCulture);

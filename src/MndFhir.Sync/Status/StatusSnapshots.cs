@@ -56,7 +56,7 @@ public sealed class StatusSnapshots(IDbContextFactory<MndFhirDbContext> contexts
     /// <summary>What the destination's pseudonyms depend on (systems, date shift, a check value of the key, never the key).</summary>
     private string KeyCheck(DestinationOptions destination) =>
         identities.TargetFor(destination).Pseudonymiser is { } p
-            ? $"{p.Identity.IdentifierBase};{p.DateShiftDays};{p.Pseudonym(new("Key", "check"))};{destination.PreviousPseudonymKeyVariable}"
+            ? $"{p.Fingerprint};{destination.PreviousPseudonymKeyVariable}"
             : string.Empty;
 
     private async Task<string> KeyAsync(MndFhirDbContext db, DestinationOptions destination, CancellationToken ct)

@@ -1,16 +1,10 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Planning;
 using MndFhir.Sync.ChangeSets;
-using MndFhir.Sync.Configuration;
-using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
-using MndFhir.Sync.Pseudonymisation;
-using MndFhir.Sync.Records;
-using MndFhir.Sync.Runs;
 
 namespace MndFhir.Sync.Tests.Runs;
 

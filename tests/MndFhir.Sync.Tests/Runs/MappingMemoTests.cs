@@ -21,7 +21,7 @@ public sealed class MappingMemoTests : SampleLedgerTests
         Assert.Equal(first.Considered, first.Created);
         var observations = await AssessmentsAsync();
 
-        var (kinds, unmapped) = await JudgedAsync(remember: true);
+        var (kinds, unmapped, _, _) = await JudgedAsync(remember: true);
         Assert.Equal(observations, unmapped);
         Assert.All(kinds.Values, k => Assert.Equal(ChangeKind.Unchanged, k));
         Assert.Equal((await JudgedAsync(remember: false)).Kinds, kinds);

@@ -5,11 +5,8 @@ using MndFhir.Data;
 using MndFhir.Identity;
 using MndFhir.Planning;
 using MndFhir.Sync.ChangeSets;
-using MndFhir.Sync.Configuration;
 using MndFhir.Sync.Intake;
 using MndFhir.Sync.Ledger;
-using MndFhir.Sync.Pseudonymisation;
-using MndFhir.Sync.Records;
 using MndFhir.Sync.Runs;
 
 namespace MndFhir.Sync.Tests.Runs;
@@ -56,31 +53,15 @@ public abstract class SampleLedgerTests : IAsyncLifetime
         Directory.Delete(Folder, recursive: true);
     }
 
-    /// <summary>The change set as a sync plans it, with the most bulk entries its ledger held at once and how many it read one at a time.</summary>
+    /// <summary>The change set as a sync of "files" plans it, judged by content (every resource mapped): how many each way, the most bulk entries its ledger held at once and how many it read one at a time.</summary>
     protected async Task<(Dictionary<ChangeKind, int> Kinds, int MostHeld, long Misses)> PlanAsync()
     {
-        var destination = Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SyncSettings>>().Value.Find("files");
-        var identities = Services.GetRequiredService<DestinationIdentities>();
-        var snapshot = await Services.GetRequiredService<DeliveryLedger>().LoadAsync("files", CancellationToken.None);
-        await using var db = await Contexts().CreateDbContextAsync();
-        var changes = new ChangeSetBuilder(Services.GetRequiredService<ResourcePlan>(), new DatabaseRecordSource(db, RecordScope.For(destination)), identities.TargetFor(destination), snapshot);
-        var resolver = new LedgerReferenceResolver(snapshot, identities.For(destination));
-        var kinds = new Dictionary<ChangeKind, int>();
-        var most = 0;
-        foreach (var tier in ResourcePlan.Tiers)
-        {
-            await foreach (var item in changes.TierAsync(tier, resolver, CancellationToken.None))
-            {
-                kinds[item.Kind] = kinds.GetValueOrDefault(item.Kind) + 1;
-                most = Math.Max(most, snapshot.WindowCount);
-            }
-        }
-
-        return (kinds, most, snapshot.Misses);
+        var judged = await JudgedAsync(remember: false);
+        return (judged.Counts, judged.MostHeld, judged.Misses);
     }
 
     /// <summary>Each resource's judgement as a sync of "files" makes it (<see cref="Judgements.OfAsync"/>).</summary>
-    protected Task<(Dictionary<ResourceKey, ChangeKind> Kinds, int Unmapped)> JudgedAsync(bool remember) => Judgements.OfAsync(Services, "files", remember);
+    private protected Task<Judgements> JudgedAsync(bool remember) => Judgements.OfAsync(Services, "files", remember);
 
     protected SyncRunner Runner() => Services.GetRequiredService<SyncRunner>();
 
