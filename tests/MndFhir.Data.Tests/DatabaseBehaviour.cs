@@ -137,7 +137,8 @@ internal static class DatabaseBehaviour
             await db.SaveChangesAsync();
         }
 
-        // 37 entries: two full statements and a short one; every column set on some, the nullable ones null on others.
+        // 37 entries (PostgreSQL: two full statements of 16 rows and a short one; SQLite: a row a statement); every column set
+        // on some, the nullable ones null on others.
         var entries = Enumerable.Range(1, 37).Select(i => new LedgerEntry
         {
             Destination = "registry",

@@ -10,16 +10,27 @@ namespace MndFhir.Data;
 
 /// <summary>
 /// Inserts new rows of one entity with the SQL the model describes (table, columns, each value through the provider's
-/// type mapping and the model's converters) and sets their database-generated key from <c>RETURNING</c>: 16 rows a
-/// statement, one command reused for every full chunk (SQLite keeps its compiled statement), no change tracking. A first sync records every resource it sends, and EF's change tracker took about
-/// 110 µs a row for it (BENCHMARKS.md). SQLite and PostgreSQL only (both speak <c>INSERT ... RETURNING</c> and are
-/// tested); elsewhere <see cref="Supports"/> is false and the caller inserts through EF.
+/// type mapping and the model's converters) and sets their database-generated key from <c>RETURNING</c>, with one
+/// command reused for every full chunk (the database keeps its compiled statement) and no change tracking. A first sync
+/// records every resource it sends, and EF's change tracker took about 110 µs a row for it (BENCHMARKS.md). SQLite and
+/// PostgreSQL only (both speak <c>INSERT ... RETURNING</c> and are tested); elsewhere <see cref="Supports"/> is false and
+/// the caller inserts through EF.
 /// </summary>
+/// <remarks>
+/// Rows a statement: PostgreSQL 16, to save round trips. SQLite one: Microsoft.Data.Sqlite binds each parameter by name
+/// at every execution, and SQLite finds a name by a linear search of the statement's parameters
+/// (<c>sqlite3_bind_parameter_index</c>), so binding costs the square of the parameters a statement holds; and a name
+/// given without its <c>@</c> is searched for in full before it is searched for again with it. 16 rows a statement
+/// (224 parameters) took 7.6% of a first sync's CPU in that search (decision 0015, amended).
+/// </remarks>
 public static class RawInserts
 {
-    private const int RowsPerStatement = 16;
+    private const string Sqlite = "Microsoft.EntityFrameworkCore.Sqlite";
 
-    public static bool Supports(DbContext db) => db.Database.ProviderName is "Microsoft.EntityFrameworkCore.Sqlite" or "Npgsql.EntityFrameworkCore.PostgreSQL";
+    public static bool Supports(DbContext db) => db.Database.ProviderName is Sqlite or "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    /// <summary>How many rows one INSERT holds on this context's database (see the remarks of <see cref="RawInserts"/>).</summary>
+    private static int RowsPerStatement(DbContext db) => db.Database.ProviderName is Sqlite ? 1 : 16;
 
     /// <summary>
     /// Inserts <paramref name="rows"/> in the context's current transaction (the caller opens it) and sets each row's
@@ -53,9 +64,10 @@ public static class RawInserts
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         await db.Database.OpenConnectionAsync(ct);
         DbCommand? command = null;
+        var bySqliteName = db.Database.ProviderName is Sqlite;
         try
         {
-            foreach (var chunk in rows.Chunk(RowsPerStatement))
+            foreach (var chunk in rows.Chunk(RowsPerStatement(db)))
             {
                 // One command for every full chunk, given new values each time; another for the last, short one.
                 if (command is null || command.Parameters.Count != chunk.Length * columns.Count)
@@ -65,7 +77,7 @@ public static class RawInserts
                         await command.DisposeAsync();
                     }
 
-                    command = Statement(connection, transaction, sql, table, key, columns, unique, chunk.Length);
+                    command = Statement(connection, transaction, sql, table, key, columns, unique, chunk.Length, bySqliteName);
                 }
 
                 for (var r = 0; r < chunk.Length; r++)
@@ -112,9 +124,13 @@ public static class RawInserts
         }
     }
 
-    /// <summary>INSERT of <paramref name="rows"/> rows, RETURNING the key and the unique index's columns; parameters typed by the model's mappings.</summary>
+    /// <summary>
+    /// INSERT of <paramref name="rows"/> rows, RETURNING the key and the unique index's columns; parameters typed by the
+    /// model's mappings, and named as the SQL names them where the provider looks them up by that name (SQLite).
+    /// </summary>
     private static DbCommand Statement(
-        DbConnection connection, DbTransaction? transaction, ISqlGenerationHelper sql, StoreObjectIdentifier table, IProperty key, List<IProperty> columns, List<IProperty> unique, int rows)
+        DbConnection connection, DbTransaction? transaction, ISqlGenerationHelper sql, StoreObjectIdentifier table, IProperty key, List<IProperty> columns, List<IProperty> unique, int rows,
+        bool namedAsInSql)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -126,8 +142,9 @@ public static class RawInserts
             for (var c = 0; c < columns.Count; c++)
             {
                 var name = string.Create(CultureInfo.InvariantCulture, $"p{r}_{c}");
-                text.Append(c == 0 ? string.Empty : ", ").Append(sql.GenerateParameterNamePlaceholder(name));
-                command.Parameters.Add(columns[c].GetRelationalTypeMapping().CreateParameter(command, name, null, columns[c].IsNullable));
+                var placeholder = sql.GenerateParameterNamePlaceholder(name);
+                text.Append(c == 0 ? string.Empty : ", ").Append(placeholder);
+                command.Parameters.Add(columns[c].GetRelationalTypeMapping().CreateParameter(command, namedAsInSql ? placeholder : name, null, columns[c].IsNullable));
             }
 
             text.Append(')');
