@@ -18,7 +18,7 @@ namespace MndFhir.Benchmarks;
 /// <summary>
 /// `e2e EXPORT CLI`: a first sync of an export to the test FHIR server (Medplum's engine, tests/fhir-server) by the
 /// adapter, versus the same server, fresh, ingesting the identical requests posted one after another by a plain
-/// keep-alive HttpClient. Three such pairs run, alternating, and the median pair is the figure. Both go through one
+/// keep-alive HttpClient. Five such pairs run, alternating, and the median pair is the figure. Both go through one
 /// recording pass-through proxy on loopback, so both pay its cost. The adapter's figure is its run's own elapsed time
 /// (import and process start-up excluded), in a process that finds the core definitions kept as JSON (as every process
 /// but the first on a machine does); the first process's figure is printed beside it.
@@ -26,7 +26,7 @@ namespace MndFhir.Benchmarks;
 internal static partial class EndToEnd
 {
     /// <summary>How many adapter / plain client pairs are run (alternating, each on fresh servers); the median is the figure.</summary>
-    private const int Pairs = 3;
+    private const int Pairs = 5;
 
     public static async Task<int> RunAsync(string[] args)
     {
