@@ -304,7 +304,40 @@ internal sealed class ExportImport
         await _db.Quarantine
             .Where(q => q.File == name && q.ResolvedAt == null && q.RecordId == null && FileRuleIds.Contains(q.Rule))
             .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a later import read the file whole"), ct);
+        await ResolveUnseenAsync(name, seen, now, ct);
         return summary;
+    }
+
+    /// <summary>
+    /// Read whole, the file holds every row it has: an open entry of it that this import did not see again (a rejected
+    /// row seen again keeps its entry open, a valid row resolved its own) is of a row no longer there as it was
+    /// rejected: deleted by the clinic, or changed, in which case a newer entry says what is wrong with it now.
+    /// Resolved, never deleted: the quarantine is the audit trail. Without this, such an entry stayed open for ever.
+    /// </summary>
+    private async Task ResolveUnseenAsync(string file, SeenIds seen, DateTimeOffset now, CancellationToken ct)
+    {
+        var unseen = await _db.Quarantine.AsNoTracking()
+            .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt)
+            .Select(q => new { q.Id, q.RecordId })
+            .ToListAsync(ct);
+        var byResolution = unseen.GroupBy(
+            q => q.RecordId is null ? "the row is no longer in the export as it was rejected (deleted, fixed or changed)"
+                : seen.Contains(IdHash.Of(q.RecordId)) ? "the row changed: a newer entry says what is wrong with it now"
+                : "the row is no longer in the export",
+            q => q.Id);
+        foreach (var group in byResolution)
+        {
+            foreach (var chunk in group.Chunk(BatchSize))
+            {
+                await _db.Quarantine.Where(q => chunk.Contains(q.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, group.Key), ct);
+            }
+        }
+
+        if (unseen.Count > 0)
+        {
+            _logger.LogInformation("{File}: {Count} quarantine entries resolved, their rows no longer in the export as rejected", file, unseen.Count);
+        }
     }
 
     /// <summary>Rows let through a gate go to the batch, or to the rejections when the gate rejected them.</summary>
