@@ -9,7 +9,7 @@ namespace MndFhir.Intake;
 /// case-insensitive and trimmed, cells trimmed, an empty cell absent, blank lines skipped. Each row carries the physical
 /// line it starts on (the header is line 1; a quoted cell may span lines) and how many cells it has (a row with fewer
 /// than the header, e.g. the last line of a file cut mid-write, is the caller's row rejection, see <see cref="Header"/>).
-/// Unknown columns are reported once as warnings. A quote character in a cell that does not start with one (RFC 4180
+/// Unknown columns are reported once as warnings (the first <see cref="IntakeContext.WarnedOneByOne"/> by name, the rest counted). A quote character in a cell that does not start with one (RFC 4180
 /// allows quotes only around a whole cell; most often a space before the opening quote, <c>P-1, "Doe"</c>, which
 /// Sylvan reads as the text <c> "Doe"</c>) is named by the cell's index, <see cref="StrayQuote"/>: the caller's row rejection.
 /// A file rule broken anywhere (<see cref="FileRules"/>) ends the stream with <see cref="Problem"/> set: a missing or
@@ -178,9 +178,20 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
             return header;
         }
 
+        // The first ones one by one, the rest counted in one line: a header of 100,000 unknown columns (it fits the
+        // 1 MiB a row may have) would otherwise hold 100,000 warnings.
+        var unknownColumns = 0;
         foreach (var unknown in header.Where(h => !knownColumns.Contains(h)).Distinct())
         {
-            warnings.Add(new IntakeWarning(file, 1, unknown.Length == 0 ? "a column without a name is ignored" : $"unknown column '{unknown}' is ignored"));
+            if (++unknownColumns <= IntakeContext.WarnedOneByOne)
+            {
+                warnings.Add(new IntakeWarning(file, 1, unknown.Length == 0 ? "a column without a name is ignored" : $"unknown column '{unknown}' is ignored"));
+            }
+        }
+
+        if (unknownColumns > IntakeContext.WarnedOneByOne)
+        {
+            warnings.Add(new IntakeWarning(file, 1, $"{unknownColumns - IntakeContext.WarnedOneByOne} more unknown columns are ignored (the first ones are listed one by one)"));
         }
 
         return header;
