@@ -213,7 +213,7 @@ internal sealed class ExportImport
         Action undo,
         CancellationToken ct,
         Func<ParsedRow<T>, IEnumerable<ParsedRow<T>>>? gate = null,
-        Func<IEnumerable<ParsedRow<T>>>? drain = null)
+        Func<Task<IEnumerable<ParsedRow<T>>>>? drain = null)
         where T : ClinicRecord
     {
         var name = file.FileName();
@@ -289,7 +289,7 @@ internal sealed class ExportImport
 
         if (drain is not null)
         {
-            foreach (var chunk in drain().Chunk(BatchSize))
+            foreach (var chunk in (await drain()).Chunk(BatchSize))
             {
                 Take(chunk, batch, rejections, summary);
                 await FlushAsync(name, batch, rejections, summary, ct);
@@ -380,14 +380,34 @@ internal sealed class ExportImport
             () => panels = new PanelConsistencyCheck(_rules, _panelItems, seen, context.Warnings),
             ct,
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
-            () =>
+            async () =>
             {
-                panels.Finish();
+                panels.Finish(await StoredPanelItemsAsync(panels.PanelsAwaitingStoredItems(), ct));
                 return Released(panels);
             });
 
         static IEnumerable<ParsedRow<AssessmentRecord>> Released(PanelConsistencyCheck panels) =>
             panels.TakeDecided().Select(d => d.Rejection is null ? new ParsedRow<AssessmentRecord>(d.Line, d.Record, null) : new ParsedRow<AssessmentRecord>(d.Line, null, d.Rejection));
+    }
+
+    /// <summary>
+    /// The items imported before and still in force (not retracted, not removed) of the panels whose total waits for
+    /// them at the end of assessments.csv: only those panels (most often none), in chunks, never every stored item.
+    /// </summary>
+    private async Task<List<StoredPanelItem>> StoredPanelItemsAsync(IReadOnlyList<string> panelIds, CancellationToken ct)
+    {
+        var items = new List<StoredPanelItem>();
+        var itemCodes = _rules.PanelOfMeasure.Where(p => p.Key != p.Value.Total).Select(p => p.Key).ToList();
+        foreach (var chunk in panelIds.Chunk(BatchSize))
+        {
+            items.AddRange(await _db.Assessments.AsNoTracking()
+                .Where(a => a.PanelId != null && chunk.Contains(a.PanelId) && itemCodes.Contains(a.Code)
+                    && a.Status != AssessmentStatus.EnteredInError && a.RemovedFromExportAt == null)
+                .Select(a => new StoredPanelItem(a.PanelId!, a.Code, a.AssessmentId, a.Value))
+                .ToListAsync(ct));
+        }
+
+        return items;
     }
 
     private async Task<FileImportSummary> RejectFileAsync(FileImportSummary summary, FileProblem problem, CancellationToken ct)
