@@ -92,6 +92,7 @@ public static class SyncServiceCollectionExtensions
         services.AddTransient<MainJob>();
         services.AddTransient<DeadLetterQueries>();
         services.AddTransient<Quarantine.QuarantineQueries>();
+        services.AddTransient<Quarantine.QuarantineDismissal>();
         services.AddTransient<SyncRunQueries>();
         services.AddTransient<LedgerReconciler>();
         return services;

@@ -31,6 +31,51 @@ internal static class QuarantineCommand
             await Console.Out.WriteLineAsync($"{rows.Count} quarantined rows");
             return 0;
         });
-        return new Command("quarantine", "The rows an import rejected.") { list };
+        var ids = new Argument<long[]>("id")
+        {
+            Description = "The entries' numbers (from list).",
+            Arity = ArgumentArity.OneOrMore,
+            CustomParser = CliArguments.Ids("id", "a quarantine entry's number", "mndfhir quarantine list"),
+        };
+        var reason = new Option<string?>("--reason") { Description = $"Why (kept with the entry, up to {QuarantineDismissal.MaxReasonLength} characters; no names or other personal data)." };
+        var dismiss = new Command(
+            "dismiss",
+            "Close open entries by hand, kept as resolved with who and why (for a row the clinic will not send again); a row still in the export and still broken is quarantined again by the next import.")
+        {
+            ids, reason,
+        };
+        dismiss.SetAction(async (parse, ct) =>
+        {
+            var why = parse.GetValue(reason);
+            if (why is not null && (string.IsNullOrWhiteSpace(why) || why.Length > QuarantineDismissal.MaxReasonLength))
+            {
+                await Console.Error.WriteLineAsync($"mndfhir: --reason: give 1 to {QuarantineDismissal.MaxReasonLength} characters; see 'mndfhir quarantine dismiss --help'");
+                return ExitCodes.Usage;
+            }
+
+            await using var cli = await CliContext.CreateAsync(parse.GetValue(CommonOptions.Config), parse.GetValue(CommonOptions.Verbose), ct, readOnly: true);
+            var result = await cli.Services.GetRequiredService<QuarantineDismissal>().DismissAsync(parse.GetValue(ids)!, Operator(), why, ct);
+            if (result.Unknown.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"mndfhir: no quarantine entry {string.Join(", ", result.Unknown.Select(i => "#" + i))}; nothing was dismissed (see 'mndfhir quarantine list --all').");
+                return ExitCodes.Usage;
+            }
+
+            foreach (var id in result.Dismissed)
+            {
+                await Console.Out.WriteLineAsync($"#{id} dismissed");
+            }
+
+            foreach (var id in result.AlreadyResolved)
+            {
+                await Console.Out.WriteLineAsync($"#{id} was resolved before; left as it was");
+            }
+
+            return 0;
+        });
+        return new Command("quarantine", "The rows an import rejected: list them, dismiss them.") { list, dismiss };
     }
+
+    /// <summary>Who dismisses: the operating-system account running the command.</summary>
+    private static string Operator() => string.IsNullOrWhiteSpace(Environment.UserName) ? "unknown user" : Environment.UserName;
 }

@@ -35,5 +35,22 @@ internal static class CliArguments
         return 0;
     };
 
+    /// <summary>One or more positive ids, from a listing; the first that is not one is the error.</summary>
+    public static Func<ArgumentResult, long[]> Ids(string name, string what, string listing) => result =>
+    {
+        var ids = new long[result.Tokens.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var text = result.Tokens[i].Value;
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]) || ids[i] <= 0)
+            {
+                result.AddError($"{name}: '{text}' is not {what} (a whole number from '{listing}')");
+                return [];
+            }
+        }
+
+        return ids;
+    };
+
     private static string Text(ArgumentResult result) => result.Tokens.Count == 0 ? string.Empty : result.Tokens[^1].Value;
 }

@@ -87,9 +87,17 @@ public sealed partial class ClinicExportParser
         // Per id (as its 64-bit hash), the first 64 bits of its content hash: enough to tell an identical repeat from
         // a different one. An id seen only in rejected rows has none: a later valid row of it is accepted.
         var csv = new CsvRows(name, columns, required);
-        await foreach (var (line, cells, count) in csv.ReadAsync(reader, context.Warnings, ct))
+        await foreach (var (line, cells, count, strayQuote) in csv.ReadAsync(reader, context.Warnings, ct))
         {
             var row = new RowCursor(name, line, cells, idColumn, context);
+            if (strayQuote is { } at)
+            {
+                // RFC 4180 quotes a whole cell or nothing: ' "Doe"' (a space before the quote) would keep the quotes as
+                // text, and ' "Doe, Jane"' would split in two and shift the cells after it. The row is not read.
+                var column = csv.Header[at].Length > 0 ? csv.Header[at] : $"column {at + 1}";
+                row.Fail(column, IntakeRules.StrayQuote, "a quote character in a cell not enclosed in quotes (a space before an opening quote?): RFC 4180 allows quotes only around a whole cell, so the row is not read");
+            }
+
             if (count < csv.Header.Count)
             {
                 // Missing cells are not empty ones: most likely the file was cut mid-write (its last row then ends

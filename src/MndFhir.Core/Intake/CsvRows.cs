@@ -9,7 +9,9 @@ namespace MndFhir.Intake;
 /// case-insensitive and trimmed, cells trimmed, an empty cell absent, blank lines skipped. Each row carries the physical
 /// line it starts on (the header is line 1; a quoted cell may span lines) and how many cells it has (a row with fewer
 /// than the header, e.g. the last line of a file cut mid-write, is the caller's row rejection, see <see cref="Header"/>).
-/// Unknown columns are reported once as warnings.
+/// Unknown columns are reported once as warnings (the first <see cref="IntakeContext.WarnedOneByOne"/> by name, the rest counted). A quote character in a cell that does not start with one (RFC 4180
+/// allows quotes only around a whole cell; most often a space before the opening quote, <c>P-1, "Doe"</c>, which
+/// Sylvan reads as the text <c> "Doe"</c>) is named by the cell's index, <see cref="StrayQuote"/>: the caller's row rejection.
 /// A file rule broken anywhere (<see cref="FileRules"/>) ends the stream with <see cref="Problem"/> set: a missing or
 /// duplicated column, an unterminated or malformed quote, a row with more cells than the header, a field longer than
 /// <see cref="MaxFieldLength"/> characters, a NUL or a byte that is not UTF-8.
@@ -29,7 +31,7 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
 
     private string[]? _header;
 
-    public async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells, int CellCount)> ReadAsync(
+    public async IAsyncEnumerable<(long Line, Dictionary<string, string> Cells, int CellCount, int? StrayQuote)> ReadAsync(
         TextReader reader, List<IntakeWarning> warnings, [EnumeratorCancellation] CancellationToken ct)
     {
         var options = new CsvDataReaderOptions
@@ -93,6 +95,7 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
             var count = csv.RowFieldCount;
             var fields = new string[count];
             var breaks = 0;
+            var quoted = false;
             for (var i = 0; i < count; i++)
             {
                 var value = csv.GetString(i);
@@ -109,6 +112,7 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
                 }
 
                 breaks += LineBreaks(value);
+                quoted |= value.Contains('"');
                 fields[i] = value;
             }
 
@@ -146,7 +150,9 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
                 }
             }
 
-            yield return (line, cells, count);
+            // Only a row with a quote character in a value is scanned again, in its raw text: a quoted cell's doubled
+            // quotes are its content, a quote anywhere else is stray.
+            yield return (line, cells, count, quoted ? StrayQuote(csv.GetRawRecordSpan()) : null);
         }
 
         if (header is null)
@@ -172,19 +178,79 @@ internal sealed class CsvRows(string file, IReadOnlyCollection<string> knownColu
             return header;
         }
 
+        // The first ones one by one, the rest counted in one line: a header of 100,000 unknown columns (it fits the
+        // 1 MiB a row may have) would otherwise hold 100,000 warnings.
+        var unknownColumns = 0;
         foreach (var unknown in header.Where(h => !knownColumns.Contains(h)).Distinct())
         {
-            warnings.Add(new IntakeWarning(file, 1, unknown.Length == 0 ? "a column without a name is ignored" : $"unknown column '{unknown}' is ignored"));
+            if (++unknownColumns <= IntakeContext.WarnedOneByOne)
+            {
+                warnings.Add(new IntakeWarning(file, 1, unknown.Length == 0 ? "a column without a name is ignored" : $"unknown column '{unknown}' is ignored"));
+            }
+        }
+
+        if (unknownColumns > IntakeContext.WarnedOneByOne)
+        {
+            warnings.Add(new IntakeWarning(file, 1, $"{unknownColumns - IntakeContext.WarnedOneByOne} more unknown columns are ignored (the first ones are listed one by one)"));
         }
 
         return header;
     }
 
+    /// <summary>
+    /// The index of the first cell of a raw record (as Sylvan read it: every quoted cell closed and followed by a comma or
+    /// the end) that holds a quote without starting with one, or null.
+    /// </summary>
+    internal static int? StrayQuote(ReadOnlySpan<char> raw)
+    {
+        var cell = 0;
+        var i = 0;
+        while (true)
+        {
+            if (i < raw.Length && raw[i] == '"')
+            {
+                for (i++; i < raw.Length; i++)
+                {
+                    if (raw[i] == '"')
+                    {
+                        if (i + 1 < raw.Length && raw[i + 1] == '"')
+                        {
+                            i++;
+                            continue;
+                        }
+
+                        i++;
+                        break;
+                    }
+                }
+            }
+            else
+            {
+                for (; i < raw.Length && raw[i] is not (',' or '\r' or '\n'); i++)
+                {
+                    if (raw[i] == '"')
+                    {
+                        return cell;
+                    }
+                }
+            }
+
+            if (i >= raw.Length || raw[i] != ',')
+            {
+                return null;
+            }
+
+            cell++;
+            i++;
+        }
+    }
+
     private FileProblem FormatProblem(CsvFormatException ex, long line) => ex switch
     {
         CsvRecordTooLargeException => new FileProblem(file, line, FileRules.FieldTooLong, $"a row longer than {MaxRecordLength:N0} characters starts here: most likely a quote that is never closed"),
+        // Sylvan reports a space or tab after a closing quote (`"Doe" ,`) as a quote never closed too.
         _ when ex.Message.Contains("without a closing quote", StringComparison.Ordinal) =>
-            new FileProblem(file, line, FileRules.UnterminatedQuote, "a quoted cell starting on this line is never closed: the rest of the file would be read into it"),
+            new FileProblem(file, line, FileRules.UnterminatedQuote, "a quoted cell on this line is never closed (the rest of the file would be read into it), or its closing quote is followed by a space or tab before the comma (RFC 4180 allows nothing there)"),
         _ => new FileProblem(file, line, FileRules.MalformedQuote, "a quoted cell here is followed by something other than a comma or the end of the line"),
     };
 

@@ -43,8 +43,8 @@ public sealed class IntakeContext(MappingSet rules, DateOnly today, Func<string,
 
     /// <summary>
     /// How many warnings of one kind that can come on every row (a panel_id on a measure of no panel: an EMR that writes
-    /// a visit id there) are kept one by one; the rest are counted in one line, so a million rows do not hold a million
-    /// warnings in memory (the import prints the first 20).
+    /// a visit id there) or every column of a header (an unknown column) are kept one by one; the rest are counted in
+    /// one line, so a million rows (or columns) do not hold a million warnings in memory (the import prints the first 20).
     /// </summary>
     public const int WarnedOneByOne = 100;
 

@@ -37,4 +37,5 @@ public static class IntakeRules
     public const string InvalidCharacter = "invalid-character";
     public const string RetractionMismatch = "retraction-mismatch";
     public const string TooFewCells = "too-few-cells";
+    public const string StrayQuote = "stray-quote";
 }

@@ -16,7 +16,10 @@ namespace MndFhir.Intake;
 /// different offsets). A total is decided as soon as all items of its panel were read (the
 /// sum can no longer change), so the check holds only the totals of panels still incomplete, and of a complete panel no
 /// more than its id's hash, its sum and whether its total was taken. A total whose panel is still incomplete at the end
-/// is not summed (the rule needs every item), only checked for a repeat.
+/// of the file is summed with the panel's items imported before and still held (<see cref="PanelsAwaitingStoredItems"/>,
+/// <see cref="Finish(IEnumerable{StoredPanelItem}?)"/>): a total that arrives in a later export than some of its items
+/// is checked like one beside them. A panel still short of an item then is not summed (the rule needs every item), its
+/// total only checked for a repeat.
 /// </summary>
 /// <param name="imported">The panel items imported before; null: none are known (a row is a repeat only of this file's rows).</param>
 /// <param name="read">The ids the parser accepted so far in this file (it fills them as it reads): how the check learns
@@ -147,20 +150,79 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         return decided;
     }
 
-    /// <summary>Ends the file: the totals of panels still incomplete are handed back unsummed (a repeated one rejected).</summary>
-    public void Finish()
+    /// <summary>
+    /// The panel_ids whose total is still undecided at the end of the file because not all of their items were in it:
+    /// the panels whose items imported before <see cref="Finish(IEnumerable{StoredPanelItem}?)"/> wants. Only those
+    /// (most often none: an export holds its panels whole), so the caller never loads every stored item.
+    /// </summary>
+    public IReadOnlyList<string> PanelsAwaitingStoredItems() =>
+        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key)];
+
+    /// <summary>
+    /// Ends the file: the totals of panels still incomplete are summed with the panel's items imported before and still
+    /// held (<paramref name="stored"/>, for <see cref="PanelsAwaitingStoredItems"/>), when that completes the panel;
+    /// otherwise they are handed back unsummed (a repeated one rejected).
+    /// </summary>
+    public void Finish(IEnumerable<StoredPanelItem>? stored = null)
     {
-        foreach (var state in _open.Values)
+        var held = stored?.GroupBy(i => i.PanelId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (var (panelId, state) in _open)
         {
+            var (sum, before) = held is not null && state.Totals.Count > 0 && held.TryGetValue(panelId, out var items) ? SumWith(panelId, state, items) : (null, 0);
             var taken = false;
             foreach (var (total, line, value) in state.Totals)
             {
-                taken |= Decide(total, line, value, state.Panel, sum: null, taken);
+                taken |= Decide(total, line, value, state.Panel, sum, taken, before);
             }
         }
 
         _open.Clear();
         _complete.Clear();
+    }
+
+    /// <summary>
+    /// The sum of a panel's items, those of this file and those imported before that still hold their item (the holder
+    /// <paramref name="imported"/> names, its row not in this file, or in it but rejected: its stored record stays as it
+    /// was); null when an item is still missing or a stored value is not a number. Also how many came from before.
+    /// </summary>
+    private (decimal? Sum, int Before) SumWith(string panelId, PanelState state, List<StoredPanelItem> items)
+    {
+        var sum = state.Sum;
+        var count = state.Count;
+        var before = 0;
+        var counted = new bool[state.Panel.Items.Count];
+        foreach (var item in items)
+        {
+            var index = -1;
+            for (var i = 0; i < state.Panel.Items.Count; i++)
+            {
+                if (string.Equals(state.Panel.Items[i], item.Code, StringComparison.Ordinal))
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            var id = IdHash.Of(item.AssessmentId);
+            if (index < 0 || state.Holds(index) || counted[index]
+                || !imported!.TryGetHolder(panelId, item.Code, out var holder) || holder != id
+                || (read is not null && read.TryGetContent(id, out _) && !_notThrough.Contains(id)))
+            {
+                continue;
+            }
+
+            if (!decimal.TryParse(item.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                return (null, 0);
+            }
+
+            counted[index] = true;
+            sum += value;
+            count++;
+            before++;
+        }
+
+        return count == state.Panel.Items.Count ? (sum, before) : (null, 0);
     }
 
     /// <summary>Ends the file and returns the rejections not yet taken (totals that disagree with their items, repeats).</summary>
@@ -173,12 +235,15 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     /// <summary>Decides a total: true when it goes through (and so takes the panel's total).</summary>
     /// <param name="sum">The sum of the panel's items; null when the panel is incomplete (the total is not summed).</param>
     /// <param name="taken">Whether a total of the panel went through before.</param>
-    private bool Decide(AssessmentRecord total, long line, decimal value, PanelMapping panel, decimal? sum, bool taken)
+    /// <param name="before">How many of the summed items were imported before (not in this file).</param>
+    private bool Decide(AssessmentRecord total, long line, decimal value, PanelMapping panel, decimal? sum, bool taken, int before = 0)
     {
         if (sum is { } items && value != items)
         {
             Reject(total, line, "value", IntakeRules.PanelTotalMismatch,
-                $"{panel.Total} of panel {total.PanelId} is {value.ToString(CultureInfo.InvariantCulture)} but its {panel.Items.Count} items sum to {items.ToString(CultureInfo.InvariantCulture)}");
+                $"{panel.Total} of panel {total.PanelId} is {value.ToString(CultureInfo.InvariantCulture)} but its {panel.Items.Count} items"
+                + (before > 0 ? $" ({before} of them imported before, not in this file)" : string.Empty)
+                + $" sum to {items.ToString(CultureInfo.InvariantCulture)}");
             return false;
         }
 

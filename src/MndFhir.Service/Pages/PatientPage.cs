@@ -48,7 +48,7 @@ public static class PatientPage
             .Append("Per patient, in ALSFRS-R points per month (months of 30.4375 days), around the first stem-cell transplant session ")
             .Append("(intrathecal, intravenous or local). After: the least-squares line through the totals from that session on. ")
             .Append("Before: the line through the totals before it when there are two or more; otherwise the progression rate since symptom onset ")
-            .Append("at the last total before it (&Delta;FS = (48 - total) / months since onset, as sent, negated). Retracted totals are left out. ")
+            .Append("at the last total before it (&Delta;FS = (48 - total) / months since onset, as sent, negated). Retracted totals and sessions (entered-in-error, or gone from the export) are left out, and so are patients gone from the export. ")
             .Append("A negative slope is a decline; a point above the dashed line declined more slowly after.</p>\n");
         if (both.Count > 0)
         {

@@ -105,7 +105,10 @@ public sealed class TrajectoryReader(
         return Describe(record, patient.Mapped, scope, points, sessions);
     }
 
-    /// <summary>Every patient's ALSFRS-R totals and treatment sessions (no names, no ledger notes): the cohort view.</summary>
+    /// <summary>
+    /// Every patient's ALSFRS-R totals and treatment sessions (no names, no ledger notes): the cohort view. Patients gone
+    /// from the export are left out; withdrawn totals and sessions come marked retracted (and are not counted).
+    /// </summary>
     public async Task<IReadOnlyList<PatientTrajectory>> CohortAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -132,6 +135,13 @@ public sealed class TrajectoryReader(
         var list = new List<PatientTrajectory>();
         await foreach (var p in source.PatientsAsync(ct))
         {
+            if (p.IsRemoved)
+            {
+                // Gone from the clinic's export (withdrawn; its Patient is inactive): not one of the cohort, whatever of
+                // its rows is still held. Its own page still shows it, marked inactive.
+                continue;
+            }
+
             list.Add(new PatientTrajectory(
                 p.PatientId, null, p.Diagnosis.ToString(), p.OnsetDate?.Value, !p.IsRemoved, [],
                 [.. (points.GetValueOrDefault(p.PatientId) ?? []).OrderBy(x => x.At)],

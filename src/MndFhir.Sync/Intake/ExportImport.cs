@@ -213,7 +213,7 @@ internal sealed class ExportImport
         Action undo,
         CancellationToken ct,
         Func<ParsedRow<T>, IEnumerable<ParsedRow<T>>>? gate = null,
-        Func<IEnumerable<ParsedRow<T>>>? drain = null)
+        Func<Task<IEnumerable<ParsedRow<T>>>>? drain = null)
         where T : ClinicRecord
     {
         var name = file.FileName();
@@ -289,7 +289,7 @@ internal sealed class ExportImport
 
         if (drain is not null)
         {
-            foreach (var chunk in drain().Chunk(BatchSize))
+            foreach (var chunk in (await drain()).Chunk(BatchSize))
             {
                 Take(chunk, batch, rejections, summary);
                 await FlushAsync(name, batch, rejections, summary, ct);
@@ -304,7 +304,40 @@ internal sealed class ExportImport
         await _db.Quarantine
             .Where(q => q.File == name && q.ResolvedAt == null && q.RecordId == null && FileRuleIds.Contains(q.Rule))
             .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a later import read the file whole"), ct);
+        await ResolveUnseenAsync(name, seen, now, ct);
         return summary;
+    }
+
+    /// <summary>
+    /// Read whole, the file holds every row it has: an open entry of it that this import did not see again (a rejected
+    /// row seen again keeps its entry open, a valid row resolved its own) is of a row no longer there as it was
+    /// rejected: deleted by the clinic, or changed, in which case a newer entry says what is wrong with it now.
+    /// Resolved, never deleted: the quarantine is the audit trail. Without this, such an entry stayed open for ever.
+    /// </summary>
+    private async Task ResolveUnseenAsync(string file, SeenIds seen, DateTimeOffset now, CancellationToken ct)
+    {
+        var unseen = await _db.Quarantine.AsNoTracking()
+            .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt)
+            .Select(q => new { q.Id, q.RecordId })
+            .ToListAsync(ct);
+        var byResolution = unseen.GroupBy(
+            q => q.RecordId is null ? "the row is no longer in the export as it was rejected (deleted, fixed or changed)"
+                : seen.Contains(IdHash.Of(q.RecordId)) ? "the row changed: a newer entry says what is wrong with it now"
+                : "the row is no longer in the export",
+            q => q.Id);
+        foreach (var group in byResolution)
+        {
+            foreach (var chunk in group.Chunk(BatchSize))
+            {
+                await _db.Quarantine.Where(q => chunk.Contains(q.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, group.Key), ct);
+            }
+        }
+
+        if (unseen.Count > 0)
+        {
+            _logger.LogInformation("{File}: {Count} quarantine entries resolved, their rows no longer in the export as rejected", file, unseen.Count);
+        }
     }
 
     /// <summary>Rows let through a gate go to the batch, or to the rejections when the gate rejected them.</summary>
@@ -347,14 +380,34 @@ internal sealed class ExportImport
             () => panels = new PanelConsistencyCheck(_rules, _panelItems, seen, context.Warnings),
             ct,
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
-            () =>
+            async () =>
             {
-                panels.Finish();
+                panels.Finish(await StoredPanelItemsAsync(panels.PanelsAwaitingStoredItems(), ct));
                 return Released(panels);
             });
 
         static IEnumerable<ParsedRow<AssessmentRecord>> Released(PanelConsistencyCheck panels) =>
             panels.TakeDecided().Select(d => d.Rejection is null ? new ParsedRow<AssessmentRecord>(d.Line, d.Record, null) : new ParsedRow<AssessmentRecord>(d.Line, null, d.Rejection));
+    }
+
+    /// <summary>
+    /// The items imported before and still in force (not retracted, not removed) of the panels whose total waits for
+    /// them at the end of assessments.csv: only those panels (most often none), in chunks, never every stored item.
+    /// </summary>
+    private async Task<List<StoredPanelItem>> StoredPanelItemsAsync(IReadOnlyList<string> panelIds, CancellationToken ct)
+    {
+        var items = new List<StoredPanelItem>();
+        var itemCodes = _rules.PanelOfMeasure.Where(p => p.Key != p.Value.Total).Select(p => p.Key).ToList();
+        foreach (var chunk in panelIds.Chunk(BatchSize))
+        {
+            items.AddRange(await _db.Assessments.AsNoTracking()
+                .Where(a => a.PanelId != null && chunk.Contains(a.PanelId) && itemCodes.Contains(a.Code)
+                    && a.Status != AssessmentStatus.EnteredInError && a.RemovedFromExportAt == null)
+                .Select(a => new StoredPanelItem(a.PanelId!, a.Code, a.AssessmentId, a.Value))
+                .ToListAsync(ct));
+        }
+
+        return items;
     }
 
     private async Task<FileImportSummary> RejectFileAsync(FileImportSummary summary, FileProblem problem, CancellationToken ct)

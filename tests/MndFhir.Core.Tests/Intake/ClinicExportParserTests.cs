@@ -407,6 +407,22 @@ public sealed class ClinicExportParserTests
     }
 
     [Fact]
+    public async Task Unknown_columns_are_warned_one_by_one_up_to_a_bound_and_the_rest_counted_in_one_line()
+    {
+        // Before: one warning per column, 100,000 of them for a header of 100,000 unknown columns (all held in memory,
+        // all kept in the run's warnings).
+        var context = Context("P-1");
+        var extra = string.Concat(Enumerable.Range(1, 100_000).Select(i => $",x{i}"));
+        var rows = await AssessmentsAsync(AssessmentHeader.TrimEnd('\n') + extra + "\nF-1,P-1,FVC,3.1,L,2024-01-01,,,,," + new string(',', 100_000) + "\n", context);
+
+        Assert.NotNull(Assert.Single(rows).Record);
+        Assert.Equal(IntakeContext.WarnedOneByOne + 1, context.Warnings.Count);
+        Assert.Equal("assessments.csv:1: unknown column 'x1' is ignored", context.Warnings[0].ToString());
+        Assert.Equal($"assessments.csv:1: unknown column 'x{IntakeContext.WarnedOneByOne}' is ignored", context.Warnings[^2].ToString());
+        Assert.Equal($"assessments.csv:1: {100_000 - IntakeContext.WarnedOneByOne} more unknown columns are ignored (the first ones are listed one by one)", context.Warnings[^1].ToString());
+    }
+
+    [Fact]
     public async Task The_clean_sample_export_parses_without_a_single_rejection()
     {
         var folder = Path.Combine(RepositoryPaths.Samples, "clinic-export");

@@ -39,6 +39,18 @@ public sealed class FileRuleTests
     }
 
     [Fact]
+    public async Task A_space_after_a_closing_quote_rejects_the_file_with_a_message_that_names_it()
+    {
+        // The reader takes it for a quote never closed; before, the message said only that, and the operator looked for
+        // a missing quote.
+        var rows = await AssessmentsAsync(Header + Row(1) + "A-2,P-1,FVC,3.1,L,2024-01-02,,,\"T-1\" ,,note\n" + Row(3));
+
+        var problem = rows[^1].FileProblem!;
+        Assert.Equal((3L, FileRules.UnterminatedQuote), (problem.Line, problem.Rule));
+        Assert.Contains("followed by a space or tab", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_row_with_more_cells_than_the_header_rejects_the_file()
     {
         var rows = await AssessmentsAsync(Header + Row(1) + "A-2,P-1,FVC,3.1,L,2024-01-02,,,,,note,P-9\n");

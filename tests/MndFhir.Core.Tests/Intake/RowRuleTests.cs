@@ -245,4 +245,29 @@ public sealed class RowRuleTests
 
         Assert.Equal(rule, rows[0].Rejection?.Rule);
     }
+    [Theory]
+    [InlineData(" \"Quillborne\"", "family_name")]
+    [InlineData("  \"Quillborne\"", "family_name")]
+    [InlineData("Quill\"borne", "family_name")]
+    [InlineData("Quillborne\"", "family_name")]
+    public async Task A_quote_in_a_cell_not_enclosed_in_quotes_rejects_the_row_and_never_keeps_the_quote_as_text(string family, string column)
+    {
+        // Before: ' "Quillborne"' (a space before the opening quote) was imported as the name "Quillborne", quotes and all.
+        var rows = await PatientsAsync(PatientHeader + $"P-1,,{family},Jane,female,1950-01-01,ALS,,,,yes,\nP-2,,Roe,Ann,female,1950-01-01,ALS,,,,yes,\n");
+
+        var rejection = rows[0].Rejection!;
+        Assert.Equal((column, IntakeRules.StrayQuote, 2L, "P-1"), (rejection.Column, rejection.Rule, rejection.Line, rejection.RecordId));
+        Assert.DoesNotContain("Quill", rejection.Message, StringComparison.Ordinal);
+        Assert.Null(rows[0].FileProblem);
+        Assert.Equal("P-2", rows[1].Record!.PatientId);
+    }
+
+    [Fact]
+    public async Task Quotes_doubled_inside_a_quoted_cell_are_kept_as_one_quote_and_spaces_inside_the_quotes_trimmed()
+    {
+        var rows = await PatientsAsync(PatientHeader + "P-1,,\"Quill \"\"Q\"\" borne\",\" Jane \",female,1950-01-01,ALS,,,,yes,\n");
+
+        var record = Assert.Single(rows).Record!;
+        Assert.Equal(("Quill \"Q\" borne", "Jane"), (record.FamilyName, record.GivenName));
+    }
 }
