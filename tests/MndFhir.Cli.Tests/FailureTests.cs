@@ -31,6 +31,21 @@ public sealed class FailureTests : IDisposable
     }
 
     [Theory]
+    [InlineData("frobnicate", "mndfhir: unknown command or option 'frobnicate'; see 'mndfhir --help'")]
+    [InlineData("dead-letters frobnicate", "mndfhir: unknown command or option 'frobnicate'; see 'mndfhir dead-letters --help'")]
+    [InlineData("status --frobnicate", "mndfhir: unknown command or option '--frobnicate'; see 'mndfhir status --help'")]
+    [InlineData("status --frobnicate --again", "mndfhir: unknown command or option '--frobnicate', '--again'; see 'mndfhir status --help'")]
+    public async Task An_unknown_command_or_option_is_exactly_one_usage_line(string command, string line)
+    {
+        // Before: "mndfhir: Required command was not provided" above the line naming the unknown command.
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, command.Split(' '));
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal(line, error.Trim());
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Theory]
     [InlineData("runs --take abc", "mndfhir: --take: 'abc' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
     [InlineData("runs --take -1", "mndfhir: --take: '-1' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
     [InlineData("runs --take 0", "mndfhir: --take: '0' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
