@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.Builder;
@@ -34,7 +33,7 @@ public static class ServiceHost
         var service = configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
         var apiKey = ApiKey.FromEnvironment(service.ApiKeyVariable);
         ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
-        var knownProxies = KnownProxies(service);
+        var knownProxies = service.KnownProxyAddresses();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.AddConfiguration(configuration);
@@ -101,19 +100,6 @@ public static class ServiceHost
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-
-    private static List<IPAddress> KnownProxies(ServiceOptions service)
-    {
-        var proxies = new List<IPAddress>();
-        for (var i = 0; i < service.KnownProxies.Count; i++)
-        {
-            proxies.Add(IPAddress.TryParse(service.KnownProxies[i], out var address)
-                ? address
-                : throw new ConfigurationException($"Service:KnownProxies:{i}: '{service.KnownProxies[i]}' is not an IP address (the address the reverse proxy connects from)"));
-        }
-
-        return proxies;
-    }
 
     /// <summary>Applies migrations and makes the recurring jobs match the configured destinations.</summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)

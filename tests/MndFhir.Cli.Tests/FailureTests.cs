@@ -312,6 +312,27 @@ public sealed class FailureTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("runs")]
+    [InlineData("import")]
+    [InlineData("sync --all")]
+    [InlineData("run")]
+    [InlineData("dead-letters list")]
+    [InlineData("keys jwks --destination files")]
+    [InlineData("serve")]
+    public async Task A_known_proxy_that_is_not_an_ip_address_is_refused_by_every_command_that_reads_the_configuration(string command)
+    {
+        // Before: only serve refused it; the other commands ran.
+        WriteConfig(c => c["Service"] = new JsonObject { ["KnownProxies"] = new JsonArray("127.0.0.1", "proxy.example.org") });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal("mndfhir: the configuration has a problem: Service:KnownProxies:1: 'proxy.example.org' is not an IP address (the address the reverse proxy connects from)", error.Trim());
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
     [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
