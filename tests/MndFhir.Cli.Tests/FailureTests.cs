@@ -334,6 +334,39 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public async Task The_commands_that_only_read_create_no_log_folder_and_log_to_it_only_when_it_exists()
+    {
+        // Before: each of them created Logging:Folder (the database they already left alone).
+        var logs = Path.Combine(_folder, "logs");
+        string[][] readers = [["status"], ["runs"], ["quarantine", "list"], ["dead-letters", "list"], ["dead-letters", "show", "1"], ["map", "--patient", "P-1"], ["reconcile", "--destination", "files"]];
+        foreach (var command in readers)
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command, "--config", "mndfhir.json"]);
+
+            AssertOneLineFailure(2, exit, output, error, "there is no MndFhir database");
+            Assert.False(Directory.Exists(logs), $"{string.Join(' ', command)} created {logs}");
+        }
+
+        // With a database, and still without the folder: they answer, and write no log file.
+        var import = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(import.ExitCode is 0 or 1, import.Error);
+        Assert.True(Directory.Exists(logs), "import creates the log folder");
+        Directory.Delete(logs, recursive: true);
+        foreach (var command in readers.Take(4))
+        {
+            var (exit, _, error) = await CliProcess.RunAsync(_folder, [.. command, "--config", "mndfhir.json"]);
+
+            Assert.True(exit is 0 or 1, $"{string.Join(' ', command)}: exit {exit}\n{error}");
+            Assert.False(Directory.Exists(logs), $"{string.Join(' ', command)} created {logs}");
+        }
+
+        // Where something is there, they use it as before: a file where the folder should be cannot take the log files.
+        await File.WriteAllTextAsync(logs, "not a folder");
+        var status = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, status.ExitCode, status.Output, status.Error, "Logging:Folder");
+    }
+
+    [Fact]
     public async Task Two_destinations_of_one_name_and_an_export_folder_that_does_not_exist_are_configuration_errors()
     {
         WriteConfig(c =>
