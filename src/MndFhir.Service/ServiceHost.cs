@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,9 +65,19 @@ public static class ServiceHost
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 
-        // Hangfire's dashboard checks the anti-forgery token of every POST when these services are there. The keys that
-        // sign the tokens live in memory: nothing is written to disk, a restart asks the page to be loaded again.
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Hangfire's dashboard checks the anti-forgery token of every POST when these services are there. That token (and
+        // its cookie) is all data protection signs here: the service sets no authentication cookie (the API key comes with
+        // each request) and stores nothing protected. So its keys live in memory, on Linux and Windows alike, and there is
+        // nothing at rest to encrypt; a restart asks the page to be loaded again. The key manager itself is pointed at
+        // memory, before AddDataProtection's defaults: UseEphemeralDataProtectionProvider left it writing an unused,
+        // unencrypted key to ~/.aspnet/DataProtection-Keys at every start, with the warning "No XML encryptor
+        // configured" (dotnet/aspnetcore#54234).
+        builder.Services.Configure<KeyManagementOptions>(o =>
+        {
+            o.XmlRepository = new InMemoryKeyRepository();
+            o.XmlEncryptor = new NullXmlEncryptor();
+        });
+        builder.Services.AddDataProtection().SetApplicationName("MndFhir");
         builder.Services.AddAntiforgery();
         builder.Services.AddMndFhirSync(builder.Configuration, baseDirectory);
 
