@@ -23,19 +23,19 @@ var root = new RootCommand("mndfhir: maps an MND clinic's treatments and outcome
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // One line per error, the last one saying where the command's options are described.
+    // One line (a failure is always one line), ending with where the command's options are described. Words the command
+    // does not know say so alone: the library's other errors are their consequence ("Required command was not provided"
+    // beside an unknown command).
     var command = new List<string>();
     for (var result = parse.CommandResult; result is not null && result.Command is not RootCommand; result = result.Parent as System.CommandLine.Parsing.CommandResult)
     {
         command.Insert(0, result.Command.Name);
     }
 
-    var errors = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct(StringComparer.Ordinal).ToList();
-    for (var i = 0; i < errors.Count; i++)
-    {
-        await Console.Error.WriteLineAsync($"mndfhir: {errors[i]}" + (i == errors.Count - 1 ? $"; see '{string.Join(' ', ["mndfhir", .. command, "--help"])}'" : string.Empty));
-    }
-
+    var errors = parse.UnmatchedTokens.Count > 0
+        ? ["unknown command or option " + string.Join(", ", parse.UnmatchedTokens.Distinct(StringComparer.Ordinal).Select(t => $"'{t}'"))]
+        : parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct(StringComparer.Ordinal).ToList();
+    await Console.Error.WriteLineAsync($"mndfhir: {string.Join("; ", errors)}; see '{string.Join(' ', ["mndfhir", .. command, "--help"])}'");
     return ExitCodes.Usage;
 }
 

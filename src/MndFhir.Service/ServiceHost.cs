@@ -1,8 +1,9 @@
-using System.Net;
 using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,7 +35,7 @@ public static class ServiceHost
         var service = configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
         var apiKey = ApiKey.FromEnvironment(service.ApiKeyVariable);
         ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
-        var knownProxies = KnownProxies(service);
+        var knownProxies = service.KnownProxyAddresses();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Configuration.AddConfiguration(configuration);
@@ -61,12 +62,23 @@ public static class ServiceHost
                 throw new ConfigurationException($"{endpoint.Path}:Url: {endpointProblem}");
             }
         }
+        HttpsCertificates.Ensure(builder.Configuration, listen);
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 
-        // Hangfire's dashboard checks the anti-forgery token of every POST when these services are there. The keys that
-        // sign the tokens live in memory: nothing is written to disk, a restart asks the page to be loaded again.
-        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Hangfire's dashboard checks the anti-forgery token of every POST when these services are there. That token (and
+        // its cookie) is all data protection signs here: the service sets no authentication cookie (the API key comes with
+        // each request) and stores nothing protected. So its keys live in memory, on Linux and Windows alike, and there is
+        // nothing at rest to encrypt; a restart asks the page to be loaded again. The key manager itself is pointed at
+        // memory, before AddDataProtection's defaults: UseEphemeralDataProtectionProvider left it writing an unused,
+        // unencrypted key to ~/.aspnet/DataProtection-Keys at every start, with the warning "No XML encryptor
+        // configured" (dotnet/aspnetcore#54234).
+        builder.Services.Configure<KeyManagementOptions>(o =>
+        {
+            o.XmlRepository = new InMemoryKeyRepository();
+            o.XmlEncryptor = new NullXmlEncryptor();
+        });
+        builder.Services.AddDataProtection().SetApplicationName("MndFhir");
         builder.Services.AddAntiforgery();
         builder.Services.AddMndFhirSync(builder.Configuration, baseDirectory);
 
@@ -101,19 +113,6 @@ public static class ServiceHost
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-
-    private static List<IPAddress> KnownProxies(ServiceOptions service)
-    {
-        var proxies = new List<IPAddress>();
-        for (var i = 0; i < service.KnownProxies.Count; i++)
-        {
-            proxies.Add(IPAddress.TryParse(service.KnownProxies[i], out var address)
-                ? address
-                : throw new ConfigurationException($"Service:KnownProxies:{i}: '{service.KnownProxies[i]}' is not an IP address (the address the reverse proxy connects from)"));
-        }
-
-        return proxies;
-    }
 
     /// <summary>Applies migrations and makes the recurring jobs match the configured destinations.</summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)

@@ -11,4 +11,10 @@ public static class SyncLogEvents
     /// file; the service's console shows them, since nothing else there says that a scheduled sync stopped.
     /// </summary>
     public static readonly EventId SyncStopped = new(2001, nameof(SyncStopped));
+
+    /// <summary>
+    /// A sync could not record the input hashes it relearned (decision 0018); a cache, so the sync went on. Counts and
+    /// the database's error code only.
+    /// </summary>
+    public static readonly EventId InputHashesNotRecorded = new(2002, nameof(InputHashesNotRecorded));
 }

@@ -30,7 +30,8 @@ internal static class CliProcess
         return (process.ExitCode, await output, await error);
     }
 
-    private static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, string[] args)
+    /// <summary>Starts the command with these environment variables set (a null value removes one).</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {

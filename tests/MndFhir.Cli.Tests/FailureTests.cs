@@ -31,6 +31,21 @@ public sealed class FailureTests : IDisposable
     }
 
     [Theory]
+    [InlineData("frobnicate", "mndfhir: unknown command or option 'frobnicate'; see 'mndfhir --help'")]
+    [InlineData("dead-letters frobnicate", "mndfhir: unknown command or option 'frobnicate'; see 'mndfhir dead-letters --help'")]
+    [InlineData("status --frobnicate", "mndfhir: unknown command or option '--frobnicate'; see 'mndfhir status --help'")]
+    [InlineData("status --frobnicate --again", "mndfhir: unknown command or option '--frobnicate', '--again'; see 'mndfhir status --help'")]
+    public async Task An_unknown_command_or_option_is_exactly_one_usage_line(string command, string line)
+    {
+        // Before: "mndfhir: Required command was not provided" above the line naming the unknown command.
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, command.Split(' '));
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal(line, error.Trim());
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Theory]
     [InlineData("runs --take abc", "mndfhir: --take: 'abc' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
     [InlineData("runs --take -1", "mndfhir: --take: '-1' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
     [InlineData("runs --take 0", "mndfhir: --take: '0' is not a whole number from 1 to 500; see 'mndfhir runs --help'")]
@@ -295,6 +310,60 @@ public sealed class FailureTests : IDisposable
             AssertOneLineFailure(2, exit, output, error, message);
             Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
         }
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("runs")]
+    [InlineData("import")]
+    [InlineData("sync --all")]
+    [InlineData("run")]
+    [InlineData("dead-letters list")]
+    [InlineData("keys jwks --destination files")]
+    [InlineData("serve")]
+    public async Task A_known_proxy_that_is_not_an_ip_address_is_refused_by_every_command_that_reads_the_configuration(string command)
+    {
+        // Before: only serve refused it; the other commands ran.
+        WriteConfig(c => c["Service"] = new JsonObject { ["KnownProxies"] = new JsonArray("127.0.0.1", "proxy.example.org") });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
+
+        Assert.True(exit == 2, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal("mndfhir: the configuration has a problem: Service:KnownProxies:1: 'proxy.example.org' is not an IP address (the address the reverse proxy connects from)", error.Trim());
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
+    [Fact]
+    public async Task The_commands_that_only_read_create_no_log_folder_and_log_to_it_only_when_it_exists()
+    {
+        // Before: each of them created Logging:Folder (the database they already left alone).
+        var logs = Path.Combine(_folder, "logs");
+        string[][] readers = [["status"], ["runs"], ["quarantine", "list"], ["dead-letters", "list"], ["dead-letters", "show", "1"], ["map", "--patient", "P-1"], ["reconcile", "--destination", "files"]];
+        foreach (var command in readers)
+        {
+            var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command, "--config", "mndfhir.json"]);
+
+            AssertOneLineFailure(2, exit, output, error, "there is no MndFhir database");
+            Assert.False(Directory.Exists(logs), $"{string.Join(' ', command)} created {logs}");
+        }
+
+        // With a database, and still without the folder: they answer, and write no log file.
+        var import = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+        Assert.True(import.ExitCode is 0 or 1, import.Error);
+        Assert.True(Directory.Exists(logs), "import creates the log folder");
+        Directory.Delete(logs, recursive: true);
+        foreach (var command in readers.Take(4))
+        {
+            var (exit, _, error) = await CliProcess.RunAsync(_folder, [.. command, "--config", "mndfhir.json"]);
+
+            Assert.True(exit is 0 or 1, $"{string.Join(' ', command)}: exit {exit}\n{error}");
+            Assert.False(Directory.Exists(logs), $"{string.Join(' ', command)} created {logs}");
+        }
+
+        // Where something is there, they use it as before: a file where the folder should be cannot take the log files.
+        await File.WriteAllTextAsync(logs, "not a folder");
+        var status = await CliProcess.RunAsync(_folder, "status", "--config", "mndfhir.json");
+        AssertOneLineFailure(2, status.ExitCode, status.Output, status.Error, "Logging:Folder");
     }
 
     [Fact]

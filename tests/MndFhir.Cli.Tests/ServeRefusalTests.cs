@@ -72,6 +72,20 @@ public sealed class ServeRefusalTests : IDisposable
         AssertRefused(exit, output, error, "mndfhir: Listening on https needs a server certificate: configure Kestrel:Certificates:Default");
     }
 
+    [Theory]
+    [InlineData("MNDFHIR__Service__Urls", "https://127.0.0.1:0")]
+    [InlineData("MNDFHIR__Kestrel__Endpoints__Secure__Url", "https://127.0.0.1:0")]
+    public async Task An_https_address_without_a_certificate_is_refused_from_the_configuration_before_anything_starts(string variable, string url)
+    {
+        // Before: Kestrel's own exception text was matched when it bound the address, after the database was migrated.
+        WriteConfig(null);
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, new Dictionary<string, string?> { ["HOME"] = _folder, [variable] = url, ["ASPNETCORE_ENVIRONMENT"] = null }, "serve", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, "mndfhir: Listening on https needs a server certificate: configure Kestrel:Certificates:Default");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
     [Fact]
     public async Task A_hangfire_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password()
     {

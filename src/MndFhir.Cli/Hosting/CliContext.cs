@@ -95,7 +95,7 @@ internal sealed class CliContext : IAsyncDisposable
 
         var (configuration, baseDirectory) = LoadConfiguration(configFile);
         ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
-        var logger = CreateLogger(configuration, baseDirectory, verbose);
+        var logger = CreateLogger(configuration, baseDirectory, verbose, createFolder: !readOnly);
         var services = new ServiceCollection()
             .AddLogging(l => l.AddSerilog(logger))
             .AddSingleton<IRunProgress>(sp => new TerminalRunProgress(TimeProvider.System))
@@ -136,18 +136,25 @@ internal sealed class CliContext : IAsyncDisposable
     /// Console (warnings, or everything with --verbose) on stderr, and a rolling JSON file. Ids and counts only.
     /// <paramref name="commandSaysFailures"/>: a command, which ends every failure with its one <c>mndfhir:</c> line, so
     /// the log events that say the same (why a sync stopped) go to the file only; the service's console keeps them.
+    /// <paramref name="createFolder"/>: false for the commands that only read, which create nothing (no database, no
+    /// folder): they write log files only where <c>Logging:Folder</c> exists (something there that cannot take them is refused,
+    /// as for every command), else to the console alone.
     /// </summary>
-    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true, bool commandSaysFailures = true)
+    public static Serilog.ILogger CreateLogger(IConfiguration configuration, string baseDirectory, bool verbose, bool console = true, bool commandSaysFailures = true, bool createFolder = true)
     {
         var logFolder = Path.GetFullPath(configuration["Logging:Folder"] ?? "logs", baseDirectory);
-        EnsureWritable(logFolder);
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Hangfire", LogEventLevel.Information)
             .Enrich.FromLogContext()
-            .Enrich.With<MndFhir.Service.Pages.PatientPathRedaction>()
-            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31);
+            .Enrich.With<MndFhir.Service.Pages.PatientPathRedaction>();
+        if (createFolder || Path.Exists(logFolder))
+        {
+            EnsureWritable(logFolder);
+            logger.WriteTo.File(new CompactJsonFormatter(), Path.Combine(logFolder, "mndfhir-.json"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 31);
+        }
+
         if (console)
         {
             // No {Exception} in the console template: a stack trace never reaches the terminal (the JSON file keeps it).

@@ -34,9 +34,6 @@ internal static class FailureReport
             SqliteException sqlite => (ExitCodes.LocalFault, Sqlite(sqlite)),
             NpgsqlException npgsql => (ExitCodes.LocalFault, $"The PostgreSQL database could not be used: {FirstLine(npgsql.InnerException is SocketException s ? s.Message : npgsql.Message)}"),
             Microsoft.Data.SqlClient.SqlException sql => (ExitCodes.LocalFault, $"The SQL Server database could not be used: {FirstLine(sql.Message)}"),
-            // Kestrel's own words for an https address without a certificate (and no developer certificate on this machine).
-            InvalidOperationException when ex.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) => (ExitCodes.Usage,
-                "Listening on https needs a server certificate: configure Kestrel:Certificates:Default (Path, and KeyPath or Password) or Kestrel:Endpoints:NAME:Certificate, or listen on http behind a reverse proxy (docs/operations.md)."),
             IOException io when IsDiskFull(io) => (ExitCodes.LocalFault, $"The disk is full: {FirstLine(io.Message)}"),
             IOException io when io.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal) => (ExitCodes.LocalFault, $"The service could not listen: {FirstLine(io.Message)}"),
             IOException or UnauthorizedAccessException => (ExitCodes.LocalFault, $"A file could not be read or written: {FirstLine(ex.Message)}"),

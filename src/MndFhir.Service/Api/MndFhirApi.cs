@@ -35,18 +35,20 @@ public static class MndFhirApi
             .WithSummary("The last import, the open quarantine per file, and per destination delivered, pending, failed and the last run.")
             .WithDescription("The same as `mndfhir status --json`. Pending is what the next sync would send, computed as a sync would.");
 
-        api.MapGet("/runs", async Task<Ok<IReadOnlyList<SyncRunView>>> (SyncRunQueries runs, string? destination, int? take, CancellationToken ct) =>
-                TypedResults.Ok(await runs.ListAsync(destination, take, ct)))
+        api.MapGet("/runs", async Task<Results<Ok<IReadOnlyList<SyncRunView>>, ValidationProblem>> (SyncRunQueries runs, string? destination, string? take, CancellationToken ct) =>
+                TakeParameter.Read(take) is { } count ? TypedResults.Ok(await runs.ListAsync(destination, count, ct)) : TakeParameter.Problem(take))
             .WithName("GetRuns")
-            .WithSummary("The sync run history, newest first (take: default 20, at most 500; destination: only its runs).")
+            .WithSummary("The sync run history, newest first (take: 1 to 500, default 20; another value is a 400 problem; destination: only its runs).")
             .WithDescription("The same as `mndfhir runs --json`. Outcome: Running, Succeeded, PartlySucceeded (some resources rejected or blocked) or Failed (stopped; `error` says why).");
 
-        api.MapGet("/imports", async Task<Ok<List<ImportRunView>>> (MndFhirDbContext db, int? take, CancellationToken ct) =>
-                TypedResults.Ok(await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(Math.Clamp(take ?? 20, 1, 500))
-                    .Select(r => new ImportRunView(r.Id, r.Trigger, r.Folder, r.Fingerprint, r.StartedAt, r.FinishedAt, r.Outcome, r.Rows, r.Created, r.Updated, r.Unchanged, r.Rejected, r.Removed, r.Retracted, r.FilesRejected, r.Message))
-                    .ToListAsync(ct)))
+        api.MapGet("/imports", async Task<Results<Ok<List<ImportRunView>>, ValidationProblem>> (MndFhirDbContext db, string? take, CancellationToken ct) =>
+                TakeParameter.Read(take) is { } count
+                    ? TypedResults.Ok(await db.ImportRuns.AsNoTracking().OrderByDescending(r => r.Id).Take(count)
+                        .Select(r => new ImportRunView(r.Id, r.Trigger, r.Folder, r.Fingerprint, r.StartedAt, r.FinishedAt, r.Outcome, r.Rows, r.Created, r.Updated, r.Unchanged, r.Rejected, r.Removed, r.Retracted, r.FilesRejected, r.Message))
+                        .ToListAsync(ct))
+                    : TakeParameter.Problem(take))
             .WithName("GetImports")
-            .WithSummary("The imports, newest first, with their outcomes and row figures (take: default 20, at most 500).");
+            .WithSummary("The imports, newest first, with their outcomes and row figures (take: 1 to 500, default 20; another value is a 400 problem).");
 
         api.MapPost("/run", Accepted<JobQueued> (IBackgroundJobClient jobs) =>
             {

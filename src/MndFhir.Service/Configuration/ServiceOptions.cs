@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using MndFhir.Sync.Configuration;
 
 namespace MndFhir.Service.Configuration;
 
@@ -22,12 +24,31 @@ public sealed class ServiceOptions : IValidatableObject
     /// </summary>
     public List<string> KnownProxies { get; set; } = [];
 
-    /// <summary>Urls must be addresses Kestrel can listen on (checked with the rest of the configuration, by every command).</summary>
+    /// <summary>
+    /// Urls must be addresses Kestrel can listen on, and each known proxy an IP address (checked with the rest of the
+    /// configuration, by every command, not only by serve).
+    /// </summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ListenUrls.Problem(Urls) is { } problem)
         {
             yield return new ValidationResult(problem, [nameof(Urls)]);
         }
+
+        for (var i = 0; i < KnownProxies.Count; i++)
+        {
+            if (!IPAddress.TryParse(KnownProxies[i], out _))
+            {
+                yield return new ValidationResult(NotAnAddress(KnownProxies[i]), [$"{nameof(KnownProxies)}:{i}"]);
+            }
+        }
     }
+
+    /// <summary>The known proxies' addresses; each was checked by <see cref="Validate"/>.</summary>
+    public List<IPAddress> KnownProxyAddresses() =>
+        KnownProxies.Select((proxy, i) => IPAddress.TryParse(proxy, out var address)
+            ? address
+            : throw new ConfigurationException($"{Section}:{nameof(KnownProxies)}:{i}: {NotAnAddress(proxy)}")).ToList();
+
+    private static string NotAnAddress(string proxy) => $"'{proxy}' is not an IP address (the address the reverse proxy connects from)";
 }

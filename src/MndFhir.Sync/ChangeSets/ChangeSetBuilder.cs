@@ -20,6 +20,7 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
 {
     private readonly Memo? _memo = remember ? new Memo(ledger, Memo.InputsFor(plan, target)) : null;
     private readonly List<(long Id, UInt128 Inputs)> _relearned = [];
+    private bool _relearning = true;
 
     public async IAsyncEnumerable<ChangeSetItem> TierAsync(ResourceTier tier, IReferenceResolver resolver, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -42,6 +43,13 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
 
     public int Relearned => _relearned.Count;
 
+    /// <summary>Lists no more relearned inputs, and forgets those listed: the caller cannot record them (the next sync learns them).</summary>
+    public void StopRelearning()
+    {
+        _relearning = false;
+        _relearned.Clear();
+    }
+
     private ChangeSetItem Judge(PlannedResource planned)
     {
         var mapped = planned.Mapped;
@@ -56,7 +64,7 @@ public sealed class ChangeSetBuilder(ResourcePlan plan, IClinicRecordSource reco
             : !held.Value.Delivered ? ChangeKind.Retry
             : held.Value.Holds(hash, json) ? ChangeKind.Unchanged
             : ChangeKind.Changed;
-        if (kind == ChangeKind.Unchanged && planned.Inputs != UInt128.Zero && held is { } h && h.Inputs != planned.Inputs && !h.Legacy)
+        if (_relearning && kind == ChangeKind.Unchanged && planned.Inputs != UInt128.Zero && held is { } h && h.Inputs != planned.Inputs && !h.Legacy)
         {
             _relearned.Add((h.Id, planned.Inputs));
         }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
@@ -188,7 +189,7 @@ public sealed class SyncRunner(
                     progress.Report(stage with { Done = summary.Considered });
                     if (changes.Relearned >= RelearnedPerWrite)
                     {
-                        await ledger.RememberInputsAsync(changes.TakeRelearned(), ct);
+                        await RememberInputsAsync(changes, summary, ct);
                     }
                 }
 
@@ -217,12 +218,40 @@ public sealed class SyncRunner(
             }
 
             invalid += await HandOverAsync(batch, snapshot, summary, ready, ct);
-            await ledger.RememberInputsAsync(changes.TakeRelearned(), ct);
+            await RememberInputsAsync(changes, summary, ct);
             return invalid;
         }
         finally
         {
             ready.TryComplete();
+        }
+    }
+
+    /// <summary>
+    /// Records the input hashes the planner relearned (<see cref="DeliveryLedger.RememberInputsAsync"/>). They are a cache
+    /// (decision 0018): a database that refuses the write (busy beyond its timeout, a lost connection) costs a warning,
+    /// not the sync. The write is its own context and transaction, disposed unfinished, so nothing of it is kept and the
+    /// sync's other contexts, the ledger snapshot and what was delivered are untouched; the rest of the run records no
+    /// more (each try could wait the database's whole timeout again), and the next sync maps these resources once more
+    /// and learns them. Stopping on request is not a failure to warn about.
+    /// </summary>
+    private async Task RememberInputsAsync(ChangeSetBuilder changes, SyncRunSummary summary, CancellationToken ct)
+    {
+        var relearned = changes.TakeRelearned();
+        try
+        {
+            await ledger.RememberInputsAsync(relearned, ct);
+        }
+        catch (DbException ex) when (!ct.IsCancellationRequested)
+        {
+            changes.StopRelearning();
+            logger.LogWarning(
+                SyncLogEvents.InputHashesNotRecorded,
+                "Sync {RunId} of {Destination}: the database did not take {InputHashCount} relearned input hashes ({DatabaseError}); this run records no more, the next sync learns them again",
+                summary.RunId,
+                summary.Destination,
+                relearned.Count,
+                DatabaseErrorCode.Of(ex));
         }
     }
 

@@ -30,20 +30,27 @@ public abstract class SampleLedgerTests : IAsyncLifetime
         var export = Path.Combine(Folder, "export");
         SampleExport.WriteFirstPatients(export, Patients);
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Clinic:MappingsPath"] = RepositoryPaths.Mappings,
             ["Database:ConnectionString"] = "Data Source=" + Path.Combine(Folder, "test.db"),
             ["Destinations:0:Name"] = "files",
             ["Destinations:0:Kind"] = "NdjsonFolder",
             ["Destinations:0:Folder"] = Path.Combine(Folder, "out"),
-        }).Build();
-        var services = new ServiceCollection().AddLogging().AddMndFhirSync(configuration, Folder);
+        };
+        var services = new ServiceCollection().AddLogging();
+        Configure(services, settings);
+        services.AddMndFhirSync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), Folder);
         services.AddTransient(sp => new DeliveryLedger(sp.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), TimeProvider.System) { WindowCapacity = Capacity });
         Services = services.BuildServiceProvider();
         await Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         var import = await Services.GetRequiredService<ClinicImporter>().ImportAsync(export, CancellationToken.None);
         Assert.Equal(0, import.Rejected);
+    }
+
+    /// <summary>A test's own settings and services (a logger provider, a progress), before the sync's are added.</summary>
+    protected virtual void Configure(IServiceCollection services, Dictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()
