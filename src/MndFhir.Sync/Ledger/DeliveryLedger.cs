@@ -260,9 +260,15 @@ public sealed class DeliveryLedger(IDbContextFactory<MndFhirDbContext> contexts,
         {
             // New entries (every entry of a first sync) are inserted without EF's change tracker, in the transaction
             // that saves the updated ones.
+            // A batch of new resources only (a first sync) tracks nothing: EF's SaveChanges is not asked, since it
+            // would find nothing to write at the cost of its whole pipeline, once a batch.
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await RawInserts.InsertAsync(db, inserted, ct);
-            await db.SaveChangesAsync(ct);
+            if (existing.Count > 0)
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             await transaction.CommitAsync(ct);
         }
         else

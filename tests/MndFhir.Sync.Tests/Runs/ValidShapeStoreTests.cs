@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using MndFhir.Data;
 using MndFhir.Sync.Tests.Intake;
 using MndFhir.Sync.Validation;
@@ -69,8 +70,31 @@ public sealed class ValidShapeStoreTests : IAsyncLifetime
         Assert.Equal(50, (await StoredAsync()).Count);
     }
 
-    private DatabaseValidShapeStore NewStore() =>
-        new(_h.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), TimeProvider.System, NullLogger<DatabaseValidShapeStore>.Instance);
+    [Fact]
+    public async Task Keys_found_within_the_gathering_time_are_written_together_once_it_has_passed()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = NewStore(clock);
+        store.Add("shape-a");
+        store.Add("shape-b");
+        store.Add("shape-c");
+
+        // The writer gathers: the clock has not moved, so nothing can have been written yet.
+        Assert.Empty(await StoredAsync());
+
+        // The writer may start gathering after any one move of the clock: the clock moves until they are written.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await StoredAsync()).Count < 3 && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            clock.Advance(DatabaseValidShapeStore.GatherFor);
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(["shape-a", "shape-b", "shape-c"], await StoredAsync());
+    }
+
+    private DatabaseValidShapeStore NewStore(TimeProvider? clock = null) =>
+        new(_h.Services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>(), clock ?? TimeProvider.System, NullLogger<DatabaseValidShapeStore>.Instance);
 
     private async Task<List<string>> StoredAsync()
     {
