@@ -318,12 +318,25 @@ internal sealed class ExportImport
     {
         var unseen = await _db.Quarantine.AsNoTracking()
             .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt)
-            .Select(q => new { q.Id, q.RecordId })
+            .Select(q => new { q.Id, q.RecordId, q.Rule })
             .ToListAsync(ct);
+
+        // A duplicate-id entry's id is seen whenever its first row is still there: it changed only if this import made
+        // a newer entry for the id (the second row still differs, in another way); else the second row is gone.
+        var repeatedAgain = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in unseen.Where(q => q.Rule == IntakeRules.DuplicateId && q.RecordId is not null).Select(q => q.RecordId!).Distinct().Chunk(BatchSize))
+        {
+            repeatedAgain.UnionWith(await _db.Quarantine.AsNoTracking()
+                .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt >= _startedAt && q.RecordId != null && chunk.Contains(q.RecordId))
+                .Select(q => q.RecordId!)
+                .ToListAsync(ct));
+        }
+
         var byResolution = unseen.GroupBy(
             q => q.RecordId is null ? "the row is no longer in the export as it was rejected (deleted, fixed or changed)"
-                : seen.Contains(IdHash.Of(q.RecordId)) ? "the row changed: a newer entry says what is wrong with it now"
-                : "the row is no longer in the export",
+                : !seen.Contains(IdHash.Of(q.RecordId)) ? "the row is no longer in the export"
+                : q.Rule == IntakeRules.DuplicateId && !repeatedAgain.Contains(q.RecordId) ? "the export no longer repeats this id with other content"
+                : "the row changed: a newer entry says what is wrong with it now",
             q => q.Id);
         foreach (var group in byResolution)
         {
@@ -464,9 +477,12 @@ internal sealed class ExportImport
                 stored.Add(record.RecordId);
             }
 
-            // A row that is valid now resolves what was quarantined for the same record of the same file.
+            // A row that is valid now resolves what was quarantined for the same record of the same file; not a
+            // duplicate-id entry, which is about another row with this id (the first one read is the valid one): that
+            // entry stays open while its row is in the export, and closes when it is not (ResolveUnseenAsync).
             await _db.Quarantine
-                .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt && q.RecordId != null && stored.Contains(q.RecordId))
+                .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt && q.RecordId != null && stored.Contains(q.RecordId)
+                    && q.Rule != IntakeRules.DuplicateId)
                 .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
             batch.Clear();
         }
@@ -613,8 +629,10 @@ internal sealed class ExportImport
             var open = await _db.Quarantine.FirstOrDefaultAsync(q => q.RowHash == rowHash && q.ResolvedAt == null, ct);
             if (open is not null)
             {
+                // The same problem of the same row: its one entry stays, saying where the row is now.
                 open.LastSeenAt = now;
                 open.Line = rejection.Line;
+                open.Message = Truncated(rejection.Message);
                 continue;
             }
 
@@ -624,7 +642,7 @@ internal sealed class ExportImport
                 Line = rejection.Line,
                 Column = rejection.Column,
                 Rule = rejection.Rule,
-                Message = rejection.Message.Length > 4000 ? rejection.Message[..4000] : rejection.Message,
+                Message = Truncated(rejection.Message),
                 RecordId = rejection.RecordId,
                 RowJson = rowJson,
                 RowHash = rowHash,
@@ -635,5 +653,7 @@ internal sealed class ExportImport
         }
 
         await _db.SaveChangesAsync(ct);
+
+        static string Truncated(string message) => message.Length > 4000 ? message[..4000] : message;
     }
 }
