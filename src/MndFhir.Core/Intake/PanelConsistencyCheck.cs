@@ -42,9 +42,14 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     // when both are its own (retraction-mismatch otherwise), so only then does a retraction give up the item.
     private readonly Dictionary<ulong, ulong> _retractions = [];
 
+    // Items held back while their panel has a total imported before (a total stored when the panel was incomplete is
+    // summed only when its items come): per panel_id, until a total of this file goes through or the end of the file.
+    private readonly Dictionary<string, List<(AssessmentRecord Record, long Line)>> _heldItems = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// Feeds an accepted row. True when the check takes it: a panel total, which the caller stores only once
-    /// <see cref="TakeDecided"/> hands it back without a rejection, or a repeated item, handed back with its rejection.
+    /// Feeds an accepted row. True when the check takes it: a panel total, or an item of a panel with a total imported
+    /// before, which the caller stores only once <see cref="TakeDecided"/> hands it back without a rejection, or a
+    /// repeated item, handed back with its rejection.
     /// </summary>
     public bool Add(AssessmentRecord record, long line)
     {
@@ -89,6 +94,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             else if (Decide(record, line, value, complete.Panel, complete.Sum, complete.TotalTaken))
             {
                 _complete[key] = complete with { TotalTaken = true };
+                Release(record.PanelId);
             }
 
             return true;
@@ -127,6 +133,17 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         state.Take(index);
         state.Dated(day, line);
         state.Sum += value;
+        var held = imported is not null && panel.Total is { } totalCode && imported.TryGetHolder(record.PanelId, totalCode, out _);
+        if (held)
+        {
+            if (!_heldItems.TryGetValue(record.PanelId, out var rows))
+            {
+                _heldItems[record.PanelId] = rows = [];
+            }
+
+            rows.Add((record, line));
+        }
+
         if (state.Count == state.Panel.Items.Count)
         {
             _open.Remove(record.PanelId);
@@ -136,10 +153,15 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
                 taken |= Decide(total, totalLine, totalValue, state.Panel, state.Sum, taken);
             }
 
+            if (taken)
+            {
+                Release(record.PanelId);
+            }
+
             _complete[key] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
         }
 
-        return false;
+        return held;
     }
 
     /// <summary>The totals and repeats decided since the last call, in the order decided: each to store, or its rejection.</summary>
@@ -156,12 +178,16 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     /// (most often none: an export holds its panels whole), so the caller never loads every stored item.
     /// </summary>
     public IReadOnlyList<string> PanelsAwaitingStoredItems() =>
-        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key)];
+        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key).Union(_heldItems.Keys, StringComparer.Ordinal)];
 
     /// <summary>
     /// Ends the file: the totals of panels still incomplete are summed with the panel's items imported before and still
     /// held (<paramref name="stored"/>, for <see cref="PanelsAwaitingStoredItems"/>), when that completes the panel;
-    /// otherwise they are handed back unsummed (a repeated one rejected).
+    /// otherwise they are handed back unsummed (a repeated one rejected). Then the items held back because their panel
+    /// has a total imported before, when no total of this file went through: when the panel's items in force (this
+    /// file's and those imported before) are all there and their sum is not the stored total still in force, every held
+    /// row that would change what is stored is rejected (<see cref="IntakeRules.PanelTotalMismatch"/>), so that what
+    /// was stored stays as it was, consistent; the others go through.
     /// </summary>
     public void Finish(IEnumerable<StoredPanelItem>? stored = null)
     {
@@ -174,10 +200,79 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             {
                 taken |= Decide(total, line, value, state.Panel, sum, taken, before);
             }
+
+            if (taken)
+            {
+                Release(panelId);
+            }
+        }
+
+        foreach (var panelId in _heldItems.Keys.ToList())
+        {
+            var items = held?.GetValueOrDefault(panelId) ?? [];
+            var (sum, before) = _complete.TryGetValue(IdHash.Of(panelId), out var complete) ? (complete.Sum, 0)
+                : held is not null && _open.TryGetValue(panelId, out var state) ? SumWith(panelId, state, items)
+                : (null, 0);
+            if (sum is { } itemSum && StoredTotalInForce(panelId, items) is { } total && total.Value != itemSum)
+            {
+                HoldBack(panelId, items, itemSum, before, total);
+            }
+
+            Release(panelId);
         }
 
         _open.Clear();
         _complete.Clear();
+    }
+
+    /// <summary>Lets the held items of a panel through (those not rejected), in the order read.</summary>
+    private void Release(string panelId)
+    {
+        if (_heldItems.Remove(panelId, out var rows))
+        {
+            _decided.AddRange(rows.Where(r => !_notThrough.Contains(IdHash.Of(r.Record.AssessmentId))).Select(r => new PanelDecision(r.Record, r.Line, null)));
+        }
+    }
+
+    /// <summary>
+    /// The total imported before that is still in force at the end of this file, with its value: the holder of the
+    /// panel's total, unless its row of this file went through (a total of this file that went through released the
+    /// items already) or withdrew it; null when there is none or its value is not a number.
+    /// </summary>
+    private (string AssessmentId, decimal Value)? StoredTotalInForce(string panelId, List<StoredPanelItem> items)
+    {
+        var first = _heldItems[panelId][0].Record;
+        var panel = rules.PanelOfMeasure[first.Code];
+        if (panel.Total is not { } totalCode
+            || !imported!.TryGetHolder(panelId, totalCode, out var holder)
+            || (read is not null && read.TryGetContent(holder, out _) && !_notThrough.Contains(holder)
+                && !(_retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(totalCode, first.PatientId))))
+        {
+            return null;
+        }
+
+        var total = items.FirstOrDefault(i => i.Code == totalCode && IdHash.Of(i.AssessmentId) == holder);
+        return total is not null && decimal.TryParse(total.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? (total.AssessmentId, value) : null;
+    }
+
+    /// <summary>Rejects the held items of a panel that would change what is stored: new rows, and rows stored with other content.</summary>
+    private void HoldBack(string panelId, List<StoredPanelItem> items, decimal sum, int before, (string AssessmentId, decimal Value) total)
+    {
+        var unchanged = items.Where(i => i.ContentHash is not null).Select(i => (i.AssessmentId, i.ContentHash)).ToHashSet();
+        foreach (var (record, line) in _heldItems[panelId])
+        {
+            if (unchanged.Contains((record.AssessmentId, record.ContentHash)))
+            {
+                continue;
+            }
+
+            var panel = rules.PanelOfMeasure[record.Code];
+            Reject(record, line, "value", IntakeRules.PanelTotalMismatch,
+                $"{record.Code} of panel {panelId}: with this row its {panel.Items.Count} items are all in force"
+                + (before > 0 ? $" ({before} of them imported before, not in this file)" : string.Empty)
+                + $" and sum to {sum.ToString(CultureInfo.InvariantCulture)}, but the panel's total in force, assessment {total.AssessmentId} imported before, is {total.Value.ToString(CultureInfo.InvariantCulture)};"
+                + " the row is held back so that no total disagrees with its items (correct or retract the total, or correct the items)");
+        }
     }
 
     /// <summary>

@@ -404,19 +404,20 @@ internal sealed class ExportImport
     }
 
     /// <summary>
-    /// The items imported before and still in force (not retracted, not removed) of the panels whose total waits for
-    /// them at the end of assessments.csv: only those panels (most often none), in chunks, never every stored item.
+    /// The items and totals imported before and still in force (not retracted, not removed) of the panels whose total
+    /// waits for them at the end of assessments.csv, or whose items wait for their stored total: only those panels
+    /// (most often few), in chunks, never every stored item.
     /// </summary>
     private async Task<List<StoredPanelItem>> StoredPanelItemsAsync(IReadOnlyList<string> panelIds, CancellationToken ct)
     {
         var items = new List<StoredPanelItem>();
-        var itemCodes = _rules.PanelOfMeasure.Where(p => p.Key != p.Value.Total).Select(p => p.Key).ToList();
+        var panelCodes = _rules.PanelOfMeasure.Keys.ToList();
         foreach (var chunk in panelIds.Chunk(BatchSize))
         {
             items.AddRange(await _db.Assessments.AsNoTracking()
-                .Where(a => a.PanelId != null && chunk.Contains(a.PanelId) && itemCodes.Contains(a.Code)
+                .Where(a => a.PanelId != null && chunk.Contains(a.PanelId) && panelCodes.Contains(a.Code)
                     && a.Status != AssessmentStatus.EnteredInError && a.RemovedFromExportAt == null)
-                .Select(a => new StoredPanelItem(a.PanelId!, a.Code, a.AssessmentId, a.Value))
+                .Select(a => new StoredPanelItem(a.PanelId!, a.Code, a.AssessmentId, a.Value, a.ContentHash))
                 .ToListAsync(ct));
         }
 
