@@ -9,17 +9,20 @@ namespace MndFhir.Intake;
 /// (ALSFRSR_TOTAL) must equal the sum of its items when all items of the same panel_id are present. One administration
 /// holds each item, and its total, once: a second row for it is a repeat (<see cref="IntakeRules.PanelItemRepeated"/>),
 /// which would make the panel Observation hold two members for one item. The first row holds the item: a row imported
-/// before (<paramref name="imported"/>, unless this file, above, retracted it or gave it another panel or code), else
-/// the first row of this file that went through. An administration is dated one day: a row dated two days or more from
+/// before (<paramref name="imported"/>, unless this file retracted it or gave it another panel or code, or it is not in
+/// a complete export that removes it), else the first row of this file that went through. A new row whose holder
+/// imported before was not read yet waits for the end of the file (it may still give the item up below). An administration is dated one day: a row dated two days or more from
 /// the first row of its panel that went through is another administration (<see cref="IntakeRules.PanelDatesDiffer"/>),
 /// one of the day before or after is kept with a warning (a panel filled over midnight, or date-times written at
 /// different offsets). A total is decided as soon as all items of its panel were read (the
 /// sum can no longer change), so the check holds only the totals of panels still incomplete, and of a complete panel no
 /// more than its id's hash, its sum and whether its total was taken. A total whose panel is still incomplete at the end
 /// of the file is summed with the panel's items imported before and still held (<see cref="PanelsAwaitingStoredItems"/>,
-/// <see cref="Finish(IEnumerable{StoredPanelItem}?)"/>): a total that arrives in a later export than some of its items
+/// <see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/>): a total that arrives in a later export than some of its items
 /// is checked like one beside them. A panel still short of an item then is not summed (the rule needs every item), its
-/// total only checked for a repeat.
+/// total only checked for a repeat. The other way round, an item of a panel with a total imported before waits until a
+/// total of this file goes through, or the end of the file, where it is checked against that stored total
+/// (<see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/>).
 /// </summary>
 /// <param name="imported">The panel items imported before; null: none are known (a row is a repeat only of this file's rows).</param>
 /// <param name="read">The ids the parser accepted so far in this file (it fills them as it reads): how the check learns
@@ -45,6 +48,22 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     // Items held back while their panel has a total imported before (a total stored when the panel was incomplete is
     // summed only when its items come): per panel_id, until a total of this file goes through or the end of the file.
     private readonly Dictionary<string, List<(AssessmentRecord Record, long Line)>> _heldItems = new(StringComparer.Ordinal);
+
+    // Items and totals whose item a row imported before holds, that row not read yet: it may give the item up below
+    // (retracted, moved) or be gone from a complete export, so they wait for the end of the file. Replacements: a few.
+    private readonly List<(AssessmentRecord Record, long Line, decimal Value, int Day)> _pendingItems = [];
+    private readonly List<(AssessmentRecord Record, long Line, decimal Value)> _pendingTotals = [];
+
+    // The holders the pending items wait for (IdHash), and the items (IdHash of panel_id and code) that such a holder took
+    // again in this file, exported as it was: what tells a pending item's repeat of a row imported before from one of a
+    // row of this file.
+    private readonly HashSet<ulong> _pendingHolders = [];
+    private readonly HashSet<ulong> _retaken = [];
+
+    // Set by Finish: the end of the file is reached, and whether the rows imported before that it did not hold are marked
+    // removed at the end of the import (a complete export whose removals go through).
+    private bool _finishing;
+    private bool _unreadRemoved;
 
     /// <summary>
     /// Feeds an accepted row. True when the check takes it: a panel total, or an item of a panel with a total imported
@@ -124,21 +143,49 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         }
 
         var index = state.IndexOf(record.Code);
-        if (state.Holds(index) || HeldByAnother(record))
+        if (state.Holds(index))
         {
-            RejectRepeat(record, line, imported: !state.Holds(index));
+            RejectRepeat(record, line, imported: false);
             return true;
+        }
+
+        switch (HolderOf(record))
+        {
+            case Holder.Another:
+                RejectRepeat(record, line, imported: true);
+                return true;
+            case Holder.NotReadYet:
+                _pendingItems.Add((record, line, value, day));
+                _notThrough.Add(IdHash.Of(record.AssessmentId));
+                imported!.TryGetHolder(record.PanelId, record.Code, out var holder);
+                _pendingHolders.Add(holder);
+                return true;
+        }
+
+        return TakeItem(record, line, value, day, state, index);
+    }
+
+    /// <summary>
+    /// The item goes into its open panel (<paramref name="state"/>), held when the panel has a total imported before,
+    /// else handed back to the caller (false); a panel it completes has its totals decided. True when the check holds it.
+    /// </summary>
+    private bool TakeItem(AssessmentRecord record, long line, decimal value, int day, PanelState state, int index)
+    {
+        var panelId = record.PanelId!;
+        if (_pendingHolders.Contains(IdHash.Of(record.AssessmentId)))
+        {
+            _retaken.Add(IdHash.Of(panelId, record.Code));
         }
 
         state.Take(index);
         state.Dated(day, line);
         state.Sum += value;
-        var held = imported is not null && panel.Total is { } totalCode && imported.TryGetHolder(record.PanelId, totalCode, out _);
+        var held = imported is not null && state.Panel.Total is { } totalCode && imported.TryGetHolder(panelId, totalCode, out _);
         if (held)
         {
-            if (!_heldItems.TryGetValue(record.PanelId, out var rows))
+            if (!_heldItems.TryGetValue(panelId, out var rows))
             {
-                _heldItems[record.PanelId] = rows = [];
+                _heldItems[panelId] = rows = [];
             }
 
             rows.Add((record, line));
@@ -146,7 +193,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
         if (state.Count == state.Panel.Items.Count)
         {
-            _open.Remove(record.PanelId);
+            _open.Remove(panelId);
             var taken = false;
             foreach (var (total, totalLine, totalValue) in state.Totals)
             {
@@ -155,10 +202,10 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
             if (taken)
             {
-                Release(record.PanelId);
+                Release(panelId);
             }
 
-            _complete[key] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
+            _complete[IdHash.Of(panelId)] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
         }
 
         return held;
@@ -174,11 +221,19 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
     /// <summary>
     /// The panel_ids whose total is still undecided at the end of the file because not all of their items were in it:
-    /// the panels whose items imported before <see cref="Finish(IEnumerable{StoredPanelItem}?)"/> wants. Only those
+    /// the panels whose items imported before <see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/> wants. Only those
     /// (most often none: an export holds its panels whole), so the caller never loads every stored item.
     /// </summary>
     public IReadOnlyList<string> PanelsAwaitingStoredItems() =>
-        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key).Union(_heldItems.Keys, StringComparer.Ordinal)];
+        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key)
+            .Union(_heldItems.Keys, StringComparer.Ordinal)
+            .Union(_pendingItems.Select(p => p.Record.PanelId!).Concat(_pendingTotals.Select(p => p.Record.PanelId!)), StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Whether what <see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/> decides may depend on rows imported before
+    /// that this file does not hold being marked removed at the end of the import: the caller then works that out.
+    /// </summary>
+    public bool DependsOnRemovals => imported is not null && (_pendingItems.Count > 0 || _pendingTotals.Count > 0 || PanelsAwaitingStoredItems().Count > 0);
 
     /// <summary>
     /// Ends the file: the totals of panels still incomplete are summed with the panel's items imported before and still
@@ -189,8 +244,13 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     /// row that would change what is stored is rejected (<see cref="IntakeRules.PanelTotalMismatch"/>), so that what
     /// was stored stays as it was, consistent; the others go through.
     /// </summary>
-    public void Finish(IEnumerable<StoredPanelItem>? stored = null)
+    /// <param name="unreadRemoved">Whether the rows imported before that this file does not hold are marked removed at the
+    /// end of the import (a complete export whose removals go through): they then give up their item, as if retracted.</param>
+    public void Finish(IEnumerable<StoredPanelItem>? stored = null, bool unreadRemoved = false)
     {
+        _finishing = true;
+        _unreadRemoved = unreadRemoved;
+        ResolvePending();
         var held = stored?.GroupBy(i => i.PanelId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         foreach (var (panelId, state) in _open)
         {
@@ -225,6 +285,53 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         _complete.Clear();
     }
 
+    /// <summary>
+    /// The items and totals that waited for the row imported before holding their item, now that the whole file was read:
+    /// each takes its item when that row gave it up (retracted or moved anywhere in the file, or gone from a complete
+    /// export), in the order read, and is a repeat otherwise.
+    /// </summary>
+    private void ResolvePending()
+    {
+        foreach (var (record, line, value, day) in _pendingItems)
+        {
+            _notThrough.Remove(IdHash.Of(record.AssessmentId));
+            var byImported = _retaken.Contains(IdHash.Of(record.PanelId!, record.Code));
+            if (_complete.ContainsKey(IdHash.Of(record.PanelId!)) || _open.GetValueOrDefault(record.PanelId!) is not { } state)
+            {
+                // The panel was completed without it: a later row of this file took its item (the row imported before, or another).
+                RejectRepeat(record, line, imported: byImported);
+                continue;
+            }
+
+            var index = state.IndexOf(record.Code);
+            if (state.Holds(index) || HolderOf(record) != Holder.None)
+            {
+                RejectRepeat(record, line, imported: byImported || !state.Holds(index));
+            }
+            else if (!TakeItem(record, line, value, day, state, index))
+            {
+                _decided.Add(new PanelDecision(record, line, null));
+            }
+        }
+
+        foreach (var (total, line, value) in _pendingTotals)
+        {
+            _notThrough.Remove(IdHash.Of(total.AssessmentId));
+            var key = IdHash.Of(total.PanelId!);
+            var complete = _complete[key];
+            if (Decide(total, line, value, complete.Panel, complete.Sum, complete.TotalTaken))
+            {
+                _complete[key] = complete with { TotalTaken = true };
+                Release(total.PanelId!);
+            }
+        }
+
+        _pendingItems.Clear();
+        _pendingTotals.Clear();
+        _pendingHolders.Clear();
+        _retaken.Clear();
+    }
+
     /// <summary>Lets the held items of a panel through (those not rejected), in the order read.</summary>
     private void Release(string panelId)
     {
@@ -245,6 +352,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         var panel = rules.PanelOfMeasure[first.Code];
         if (panel.Total is not { } totalCode
             || !imported!.TryGetHolder(panelId, totalCode, out var holder)
+            || GoneAtEnd(holder)
             || (read is not null && read.TryGetContent(holder, out _) && !_notThrough.Contains(holder)
                 && !(_retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(totalCode, first.PatientId))))
         {
@@ -300,7 +408,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
             var id = IdHash.Of(item.AssessmentId);
             if (index < 0 || state.Holds(index) || counted[index]
-                || !imported!.TryGetHolder(panelId, item.Code, out var holder) || holder != id
+                || !imported!.TryGetHolder(panelId, item.Code, out var holder) || holder != id || GoneAtEnd(id)
                 || (read is not null && read.TryGetContent(id, out _) && !_notThrough.Contains(id)))
             {
                 continue;
@@ -342,7 +450,14 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             return false;
         }
 
-        if (taken || HeldByAnother(total))
+        var holder = taken ? Holder.None : HolderOf(total);
+        if (holder == Holder.NotReadYet)
+        {
+            _pendingTotals.Add((total, line, value));
+            return false;
+        }
+
+        if (taken || holder == Holder.Another)
         {
             RejectRepeat(total, line, imported: !taken);
             return false;
@@ -383,27 +498,42 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
 
     /// <summary>
     /// Whether a row imported before, of another assessment, holds the row's item. It gives the item up when its own row
-    /// came earlier in this file and went through: retracted (its code and patient the row's), or with another panel or
-    /// code (its row with this panel and code would have taken the item in this file, making the row at hand a repeat).
+    /// is in this file and went through: retracted (its code and patient the row's), or with another panel or code (its
+    /// row with this panel and code would have taken the item in this file, making the row at hand a repeat); and when
+    /// it is not in the file at all and the import marks it removed. Before the end of the file a holder not read yet
+    /// may still do either (<see cref="Holder.NotReadYet"/>); a holder read only in rejected rows stays as it was.
     /// </summary>
-    private bool HeldByAnother(AssessmentRecord record)
+    private Holder HolderOf(AssessmentRecord record)
     {
         if (imported is null || !imported.TryGetHolder(record.PanelId!, record.Code, out var holder) || holder == IdHash.Of(record.AssessmentId))
         {
-            return false;
+            return Holder.None;
         }
 
-        if (read is null || !read.TryGetContent(holder, out _) || _notThrough.Contains(holder))
+        if (read is null)
         {
-            return true;
+            return Holder.Another;
         }
 
-        return _retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(record.Code, record.PatientId);
+        if (!read.Contains(holder))
+        {
+            return !_finishing ? Holder.NotReadYet : _unreadRemoved ? Holder.None : Holder.Another;
+        }
+
+        if (!read.TryGetContent(holder, out _) || _notThrough.Contains(holder))
+        {
+            return Holder.Another;
+        }
+
+        return _retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(record.Code, record.PatientId) ? Holder.Another : Holder.None;
     }
+
+    /// <summary>Whether a row imported before is not in this file and is marked removed at the end of the import.</summary>
+    private bool GoneAtEnd(ulong id) => _unreadRemoved && read is not null && !read.Contains(id);
 
     private void RejectRepeat(AssessmentRecord record, long line, bool imported) =>
         Reject(record, line, "code", IntakeRules.PanelItemRepeated, imported
-            ? $"{record.Code} appears twice in panel {record.PanelId}: a row imported before holds it (one administration has each item once; to replace that row, retract it above this one)"
+            ? $"{record.Code} appears twice in panel {record.PanelId}: a row imported before holds it (one administration has each item once; to replace that row, retract it or give it another panel or code in the same export, or remove it from a complete export)"
             : $"{record.Code} appears twice in panel {record.PanelId}: an earlier row of this file holds it (one administration has each item once)");
 
     private void Reject(AssessmentRecord record, long line, string column, string rule, string message)
@@ -426,6 +556,18 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
                 ["effective"] = record.Effective.Value,
                 ["panel_id"] = record.PanelId!,
             })));
+    }
+
+    private enum Holder
+    {
+        /// <summary>No row imported before holds the item, or it gave the item up.</summary>
+        None,
+
+        /// <summary>A row imported before holds the item.</summary>
+        Another,
+
+        /// <summary>A row imported before holds the item and was not read yet: it may still give the item up.</summary>
+        NotReadYet,
     }
 
     private readonly record struct CompletePanel(PanelMapping Panel, decimal Sum, bool TotalTaken, int FirstDay, long FirstLine);

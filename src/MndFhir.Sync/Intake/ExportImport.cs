@@ -46,6 +46,9 @@ internal sealed class ExportImport
     // Per panel_id and item (or total), the assessment imported before that holds it: a new row for it is a repeat.
     private PanelItemHolders _panelItems = new();
 
+    // The assessments' removals, when worked out at the end of assessments.csv for the panel check (most often not).
+    private RemovalPlan? _assessmentRemovals;
+
     private readonly IRunProgress _progress;
 
     public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt, IRunProgress progress)
@@ -115,7 +118,8 @@ internal sealed class ExportImport
             ct);
 
         var assessmentIds = new SeenIds();
-        var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, ct);
+        var removalsPossible = patients.Problem is null && treatments.Problem is null;
+        var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, removalsPossible, allowRemovals, ct);
         Warnings.AddRange(context.Warnings.Select(w => w.ToString()));
 
         List<FileImportSummary> files = [patients, treatments, assessments];
@@ -128,7 +132,7 @@ internal sealed class ExportImport
         {
             await MarkRemovedAsync<PatientRecord>(patients, nameof(PatientRecord.PatientId), patientIds, allowRemovals, ct);
             await MarkRemovedAsync<TreatmentRecord>(treatments, nameof(TreatmentRecord.TreatmentId), treatmentIds, allowRemovals, ct);
-            await MarkRemovedAsync<AssessmentRecord>(assessments, nameof(AssessmentRecord.AssessmentId), assessmentIds, allowRemovals, ct);
+            await MarkRemovedAsync<AssessmentRecord>(assessments, nameof(AssessmentRecord.AssessmentId), assessmentIds, allowRemovals, ct, _assessmentRemovals);
         }
 
         return files;
@@ -371,7 +375,9 @@ internal sealed class ExportImport
         }
     }
 
-    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, SeenIds seen, CancellationToken ct)
+    /// <param name="removalsPossible">Whether the other files were read whole, so that the rows gone from this one may be
+    /// marked removed at the end (when the removal guard lets them).</param>
+    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, SeenIds seen, bool removalsPossible, bool allowRemovals, CancellationToken ct)
     {
         // A panel total can only be checked once all of its panel's items were read: a total waits until then (or,
         // when its panel stays incomplete, until the end of the file), everything else is stored as it streams (or
@@ -395,7 +401,17 @@ internal sealed class ExportImport
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
             async () =>
             {
-                panels.Finish(await StoredPanelItemsAsync(panels.PanelsAwaitingStoredItems(), ct));
+                // A row imported before that is gone from this complete export gives its panel item up, as a retracted
+                // one does, when it is marked removed at the end: worked out here, once, when a panel decision needs it
+                // (a replacement row, a total summed with stored items), and the same plan then marks them removed.
+                var unreadRemoved = false;
+                if (removalsPossible && panels.DependsOnRemovals)
+                {
+                    _assessmentRemovals = await PlanRemovalsAsync<AssessmentRecord>(nameof(AssessmentRecord.AssessmentId), seen, allowRemovals, ct);
+                    unreadRemoved = !_assessmentRemovals.Refused;
+                }
+
+                panels.Finish(await StoredPanelItemsAsync(panels.PanelsAwaitingStoredItems(), ct), unreadRemoved);
                 return Released(panels);
             });
 
@@ -558,32 +574,19 @@ internal sealed class ExportImport
     }
 
     /// <param name="seen">The ids read from the export, as <see cref="IdHash"/>es: a million ids in 20 MB.</param>
-    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, SeenIds seen, bool allowRemovals, CancellationToken ct)
+    /// <param name="plan">The removals worked out before (at the end of assessments.csv, when a panel decision needed
+    /// them), so that what the panel check assumed is what happens; null: worked out now.</param>
+    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, SeenIds seen, bool allowRemovals, CancellationToken ct, RemovalPlan? plan = null)
         where T : ClinicRecord
     {
         var set = _db.Set<T>();
-        var storedCount = await set.CountAsync(r => r.RemovedFromExportAt == null, ct);
-
-        // One record gone is an ordinary correction; more than a tenth of a file (or all of a small one) looks like a
-        // truncated or partial export. The stored ids are streamed; only those gone are kept, and no more of them than
-        // the guard allows unless removals were allowed.
-        var limit = allowRemovals ? int.MaxValue : Math.Max(1, storedCount / 10);
-        var gone = new List<string>();
-        var goneCount = 0;
-        await foreach (var id in set.AsNoTracking().Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (!seen.Contains(IdHash.Of(id)) && ++goneCount <= limit)
-            {
-                gone.Add(id);
-            }
-        }
-
+        var (gone, goneCount, storedCount, refused) = plan ?? await PlanRemovalsAsync<T>(key, seen, allowRemovals, ct);
         if (goneCount == 0)
         {
             return;
         }
 
-        if (goneCount > limit)
+        if (refused)
         {
             summary.RemovalsRefused = goneCount;
             Warnings.Add($"{summary.File}: {goneCount} of {storedCount} stored records are not in this export; that looks like a partial export, so none was marked removed (import with --allow-removals to remove them)");
@@ -600,6 +603,31 @@ internal sealed class ExportImport
 
         summary.Removed = gone.Count;
         _logger.LogInformation("{File}: {Count} records no longer in the export were marked removed", summary.File, gone.Count);
+    }
+
+    /// <summary>
+    /// Which stored records in force this export no longer holds, and whether the removal guard lets them be marked
+    /// removed. One record gone is an ordinary correction; more than a tenth of a file (or all of a small one) looks like
+    /// a truncated or partial export. The stored ids are streamed; only those gone are kept, and no more of them than the
+    /// guard allows unless removals were allowed.
+    /// </summary>
+    private async Task<RemovalPlan> PlanRemovalsAsync<T>(string key, SeenIds seen, bool allowRemovals, CancellationToken ct)
+        where T : ClinicRecord
+    {
+        var set = _db.Set<T>();
+        var storedCount = await set.CountAsync(r => r.RemovedFromExportAt == null, ct);
+        var limit = allowRemovals ? int.MaxValue : Math.Max(1, storedCount / 10);
+        var gone = new List<string>();
+        var goneCount = 0;
+        await foreach (var id in set.AsNoTracking().Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (!seen.Contains(IdHash.Of(id)) && ++goneCount <= limit)
+            {
+                gone.Add(id);
+            }
+        }
+
+        return new RemovalPlan(gone, goneCount, storedCount, goneCount > limit);
     }
 
     private static async Task<Dictionary<string, T>> ExistingAsync<T>(DbSet<T> set, List<string> ids, CancellationToken ct)
@@ -657,4 +685,7 @@ internal sealed class ExportImport
 
         static string Truncated(string message) => message.Length > 4000 ? message[..4000] : message;
     }
+
+    /// <summary>The stored records gone from a file (up to the guard's limit), how many in all, of how many, and whether the guard refuses.</summary>
+    private sealed record RemovalPlan(List<string> Gone, int GoneCount, int StoredCount, bool Refused);
 }

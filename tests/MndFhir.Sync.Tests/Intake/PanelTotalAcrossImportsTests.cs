@@ -117,6 +117,25 @@ public sealed class PanelTotalAcrossImportsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_total_is_not_summed_with_an_item_imported_before_that_a_complete_export_removes()
+    {
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. Others, .. Items("AP", 1, 11, 3)]);
+        Assert.True((await _h.ImportAsync()).IsClean);
+
+        // Item 1 is gone from this complete export (marked removed at its end), so the panel ends with 11 items in force
+        // and its total is not summed. Before: AP-1 still counted during the import and the total waited a whole export
+        // in the quarantine as panel-total-mismatch.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. Others, .. Items("AP", 2, 12, 3), "AP-T,P-1,ALSFRSR_TOTAL,33,,2024-02-01,AP,,,,"]);
+        var import = await _h.ImportAsync();
+
+        Assert.True(import.IsClean);
+        Assert.Equal(1, import.Files[2].Removed);
+        await using var db = await _h.DbAsync();
+        Assert.NotNull((await db.Assessments.SingleAsync(a => a.AssessmentId == "AP-1")).RemovedFromExportAt);
+        Assert.Equal("33", (await db.Assessments.SingleAsync(a => a.AssessmentId == "AP-T")).Value);
+    }
+
+    [Fact]
     public async Task A_total_whose_panel_misses_an_item_in_force_is_not_summed_and_retracted_items_do_not_count()
     {
         await _h.WriteAsync("assessments.csv", AssessmentHeader, [.. Others, .. Items("AP", 1, 12, 3)]);
