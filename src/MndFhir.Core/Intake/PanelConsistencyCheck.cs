@@ -9,23 +9,26 @@ namespace MndFhir.Intake;
 /// (ALSFRSR_TOTAL) must equal the sum of its items when all items of the same panel_id are present. One administration
 /// holds each item, and its total, once: a second row for it is a repeat (<see cref="IntakeRules.PanelItemRepeated"/>),
 /// which would make the panel Observation hold two members for one item. The first row holds the item: a row imported
-/// before (<paramref name="imported"/>, unless this file, above, retracted it or gave it another panel or code), else
-/// the first row of this file that went through. An administration is dated one day: a row dated two days or more from
+/// before (<paramref name="imported"/>, unless this file retracted it or gave it another panel or code, or it is not in
+/// a complete export that removes it), else the first row of this file that went through. A new row whose holder
+/// imported before was not read yet waits for the end of the file (it may still give the item up below). An administration is dated one day: a row dated two days or more from
 /// the first row of its panel that went through is another administration (<see cref="IntakeRules.PanelDatesDiffer"/>),
 /// one of the day before or after is kept with a warning (a panel filled over midnight, or date-times written at
 /// different offsets). A total is decided as soon as all items of its panel were read (the
 /// sum can no longer change), so the check holds only the totals of panels still incomplete, and of a complete panel no
 /// more than its id's hash, its sum and whether its total was taken. A total whose panel is still incomplete at the end
 /// of the file is summed with the panel's items imported before and still held (<see cref="PanelsAwaitingStoredItems"/>,
-/// <see cref="Finish(IEnumerable{StoredPanelItem}?)"/>): a total that arrives in a later export than some of its items
+/// <see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/>): a total that arrives in a later export than some of its items
 /// is checked like one beside them. A panel still short of an item then is not summed (the rule needs every item), its
-/// total only checked for a repeat.
+/// total only checked for a repeat. The other way round, an item of a panel with a total imported before waits until a
+/// total of this file goes through, or the end of the file, where it is checked against that stored total
+/// (<see cref="Finish(IEnumerable{StoredPanelItem}?, bool)"/>).
 /// </summary>
 /// <param name="imported">The panel items imported before; null: none are known (a row is a repeat only of this file's rows).</param>
 /// <param name="read">The ids the parser accepted so far in this file (it fills them as it reads): how the check learns
 /// that a row imported before came again, above the row at hand, with another panel or code, or retracted.</param>
 /// <param name="warnings">Where a row of the day next to its panel's first row is reported (e.g. the import's warnings).</param>
-public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? imported = null, SeenIds? read = null, List<IntakeWarning>? warnings = null)
+public sealed partial class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? imported = null, SeenIds? read = null, List<IntakeWarning>? warnings = null)
 {
     private readonly Dictionary<string, PanelState> _open = new(StringComparer.Ordinal);
 
@@ -42,9 +45,30 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     // when both are its own (retraction-mismatch otherwise), so only then does a retraction give up the item.
     private readonly Dictionary<ulong, ulong> _retractions = [];
 
+    // Items held back while their panel has a total imported before (a total stored when the panel was incomplete is
+    // summed only when its items come): per panel_id, until a total of this file goes through or the end of the file.
+    private readonly Dictionary<string, List<(AssessmentRecord Record, long Line)>> _heldItems = new(StringComparer.Ordinal);
+
+    // Items and totals whose item a row imported before holds, that row not read yet: it may give the item up below
+    // (retracted, moved) or be gone from a complete export, so they wait for the end of the file. Replacements: a few.
+    private readonly List<(AssessmentRecord Record, long Line, decimal Value, int Day)> _pendingItems = [];
+    private readonly List<(AssessmentRecord Record, long Line, decimal Value)> _pendingTotals = [];
+
+    // The holders the pending items wait for (IdHash), and the items (IdHash of panel_id and code) that such a holder took
+    // again in this file, exported as it was: what tells a pending item's repeat of a row imported before from one of a
+    // row of this file.
+    private readonly HashSet<ulong> _pendingHolders = [];
+    private readonly HashSet<ulong> _retaken = [];
+
+    // Set by Finish: the end of the file is reached, and whether the rows imported before that it did not hold are marked
+    // removed at the end of the import (a complete export whose removals go through).
+    private bool _finishing;
+    private bool _unreadRemoved;
+
     /// <summary>
-    /// Feeds an accepted row. True when the check takes it: a panel total, which the caller stores only once
-    /// <see cref="TakeDecided"/> hands it back without a rejection, or a repeated item, handed back with its rejection.
+    /// Feeds an accepted row. True when the check takes it: a panel total, or an item of a panel with a total imported
+    /// before, which the caller stores only once <see cref="TakeDecided"/> hands it back without a rejection, or a
+    /// repeated item, handed back with its rejection.
     /// </summary>
     public bool Add(AssessmentRecord record, long line)
     {
@@ -89,6 +113,7 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             else if (Decide(record, line, value, complete.Panel, complete.Sum, complete.TotalTaken))
             {
                 _complete[key] = complete with { TotalTaken = true };
+                Release(record.PanelId);
             }
 
             return true;
@@ -118,28 +143,72 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         }
 
         var index = state.IndexOf(record.Code);
-        if (state.Holds(index) || HeldByAnother(record))
+        if (state.Holds(index))
         {
-            RejectRepeat(record, line, imported: !state.Holds(index));
+            RejectRepeat(record, line, imported: false);
             return true;
+        }
+
+        switch (HolderOf(record))
+        {
+            case Holder.Another:
+                RejectRepeat(record, line, imported: true);
+                return true;
+            case Holder.NotReadYet:
+                _pendingItems.Add((record, line, value, day));
+                _notThrough.Add(IdHash.Of(record.AssessmentId));
+                imported!.TryGetHolder(record.PanelId, record.Code, out var holder);
+                _pendingHolders.Add(holder);
+                return true;
+        }
+
+        return TakeItem(record, line, value, day, state, index);
+    }
+
+    /// <summary>
+    /// The item goes into its open panel (<paramref name="state"/>), held when the panel has a total imported before,
+    /// else handed back to the caller (false); a panel it completes has its totals decided. True when the check holds it.
+    /// </summary>
+    private bool TakeItem(AssessmentRecord record, long line, decimal value, int day, PanelState state, int index)
+    {
+        var panelId = record.PanelId!;
+        if (_pendingHolders.Contains(IdHash.Of(record.AssessmentId)))
+        {
+            _retaken.Add(IdHash.Of(panelId, record.Code));
         }
 
         state.Take(index);
         state.Dated(day, line);
         state.Sum += value;
+        var held = imported is not null && state.Panel.Total is { } totalCode && imported.TryGetHolder(panelId, totalCode, out _);
+        if (held)
+        {
+            if (!_heldItems.TryGetValue(panelId, out var rows))
+            {
+                _heldItems[panelId] = rows = [];
+            }
+
+            rows.Add((record, line));
+        }
+
         if (state.Count == state.Panel.Items.Count)
         {
-            _open.Remove(record.PanelId);
+            _open.Remove(panelId);
             var taken = false;
             foreach (var (total, totalLine, totalValue) in state.Totals)
             {
                 taken |= Decide(total, totalLine, totalValue, state.Panel, state.Sum, taken);
             }
 
-            _complete[key] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
+            if (taken)
+            {
+                Release(panelId);
+            }
+
+            _complete[IdHash.Of(panelId)] = new CompletePanel(state.Panel, state.Sum, taken, state.FirstDay, state.FirstLine);
         }
 
-        return false;
+        return held;
     }
 
     /// <summary>The totals and repeats decided since the last call, in the order decided: each to store, or its rejection.</summary>
@@ -148,88 +217,6 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
         var decided = _decided.ToList();
         _decided.Clear();
         return decided;
-    }
-
-    /// <summary>
-    /// The panel_ids whose total is still undecided at the end of the file because not all of their items were in it:
-    /// the panels whose items imported before <see cref="Finish(IEnumerable{StoredPanelItem}?)"/> wants. Only those
-    /// (most often none: an export holds its panels whole), so the caller never loads every stored item.
-    /// </summary>
-    public IReadOnlyList<string> PanelsAwaitingStoredItems() =>
-        imported is null ? [] : [.. _open.Where(p => p.Value.Totals.Count > 0).Select(p => p.Key)];
-
-    /// <summary>
-    /// Ends the file: the totals of panels still incomplete are summed with the panel's items imported before and still
-    /// held (<paramref name="stored"/>, for <see cref="PanelsAwaitingStoredItems"/>), when that completes the panel;
-    /// otherwise they are handed back unsummed (a repeated one rejected).
-    /// </summary>
-    public void Finish(IEnumerable<StoredPanelItem>? stored = null)
-    {
-        var held = stored?.GroupBy(i => i.PanelId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        foreach (var (panelId, state) in _open)
-        {
-            var (sum, before) = held is not null && state.Totals.Count > 0 && held.TryGetValue(panelId, out var items) ? SumWith(panelId, state, items) : (null, 0);
-            var taken = false;
-            foreach (var (total, line, value) in state.Totals)
-            {
-                taken |= Decide(total, line, value, state.Panel, sum, taken, before);
-            }
-        }
-
-        _open.Clear();
-        _complete.Clear();
-    }
-
-    /// <summary>
-    /// The sum of a panel's items, those of this file and those imported before that still hold their item (the holder
-    /// <paramref name="imported"/> names, its row not in this file, or in it but rejected: its stored record stays as it
-    /// was); null when an item is still missing or a stored value is not a number. Also how many came from before.
-    /// </summary>
-    private (decimal? Sum, int Before) SumWith(string panelId, PanelState state, List<StoredPanelItem> items)
-    {
-        var sum = state.Sum;
-        var count = state.Count;
-        var before = 0;
-        var counted = new bool[state.Panel.Items.Count];
-        foreach (var item in items)
-        {
-            var index = -1;
-            for (var i = 0; i < state.Panel.Items.Count; i++)
-            {
-                if (string.Equals(state.Panel.Items[i], item.Code, StringComparison.Ordinal))
-                {
-                    index = i;
-                    break;
-                }
-            }
-
-            var id = IdHash.Of(item.AssessmentId);
-            if (index < 0 || state.Holds(index) || counted[index]
-                || !imported!.TryGetHolder(panelId, item.Code, out var holder) || holder != id
-                || (read is not null && read.TryGetContent(id, out _) && !_notThrough.Contains(id)))
-            {
-                continue;
-            }
-
-            if (!decimal.TryParse(item.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            {
-                return (null, 0);
-            }
-
-            counted[index] = true;
-            sum += value;
-            count++;
-            before++;
-        }
-
-        return count == state.Panel.Items.Count ? (sum, before) : (null, 0);
-    }
-
-    /// <summary>Ends the file and returns the rejections not yet taken (totals that disagree with their items, repeats).</summary>
-    public IEnumerable<RowRejection> Complete()
-    {
-        Finish();
-        return TakeDecided().Select(d => d.Rejection).OfType<RowRejection>();
     }
 
     /// <summary>Decides a total: true when it goes through (and so takes the panel's total).</summary>
@@ -247,7 +234,14 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
             return false;
         }
 
-        if (taken || HeldByAnother(total))
+        var holder = taken ? Holder.None : HolderOf(total);
+        if (holder == Holder.NotReadYet)
+        {
+            _pendingTotals.Add((total, line, value));
+            return false;
+        }
+
+        if (taken || holder == Holder.Another)
         {
             RejectRepeat(total, line, imported: !taken);
             return false;
@@ -285,31 +279,6 @@ public sealed class PanelConsistencyCheck(MappingSet rules, PanelItemHolders? im
     /// <summary>The day a full date or date-time names, as a day number (the contract requires a full effective date).</summary>
     private static int DayOf(ClinicDate effective) =>
         DateOnly.ParseExact(effective.Value.AsSpan(0, 10), "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber;
-
-    /// <summary>
-    /// Whether a row imported before, of another assessment, holds the row's item. It gives the item up when its own row
-    /// came earlier in this file and went through: retracted (its code and patient the row's), or with another panel or
-    /// code (its row with this panel and code would have taken the item in this file, making the row at hand a repeat).
-    /// </summary>
-    private bool HeldByAnother(AssessmentRecord record)
-    {
-        if (imported is null || !imported.TryGetHolder(record.PanelId!, record.Code, out var holder) || holder == IdHash.Of(record.AssessmentId))
-        {
-            return false;
-        }
-
-        if (read is null || !read.TryGetContent(holder, out _) || _notThrough.Contains(holder))
-        {
-            return true;
-        }
-
-        return _retractions.TryGetValue(holder, out var retraction) && retraction != IdHash.Of(record.Code, record.PatientId);
-    }
-
-    private void RejectRepeat(AssessmentRecord record, long line, bool imported) =>
-        Reject(record, line, "code", IntakeRules.PanelItemRepeated, imported
-            ? $"{record.Code} appears twice in panel {record.PanelId}: a row imported before holds it (one administration has each item once; to replace that row, retract it above this one)"
-            : $"{record.Code} appears twice in panel {record.PanelId}: an earlier row of this file holds it (one administration has each item once)");
 
     private void Reject(AssessmentRecord record, long line, string column, string rule, string message)
     {

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -7,7 +6,6 @@ using MndFhir.Data;
 using MndFhir.Intake;
 using MndFhir.Mapping;
 using MndFhir.Records;
-using MndFhir.Serialization;
 using MndFhir.Sync.Progress;
 
 namespace MndFhir.Sync.Intake;
@@ -21,19 +19,15 @@ namespace MndFhir.Sync.Intake;
 /// </summary>
 internal sealed class ExportImport
 {
-    private const int BatchSize = 500;
+    internal const int BatchSize = 500;
 
     // Throws on invalid UTF-8 instead of replacing it with U+FFFD; a UTF-8 byte order mark is skipped.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
-
-    private static readonly HashSet<string> FileRuleIds = typeof(FileRules).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet(StringComparer.Ordinal);
 
     private readonly MndFhirDbContext _db;
     private readonly IDbContextTransaction _transaction;
     private readonly MappingSet _rules;
     private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-    private readonly DateTimeOffset _startedAt;
     private readonly List<string> _fingerprints = [];
     private Dictionary<string, ClinicDate> _patients = new(StringComparer.Ordinal);
     // Treatment id → its patient: an assessment may only name a treatment of its own patient.
@@ -46,7 +40,14 @@ internal sealed class ExportImport
     // Per panel_id and item (or total), the assessment imported before that holds it: a new row for it is a repeat.
     private PanelItemHolders _panelItems = new();
 
+    // The assessments' removals, when worked out at the end of assessments.csv for the panel check (most often not).
+    private RemovalPlan? _assessmentRemovals;
+
     private readonly IRunProgress _progress;
+    private readonly ImportQuarantine _quarantine;
+    private readonly ExportRemovals _removals;
+    private readonly StoredPanels _storedPanels;
+    private readonly ExportBatchStore _batches;
 
     public ExportImport(MndFhirDbContext db, IDbContextTransaction transaction, MappingSet rules, TimeProvider clock, ILogger logger, DateTimeOffset startedAt, IRunProgress progress)
     {
@@ -55,9 +56,11 @@ internal sealed class ExportImport
         _transaction = transaction;
         _rules = rules;
         _clock = clock;
-        _logger = logger;
-        _startedAt = startedAt;
         _db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.TrackAll;
+        _quarantine = new ImportQuarantine(db, clock, logger, startedAt);
+        _removals = new ExportRemovals(db, clock, logger, Warnings);
+        _storedPanels = new StoredPanels(db, rules);
+        _batches = new ExportBatchStore(db, clock, _quarantine);
     }
 
     public List<string> Warnings { get; } = [];
@@ -69,7 +72,7 @@ internal sealed class ExportImport
     {
         _patients = await _db.Patients.AsNoTracking().Select(p => new { p.PatientId, p.BirthDate }).ToDictionaryAsync(p => p.PatientId, p => p.BirthDate, StringComparer.Ordinal, ct);
         _treatments = await _db.Treatments.AsNoTracking().Select(t => new { t.TreatmentId, t.PatientId }).ToDictionaryAsync(t => t.TreatmentId, t => t.PatientId, StringComparer.Ordinal, ct);
-        (_panels, _panelItems) = await PanelHoldersAsync(ct);
+        (_panels, _panelItems) = await _storedPanels.HoldersAsync(ct);
         var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
         var context = new IntakeContext(_rules, today, id => _patients.TryGetValue(id, out var birth) ? birth : null, _treatments.ContainsKey)
         {
@@ -115,7 +118,8 @@ internal sealed class ExportImport
             ct);
 
         var assessmentIds = new SeenIds();
-        var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, ct);
+        var removalsPossible = patients.Problem is null && treatments.Problem is null;
+        var assessments = await ImportAssessmentsAsync(folder, parser, context, assessmentIds, removalsPossible, allowRemovals, ct);
         Warnings.AddRange(context.Warnings.Select(w => w.ToString()));
 
         List<FileImportSummary> files = [patients, treatments, assessments];
@@ -126,44 +130,12 @@ internal sealed class ExportImport
         }
         else
         {
-            await MarkRemovedAsync<PatientRecord>(patients, nameof(PatientRecord.PatientId), patientIds, allowRemovals, ct);
-            await MarkRemovedAsync<TreatmentRecord>(treatments, nameof(TreatmentRecord.TreatmentId), treatmentIds, allowRemovals, ct);
-            await MarkRemovedAsync<AssessmentRecord>(assessments, nameof(AssessmentRecord.AssessmentId), assessmentIds, allowRemovals, ct);
+            await _removals.MarkAsync<PatientRecord>(patients, nameof(PatientRecord.PatientId), patientIds, allowRemovals, ct);
+            await _removals.MarkAsync<TreatmentRecord>(treatments, nameof(TreatmentRecord.TreatmentId), treatmentIds, allowRemovals, ct);
+            await _removals.MarkAsync<AssessmentRecord>(assessments, nameof(AssessmentRecord.AssessmentId), assessmentIds, allowRemovals, ct, _assessmentRemovals);
         }
 
         return files;
-    }
-
-    /// <summary>
-    /// Who keeps each panel_id imported before: the patient of its first imported item or total (earliest
-    /// FirstImportedAt, then smallest assessment id), removed and retracted rows included, since their panel resource
-    /// keeps its key; a panel_id on another measure groups nothing and is left out. And which
-    /// assessment holds each item (or total) of a panel: the rows still in force only (not retracted, not removed),
-    /// about 20 bytes each.
-    /// </summary>
-    private async Task<(Dictionary<string, string> Patients, PanelItemHolders Items)> PanelHoldersAsync(CancellationToken ct)
-    {
-        var panelCodes = _rules.PanelOfMeasure.Keys.ToList();
-        var items = new PanelItemHolders(await _db.Assessments.CountAsync(a => a.PanelId != null && panelCodes.Contains(a.Code), ct));
-        var first = new Dictionary<string, (string Patient, DateTimeOffset At, string Id)>(StringComparer.Ordinal);
-        var rows = _db.Assessments.AsNoTracking().Where(a => a.PanelId != null && panelCodes.Contains(a.Code))
-            .Select(a => new { a.PanelId, a.PatientId, a.FirstImportedAt, a.AssessmentId, a.Code, a.Status, a.RemovedFromExportAt });
-        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (row.Status != AssessmentStatus.EnteredInError && row.RemovedFromExportAt is null)
-            {
-                items.Add(row.PanelId!, row.Code, row.AssessmentId);
-            }
-
-            if (!first.TryGetValue(row.PanelId!, out var held)
-                || row.FirstImportedAt < held.At
-                || (row.FirstImportedAt == held.At && string.CompareOrdinal(row.AssessmentId, held.Id) < 0))
-            {
-                first[row.PanelId!] = (row.PatientId, row.FirstImportedAt, row.AssessmentId);
-            }
-        }
-
-        return (first.ToDictionary(p => p.Key, p => p.Value.Patient, StringComparer.Ordinal), items);
     }
 
     /// <summary>Forgets the patients a rejected patients.csv added, restoring what was known before.</summary>
@@ -283,7 +255,7 @@ internal sealed class ExportImport
 
             if (batch.Count + rejections.Count >= BatchSize)
             {
-                await FlushAsync(name, batch, rejections, summary, ct);
+                await _batches.FlushAsync(name, batch, rejections, summary, ct);
             }
         }
 
@@ -292,52 +264,15 @@ internal sealed class ExportImport
             foreach (var chunk in (await drain()).Chunk(BatchSize))
             {
                 Take(chunk, batch, rejections, summary);
-                await FlushAsync(name, batch, rejections, summary, ct);
+                await _batches.FlushAsync(name, batch, rejections, summary, ct);
             }
         }
 
-        await FlushAsync(name, batch, rejections, summary, ct);
+        await _batches.FlushAsync(name, batch, rejections, summary, ct);
         _progress.Report(new RunProgress("import " + name, stream.Length, stream.Length, "bytes", Finished: true));
 
-        // The file was read whole: whatever file problem it had before is gone.
-        var now = _clock.GetUtcNow();
-        await _db.Quarantine
-            .Where(q => q.File == name && q.ResolvedAt == null && q.RecordId == null && FileRuleIds.Contains(q.Rule))
-            .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a later import read the file whole"), ct);
-        await ResolveUnseenAsync(name, seen, now, ct);
+        await _quarantine.ResolveFileReadWholeAsync(name, seen, ct);
         return summary;
-    }
-
-    /// <summary>
-    /// Read whole, the file holds every row it has: an open entry of it that this import did not see again (a rejected
-    /// row seen again keeps its entry open, a valid row resolved its own) is of a row no longer there as it was
-    /// rejected: deleted by the clinic, or changed, in which case a newer entry says what is wrong with it now.
-    /// Resolved, never deleted: the quarantine is the audit trail. Without this, such an entry stayed open for ever.
-    /// </summary>
-    private async Task ResolveUnseenAsync(string file, SeenIds seen, DateTimeOffset now, CancellationToken ct)
-    {
-        var unseen = await _db.Quarantine.AsNoTracking()
-            .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt)
-            .Select(q => new { q.Id, q.RecordId })
-            .ToListAsync(ct);
-        var byResolution = unseen.GroupBy(
-            q => q.RecordId is null ? "the row is no longer in the export as it was rejected (deleted, fixed or changed)"
-                : seen.Contains(IdHash.Of(q.RecordId)) ? "the row changed: a newer entry says what is wrong with it now"
-                : "the row is no longer in the export",
-            q => q.Id);
-        foreach (var group in byResolution)
-        {
-            foreach (var chunk in group.Chunk(BatchSize))
-            {
-                await _db.Quarantine.Where(q => chunk.Contains(q.Id))
-                    .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, group.Key), ct);
-            }
-        }
-
-        if (unseen.Count > 0)
-        {
-            _logger.LogInformation("{File}: {Count} quarantine entries resolved, their rows no longer in the export as rejected", file, unseen.Count);
-        }
     }
 
     /// <summary>Rows let through a gate go to the batch, or to the rejections when the gate rejected them.</summary>
@@ -358,7 +293,9 @@ internal sealed class ExportImport
         }
     }
 
-    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, SeenIds seen, CancellationToken ct)
+    /// <param name="removalsPossible">Whether the other files were read whole, so that the rows gone from this one may be
+    /// marked removed at the end (when the removal guard lets them).</param>
+    private async Task<FileImportSummary> ImportAssessmentsAsync(string folder, ClinicExportParser parser, IntakeContext context, SeenIds seen, bool removalsPossible, bool allowRemovals, CancellationToken ct)
     {
         // A panel total can only be checked once all of its panel's items were read: a total waits until then (or,
         // when its panel stays incomplete, until the end of the file), everything else is stored as it streams (or
@@ -382,7 +319,17 @@ internal sealed class ExportImport
             row => panels.Add(row.Record!, row.Line) ? Released(panels) : [row],
             async () =>
             {
-                panels.Finish(await StoredPanelItemsAsync(panels.PanelsAwaitingStoredItems(), ct));
+                // A row imported before that is gone from this complete export gives its panel item up, as a retracted
+                // one does, when it is marked removed at the end: worked out here, once, when a panel decision needs it
+                // (a replacement row, a total summed with stored items), and the same plan then marks them removed.
+                var unreadRemoved = false;
+                if (removalsPossible && panels.DependsOnRemovals)
+                {
+                    _assessmentRemovals = await _removals.PlanAsync<AssessmentRecord>(nameof(AssessmentRecord.AssessmentId), seen, allowRemovals, ct);
+                    unreadRemoved = !_assessmentRemovals.Refused;
+                }
+
+                panels.Finish(await _storedPanels.ItemsAsync(panels.PanelsAwaitingStoredItems(), ct), unreadRemoved);
                 return Released(panels);
             });
 
@@ -390,250 +337,11 @@ internal sealed class ExportImport
             panels.TakeDecided().Select(d => d.Rejection is null ? new ParsedRow<AssessmentRecord>(d.Line, d.Record, null) : new ParsedRow<AssessmentRecord>(d.Line, null, d.Rejection));
     }
 
-    /// <summary>
-    /// The items imported before and still in force (not retracted, not removed) of the panels whose total waits for
-    /// them at the end of assessments.csv: only those panels (most often none), in chunks, never every stored item.
-    /// </summary>
-    private async Task<List<StoredPanelItem>> StoredPanelItemsAsync(IReadOnlyList<string> panelIds, CancellationToken ct)
-    {
-        var items = new List<StoredPanelItem>();
-        var itemCodes = _rules.PanelOfMeasure.Where(p => p.Key != p.Value.Total).Select(p => p.Key).ToList();
-        foreach (var chunk in panelIds.Chunk(BatchSize))
-        {
-            items.AddRange(await _db.Assessments.AsNoTracking()
-                .Where(a => a.PanelId != null && chunk.Contains(a.PanelId) && itemCodes.Contains(a.Code)
-                    && a.Status != AssessmentStatus.EnteredInError && a.RemovedFromExportAt == null)
-                .Select(a => new StoredPanelItem(a.PanelId!, a.Code, a.AssessmentId, a.Value))
-                .ToListAsync(ct));
-        }
-
-        return items;
-    }
-
     private async Task<FileImportSummary> RejectFileAsync(FileImportSummary summary, FileProblem problem, CancellationToken ct)
     {
         summary.Problem = problem;
-        _logger.LogWarning("{File} was rejected whole: rule {Rule} at line {Line}; nothing of it was imported", problem.File, problem.Rule, problem.Line);
-        await QuarantineAsync([new RowRejection(problem.File, problem.Line ?? 0, null, problem.Rule, problem.ToString(), null, new Dictionary<string, string>())], ct);
+        await _quarantine.AddFileProblemAsync(problem, ct);
         return summary;
     }
 
-    /// <summary>Stores a batch: new rows added, changed rows updated, retractions applied, rejections quarantined.</summary>
-    private async Task FlushAsync<T>(string file, List<ParsedRow<T>> batch, List<RowRejection> rejections, FileImportSummary summary, CancellationToken ct)
-        where T : ClinicRecord
-    {
-        if (batch.Count > 0)
-        {
-            var now = _clock.GetUtcNow();
-            var set = _db.Set<T>();
-            var existing = await ExistingAsync(set, batch.Select(r => r.Record!.RecordId).ToList(), ct);
-            var stored = new List<string>(batch.Count);
-            foreach (var row in batch)
-            {
-                var record = row.Record!;
-                var held = existing.GetValueOrDefault(record.RecordId);
-                if (IsRetraction(record))
-                {
-                    if (Retract(record, held, row.Line, file, summary, now) is { } mismatch)
-                    {
-                        rejections.Add(mismatch);
-                        summary.Rejected++;
-                        continue;
-                    }
-                }
-                else if (held is null)
-                {
-                    record.FirstImportedAt = now;
-                    record.UpdatedAt = now;
-                    set.Add(record);
-                    summary.Created++;
-                }
-                else if (held.ContentHash != record.ContentHash || held.IsRemoved)
-                {
-                    var firstImported = held.FirstImportedAt;
-                    _db.Entry(held).CurrentValues.SetValues(record);
-                    held.FirstImportedAt = firstImported;
-                    held.UpdatedAt = now;
-                    summary.Updated++;
-                }
-                else
-                {
-                    summary.Unchanged++;
-                }
-
-                stored.Add(record.RecordId);
-            }
-
-            // A row that is valid now resolves what was quarantined for the same record of the same file.
-            await _db.Quarantine
-                .Where(q => q.File == file && q.ResolvedAt == null && q.LastSeenAt < _startedAt && q.RecordId != null && stored.Contains(q.RecordId))
-                .ExecuteUpdateAsync(s => s.SetProperty(q => q.ResolvedAt, now).SetProperty(q => q.Resolution, "a valid row was imported"), ct);
-            batch.Clear();
-        }
-
-        await QuarantineAsync(rejections, ct);
-        rejections.Clear();
-        await _db.SaveChangesAsync(ct);
-        _db.ChangeTracker.Clear();
-    }
-
-    private static bool IsRetraction(ClinicRecord record) =>
-        record is TreatmentRecord { Status: TreatmentStatus.EnteredInError } or AssessmentRecord { Status: AssessmentStatus.EnteredInError };
-
-    /// <summary>
-    /// Applies an entered-in-error row to the record it withdraws: the stored content is kept (the row needs only ids,
-    /// patient, code and status) and its status becomes entered-in-error, so every destination that received the record
-    /// receives its withdrawal. A record never imported has nothing to withdraw. A row whose patient or code differs from
-    /// the stored record's is rejected: withdrawing the wrong record is worse than withdrawing none.
-    /// </summary>
-    private static RowRejection? Retract(ClinicRecord retraction, ClinicRecord? held, long line, string file, FileImportSummary summary, DateTimeOffset now)
-    {
-        if (held is null)
-        {
-            summary.Unchanged++;
-            return null;
-        }
-
-        var (patient, code, idColumn) = retraction switch
-        {
-            TreatmentRecord t => (t.PatientId, t.Code, "treatment_id"),
-            AssessmentRecord a => (a.PatientId, a.Code, "assessment_id"),
-            _ => throw new ArgumentException("only treatments and assessments have a status", nameof(retraction)),
-        };
-        var (heldPatient, heldCode) = held switch
-        {
-            TreatmentRecord t => (t.PatientId, t.Code),
-            AssessmentRecord a => (a.PatientId, a.Code),
-            _ => throw new ArgumentException("only treatments and assessments have a status", nameof(held)),
-        };
-        if (patient != heldPatient || code != heldCode)
-        {
-            var column = patient != heldPatient ? "patient_id" : "code";
-            return new RowRejection(
-                file,
-                line,
-                column,
-                IntakeRules.RetractionMismatch,
-                $"{file} line {line}, column {column}: the entered-in-error row names another {(column == "code" ? "code" : "patient")} than the stored record {retraction.RecordId}; nothing was withdrawn",
-                retraction.RecordId,
-                new Dictionary<string, string> { [idColumn] = retraction.RecordId, ["patient_id"] = patient, ["code"] = code, ["status"] = "entered-in-error" });
-        }
-
-        switch (held)
-        {
-            case TreatmentRecord { Status: TreatmentStatus.EnteredInError, IsRemoved: false }:
-            case AssessmentRecord { Status: AssessmentStatus.EnteredInError, IsRemoved: false }:
-                summary.Unchanged++;
-                return null;
-            case TreatmentRecord t:
-                t.Status = TreatmentStatus.EnteredInError;
-                break;
-            case AssessmentRecord a:
-                a.Status = AssessmentStatus.EnteredInError;
-                break;
-        }
-
-        held.RemovedFromExportAt = null;
-        held.ContentHash = RecordHasher.Hash(held);
-        held.UpdatedAt = now;
-        summary.Retracted++;
-        return null;
-    }
-
-    /// <param name="seen">The ids read from the export, as <see cref="IdHash"/>es: a million ids in 20 MB.</param>
-    private async Task MarkRemovedAsync<T>(FileImportSummary summary, string key, SeenIds seen, bool allowRemovals, CancellationToken ct)
-        where T : ClinicRecord
-    {
-        var set = _db.Set<T>();
-        var storedCount = await set.CountAsync(r => r.RemovedFromExportAt == null, ct);
-
-        // One record gone is an ordinary correction; more than a tenth of a file (or all of a small one) looks like a
-        // truncated or partial export. The stored ids are streamed; only those gone are kept, and no more of them than
-        // the guard allows unless removals were allowed.
-        var limit = allowRemovals ? int.MaxValue : Math.Max(1, storedCount / 10);
-        var gone = new List<string>();
-        var goneCount = 0;
-        await foreach (var id in set.AsNoTracking().Where(r => r.RemovedFromExportAt == null).Select(r => EF.Property<string>(r, key)).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (!seen.Contains(IdHash.Of(id)) && ++goneCount <= limit)
-            {
-                gone.Add(id);
-            }
-        }
-
-        if (goneCount == 0)
-        {
-            return;
-        }
-
-        if (goneCount > limit)
-        {
-            summary.RemovalsRefused = goneCount;
-            Warnings.Add($"{summary.File}: {goneCount} of {storedCount} stored records are not in this export; that looks like a partial export, so none was marked removed (import with --allow-removals to remove them)");
-            _logger.LogWarning("{File}: refused to mark {Count} of {Stored} records removed", summary.File, goneCount, storedCount);
-            return;
-        }
-
-        var now = _clock.GetUtcNow();
-        foreach (var chunk in gone.Chunk(BatchSize))
-        {
-            await set.Where(r => chunk.Contains(EF.Property<string>(r, key)))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.RemovedFromExportAt, now).SetProperty(r => r.UpdatedAt, now), ct);
-        }
-
-        summary.Removed = gone.Count;
-        _logger.LogInformation("{File}: {Count} records no longer in the export were marked removed", summary.File, gone.Count);
-    }
-
-    private static async Task<Dictionary<string, T>> ExistingAsync<T>(DbSet<T> set, List<string> ids, CancellationToken ct)
-        where T : ClinicRecord
-    {
-        IQueryable<ClinicRecord> query = set switch
-        {
-            DbSet<PatientRecord> p => p.Where(x => ids.Contains(x.PatientId)),
-            DbSet<TreatmentRecord> t => t.Where(x => ids.Contains(x.TreatmentId)),
-            DbSet<AssessmentRecord> a => a.Where(x => ids.Contains(x.AssessmentId)),
-            _ => throw new ArgumentException($"{typeof(T).Name} is not a clinic record set", nameof(set)),
-        };
-        return (await query.ToListAsync(ct)).Cast<T>().ToDictionary(r => r.RecordId, StringComparer.Ordinal);
-    }
-
-    private async Task QuarantineAsync(IReadOnlyList<RowRejection> rejections, CancellationToken ct)
-    {
-        if (rejections.Count == 0)
-        {
-            return;
-        }
-
-        var now = _clock.GetUtcNow();
-        foreach (var rejection in rejections)
-        {
-            var rowJson = JsonSerializer.Serialize(rejection.Row);
-            var rowHash = FhirJson.Hash(rejection.File + "\n" + rejection.Rule + "\n" + rowJson + (rejection.RecordId is null && rejection.Column is null ? "\n" + rejection.Message : string.Empty));
-            var open = await _db.Quarantine.FirstOrDefaultAsync(q => q.RowHash == rowHash && q.ResolvedAt == null, ct);
-            if (open is not null)
-            {
-                open.LastSeenAt = now;
-                open.Line = rejection.Line;
-                continue;
-            }
-
-            _db.Quarantine.Add(new QuarantinedRow
-            {
-                File = rejection.File,
-                Line = rejection.Line,
-                Column = rejection.Column,
-                Rule = rejection.Rule,
-                Message = rejection.Message.Length > 4000 ? rejection.Message[..4000] : rejection.Message,
-                RecordId = rejection.RecordId,
-                RowJson = rowJson,
-                RowHash = rowHash,
-                FirstSeenAt = now,
-                LastSeenAt = now,
-            });
-            _logger.LogInformation("Quarantined {File} line {Line} record {RecordId}: rule {Rule}", rejection.File, rejection.Line, rejection.RecordId, rejection.Rule);
-        }
-
-        await _db.SaveChangesAsync(ct);
-    }
 }

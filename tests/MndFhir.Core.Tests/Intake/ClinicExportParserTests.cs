@@ -300,22 +300,25 @@ public sealed class ClinicExportParserTests
     }
 
     [Fact]
-    public async Task An_item_imported_before_keeps_its_place_and_a_new_row_for_it_is_the_repeat_unless_the_file_above_retracted_or_moved_it()
+    public async Task An_item_imported_before_keeps_its_place_and_a_new_row_for_it_is_the_repeat_unless_the_file_retracted_or_moved_it_above_or_below()
     {
         var imported = new PanelItemHolders(8);
         imported.Add("AP-1", "ALSFRSR_01", "OLD-1");
         imported.Add("AP-1", "ALSFRSR_02", "OLD-2");
         imported.Add("AP-1", "ALSFRSR_03", "OLD-3");
         imported.Add("AP-1", "ALSFRSR_05", "OLD-5");
+        imported.Add("AP-1", "ALSFRSR_06", "OLD-6");
         var csv = AssessmentHeader
-            + "NEW-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n"      // line 2: OLD-1 holds item 01 (its row comes later): the new row is the repeat
+            + "NEW-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n"      // line 2: OLD-1 holds item 01 (its row comes later, in force): the new row is the repeat, known at the end
             + "OLD-1,P-1,ALSFRSR_01,3,,2024-01-01,AP-1,,,,\n"      // line 3: the row imported before, again: not a repeat
             + "OLD-2,P-1,ALSFRSR_02,,,,,,,entered-in-error,\n"     // line 4: OLD-2 retracted
             + "NEW-2,P-1,ALSFRSR_02,3,,2024-01-01,AP-1,,,,\n"      // line 5: takes its place
             + "OLD-3,P-1,ALSFRSR_04,3,,2024-01-01,AP-1,,,,\n"      // line 6: OLD-3 moved to item 04
             + "NEW-3,P-1,ALSFRSR_03,3,,2024-01-01,AP-1,,,,\n"      // line 7: takes item 03
             + "OLD-5,P-2,ALSFRSR_05,,,,,,,entered-in-error,\n"     // line 8: a retraction naming another patient withdraws nothing
-            + "NEW-5,P-1,ALSFRSR_05,3,,2024-01-01,AP-1,,,,\n";     // line 9: so OLD-5 keeps item 05
+            + "NEW-5,P-1,ALSFRSR_05,3,,2024-01-01,AP-1,,,,\n"      // line 9: so OLD-5 keeps item 05
+            + "NEW-6,P-1,ALSFRSR_06,3,,2024-01-01,AP-1,,,,\n"      // line 10: waits for OLD-6, not read yet...
+            + "OLD-6,P-1,ALSFRSR_06,,,,,,,entered-in-error,\n";    // line 11: ...retracted below it: NEW-6 takes item 06 (before: a repeat)
         var seen = new SeenIds();
         var check = new PanelConsistencyCheck(Rules, imported, seen);
         var decided = new List<PanelDecision>();
@@ -331,8 +334,8 @@ public sealed class ClinicExportParserTests
         check.Finish();
         decided.AddRange(check.TakeDecided());
 
-        Assert.Equal(["NEW-1 2 panel-item-repeated", "NEW-5 9 panel-item-repeated"], decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
-        Assert.Contains("imported before", decided[0].Rejection!.Message, StringComparison.Ordinal);
+        Assert.Equal(["NEW-5 9 panel-item-repeated", "NEW-1 2 panel-item-repeated", "NEW-6 10 "], decided.Select(d => $"{d.Record.AssessmentId} {d.Line} {d.Rejection?.Rule}"));
+        Assert.Contains("imported before", decided[1].Rejection!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,6 +85,47 @@ public sealed class QuarantineLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_duplicate_id_unchanged_between_imports_keeps_its_one_open_entry_and_closes_when_the_second_row_goes()
+    {
+        // Before: the valid first row of D-1 resolved the entry ('a valid row was imported') and the second row made a
+        // new one, so every import of the same export closed and reopened it (new id, new first-seen time).
+        string[] rows = [.. Good, "D-1,P-1,FVC,3.1,L,2024-02-01,,,,,", "D-1,P-1,FVC,3.4,L,2024-02-01,,,,,"];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, rows);
+        await _h.ImportAsync();
+        var first = Assert.Single(await _h.OpenQuarantineAsync(), q => q.RecordId == "D-1");
+        Assert.Equal(IntakeRules.DuplicateId, first.Rule);
+        Assert.Contains("assessments.csv line 5", first.Message, StringComparison.Ordinal);
+
+        await _h.ImportAsync();
+
+        // A row added above moves it: still the same problem, its entry says where the row is now.
+        rows = [.. Good, "A-3,P-1,FVC,3.0,L,2024-02-02,,,,,", .. rows[Good.Length..]];
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, rows);
+        await _h.ImportAsync();
+
+        var again = Assert.Single(await _h.OpenQuarantineAsync(), q => q.RecordId == "D-1");
+        Assert.Equal((first.Id, first.FirstSeenAt), (again.Id, again.FirstSeenAt));
+        Assert.Equal(6, again.Line);
+        Assert.StartsWith("assessments.csv line 6, column assessment_id:", again.Message, StringComparison.Ordinal);
+        await using (var db = await _h.DbAsync())
+        {
+            Assert.Equal(1, await db.Quarantine.CountAsync(q => q.RecordId == "D-1"));
+            Assert.Equal("3.1", (await db.Assessments.AsNoTracking().SingleAsync(a => a.AssessmentId == "D-1")).Value);
+        }
+
+        // The clinic deletes the second row: the entry closes, saying so, and the first row stays as it was.
+        await _h.WriteAsync("assessments.csv", AssessmentHeader, rows[..^1]);
+        await _h.ImportAsync();
+        Assert.DoesNotContain(await _h.OpenQuarantineAsync(), q => q.RecordId == "D-1");
+        await using (var db = await _h.DbAsync())
+        {
+            var closed = await db.Quarantine.AsNoTracking().SingleAsync(q => q.RecordId == "D-1");
+            Assert.Equal("the export no longer repeats this id with other content", closed.Resolution);
+            Assert.Equal("3.1", (await db.Assessments.AsNoTracking().SingleAsync(a => a.AssessmentId == "D-1")).Value);
+        }
+    }
+
+    [Fact]
     public async Task An_operator_dismisses_entries_who_and_why_are_kept_and_a_row_still_in_the_export_comes_back_at_the_next_import()
     {
         var open = await _h.OpenQuarantineAsync();
