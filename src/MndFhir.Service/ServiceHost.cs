@@ -62,7 +62,7 @@ public static class ServiceHost
                 throw new ConfigurationException($"{endpoint.Path}:Url: {endpointProblem}");
             }
         }
-        HttpsCertificates.Ensure(builder.Configuration, listen);
+        HttpsCertificates.Ensure(builder.Configuration, listen, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 
