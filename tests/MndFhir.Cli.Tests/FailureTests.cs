@@ -449,7 +449,30 @@ public sealed class FailureTests : IDisposable
         var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
 
         AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        // It says whose tables, and exactly what to do.
+        Assert.Contains("another application's tables (invoices) and no MndFhir schema", error, StringComparison.Ordinal);
+        Assert.Contains("Point Database:ConnectionString at a file that does not exist yet (MndFhir creates it)", error, StringComparison.Ordinal);
         Assert.Equal(1, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+    }
+
+    [Fact]
+    public async Task A_new_sqlite_file_that_hangfire_wrote_first_is_refused_with_what_to_do()
+    {
+        // Hangfire's SQLite storage pointed at MndFhir's file made its tables there first. Still refused (MndFhir cannot
+        // tell a scratch file from another application's live one), but before the line said only "name a file of its own".
+        var database = Path.Combine(_folder, "mndfhir.db");
+        using (new Hangfire.Storage.SQLite.SQLiteStorage(database))
+        {
+        }
+
+        SqliteConnection.ClearAllPools();
+        var tables = await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        Assert.Contains("They are Hangfire's job storage: give Hangfire:ConnectionString a file of its own", error, StringComparison.Ordinal);
+        Assert.Equal(tables, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
     }
 
     [Fact]

@@ -126,6 +126,21 @@ public sealed class ServeRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task Hangfire_sqlite_storage_on_the_application_database_file_is_refused_before_anything_is_written()
+    {
+        // Before: Hangfire wrote its tables into the new file when the host was built, and the migration then refused the
+        // file as another application's, which it had become ("name a file of its own"); on an existing MndFhir database
+        // Hangfire added its tables to it.
+        WriteConfig(null);
+        var environment = new Dictionary<string, string?> { ["HOME"] = _folder, ["MNDFHIR__Hangfire__Storage"] = "Sqlite", ["MNDFHIR__Hangfire__ConnectionString"] = "mndfhir.db" };
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, environment, "serve", "--urls", "http://127.0.0.1:0", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, $"mndfhir: the configuration has a problem: Hangfire:ConnectionString: {Path.Combine(_folder, "mndfhir.db")} is also the application database (Database:ConnectionString)");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may be written before the refusal");
+    }
+
+    [Fact]
     public async Task A_hangfire_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password()
     {
         WriteConfig(null);
