@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using MndFhir.Cli.Commands;
 using MndFhir.Cli.Hosting;
 
@@ -39,11 +40,19 @@ if (parse.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
+// Ctrl-C, SIGINT or SIGTERM cancels the command from the moment it starts. System.CommandLine registers its own handlers
+// only once the command's action first yields, and a command runs synchronously until then (SQLite's calls complete
+// synchronously): a signal in that window took the runtime's default and ended the process at once, with no line,
+// a sync's lease held and its run left Running. A process started with SIGINT ignored (a background job of a
+// non-interactive shell) keeps ignoring it, as every program does; SIGTERM stops it.
+using var stop = new CancellationTokenSource();
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 try
 {
-    // Ctrl-C or SIGTERM cancels the command, which then records what it did (a sync waits for the batches in flight and
-    // records its run as stopped); System.CommandLine's default of 2 s ended the process first and left the run Running.
-    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+    // The command then records what it did (a sync waits for the batches in flight and records its run as stopped);
+    // System.CommandLine's default of 2 s ended the process first and left the run Running.
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }, stop.Token);
 }
 catch (Exception ex)
 {
@@ -56,4 +65,17 @@ catch (Exception ex)
 
     await Console.Error.WriteLineAsync($"mndfhir: {message}");
     return exitCode;
+}
+
+void Stop(PosixSignalContext signal)
+{
+    // The first signal stops the command, which says so; a second one (a command that does not stop) takes the default
+    // and ends the process.
+    if (stop.IsCancellationRequested)
+    {
+        return;
+    }
+
+    signal.Cancel = true;
+    stop.Cancel();
 }

@@ -35,6 +35,13 @@ public static class ServiceHost
         var service = configuration.GetSection(ServiceOptions.Section).Get<ServiceOptions>() ?? new ServiceOptions();
         var apiKey = ApiKey.FromEnvironment(service.ApiKeyVariable);
         ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
+        var hangfire = configuration.GetSection(HangfireOptions.Section).Get<HangfireOptions>() ?? new HangfireOptions();
+        if (hangfire.SharedFileProblem(configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions(), baseDirectory) is { } shared)
+        {
+            // Before anything is created: Hangfire's storage writes its tables when the host is built.
+            throw new ConfigurationException("the configuration has a problem: " + shared);
+        }
+
         var knownProxies = service.KnownProxyAddresses();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -62,7 +69,7 @@ public static class ServiceHost
                 throw new ConfigurationException($"{endpoint.Path}:Url: {endpointProblem}");
             }
         }
-        HttpsCertificates.Ensure(builder.Configuration, listen);
+        HttpsCertificates.Ensure(builder.Configuration, listen, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddSingleton<ServiceAccess>();
 

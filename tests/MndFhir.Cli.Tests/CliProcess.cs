@@ -31,9 +31,25 @@ internal static class CliProcess
     }
 
     /// <summary>Starts the command with these environment variables set (a null value removes one).</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(workingDirectory, environment, interruptible: false, args);
+
+    /// <summary>
+    /// Starts the command with SIGINT and SIGTERM at their default disposition, as a shell's foreground command has them,
+    /// whatever this test process inherited: a test runner started as a background job of a non-interactive shell
+    /// ignores SIGINT, its children inherit that, and a .NET process keeps an ignored SIGINT ignored (a Ctrl-C test then
+    /// waited for the destination's 120 s timeout and saw exit 4).
+    /// </summary>
+    public static Process StartInterruptible(string workingDirectory, params string[] args) =>
+        Start(workingDirectory, new Dictionary<string, string?>(), interruptible: true, args);
+
+    /// <inheritdoc cref="StartInterruptible(string, string[])"/>
+    public static Process StartInterruptible(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(workingDirectory, environment, interruptible: true, args);
+
+    private static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, bool interruptible, string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(interruptible ? "env" : "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -42,6 +58,13 @@ internal static class CliProcess
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
+        }
+
+        if (interruptible)
+        {
+            // GNU env (coreutils 8.31+): reset the dispositions, then run dotnet in the same process.
+            start.ArgumentList.Add("--default-signal=INT,TERM");
+            start.ArgumentList.Add("dotnet");
         }
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mndfhir.dll"));

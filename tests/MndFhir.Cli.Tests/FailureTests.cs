@@ -449,7 +449,30 @@ public sealed class FailureTests : IDisposable
         var (exit, output, error) = await CliProcess.RunAsync(_folder, [.. command.Split(' '), "--config", "mndfhir.json"]);
 
         AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        // It says whose tables, and exactly what to do.
+        Assert.Contains("another application's tables (invoices) and no MndFhir schema", error, StringComparison.Ordinal);
+        Assert.Contains("Point Database:ConnectionString at a file that does not exist yet (MndFhir creates it)", error, StringComparison.Ordinal);
         Assert.Equal(1, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
+    }
+
+    [Fact]
+    public async Task A_new_sqlite_file_that_hangfire_wrote_first_is_refused_with_what_to_do()
+    {
+        // Hangfire's SQLite storage pointed at MndFhir's file made its tables there first. Still refused (MndFhir cannot
+        // tell a scratch file from another application's live one), but before the line said only "name a file of its own".
+        var database = Path.Combine(_folder, "mndfhir.db");
+        using (new Hangfire.Storage.SQLite.SQLiteStorage(database))
+        {
+        }
+
+        SqliteConnection.ClearAllPools();
+        var tables = await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, "import", "--config", "mndfhir.json");
+
+        AssertOneLineFailure(2, exit, output, error, $"mndfhir: Database:ConnectionString: {database} is not an MndFhir database");
+        Assert.Contains("They are Hangfire's job storage: give Hangfire:ConnectionString a file of its own", error, StringComparison.Ordinal);
+        Assert.Equal(tables, await ScalarAsync("Data Source=" + database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"));
     }
 
     [Fact]
@@ -662,7 +685,7 @@ public sealed class FailureTests : IDisposable
             ["TimeoutSeconds"] = 120,
         });
 
-        var sync = CliProcess.Start(_folder, "sync", "--all", "--config", "mndfhir.json");
+        var sync = CliProcess.StartInterruptible(_folder, "sync", "--all", "--config", "mndfhir.json");
         var database = "Data Source=" + Path.Combine(_folder, "mndfhir.db") + ";Mode=ReadOnly";
         while (await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Running'") == 0 || accepted.Count == 0)
         {
@@ -681,6 +704,70 @@ public sealed class FailureTests : IDisposable
         Assert.Equal(1, await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Failed' AND Error LIKE 'Stopped on request%'"));
         Assert.Equal(0, await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Running'"));
         accepted.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
+    public async Task Ctrl_c_while_a_sync_starts_exits_130_with_its_line_and_leaves_no_run_nor_lease()
+    {
+        // Before: a command ran synchronously until its first real await (SQLite answers synchronously), and
+        // System.CommandLine handled SIGINT only from then on: a Ctrl-C in that window ended the process by the runtime's
+        // default, with no line, after a sync had perhaps taken its lease and recorded its run as Running. Here the
+        // sync's first read of the database waits (this test holds the file exclusively) while the signal comes.
+        await ImportThreePatientsForAsync(new JsonObject { ["BaseUrl"] = "http://127.0.0.1:9/fhir/R4/" });
+        var logs = Path.Combine(_folder, "sync-logs");
+        var file = Path.Combine(_folder, "mndfhir.db");
+        System.Diagnostics.Process sync;
+        await using (var holder = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            await holder.OpenAsync();
+            await using (var exclusive = holder.CreateCommand())
+            {
+                // In WAL mode only an exclusive locking mode keeps readers out.
+                exclusive.CommandText = "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM SyncRuns;";
+                await exclusive.ExecuteScalarAsync();
+            }
+
+            sync = CliProcess.StartInterruptible(_folder, new Dictionary<string, string?> { ["MNDFHIR__Logging__Folder"] = logs }, "sync", "--all", "--config", "mndfhir.json");
+
+            // Its log folder is made before the database is opened; /proc shows when it has the file open.
+            while (!Directory.Exists(logs) || !HasOpen(sync, file))
+            {
+                Assert.False(sync.HasExited, "the sync ended before it was stopped");
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(500);
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", sync.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await Task.Delay(1000);
+        }
+
+        var (exit, output, error) = await CliProcess.WaitAsync(sync);
+
+        AssertOneLineFailure(130, exit, output, error, "Stopped on request");
+        var database = $"Data Source={file};Mode=ReadOnly";
+        Assert.Equal(0, await ScalarAsync(database, "SELECT count(*) FROM SyncRuns WHERE Outcome = 'Running'"));
+        Assert.Equal(0, await ScalarAsync(database, "SELECT count(*) FROM DestinationLeases"));
+    }
+
+    /// <summary>Whether <paramref name="process"/> has <paramref name="path"/> open (Linux: /proc/PID/fd).</summary>
+    private static bool HasOpen(System.Diagnostics.Process process, string path)
+    {
+        try
+        {
+            return Directory.EnumerateFiles($"/proc/{process.Id}/fd").Any(fd => new FileInfo(fd).LinkTarget == path);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

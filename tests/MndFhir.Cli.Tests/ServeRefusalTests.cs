@@ -86,6 +86,60 @@ public sealed class ServeRefusalTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
     }
 
+    [Theory]
+    [InlineData("no-file", "mndfhir: Kestrel:Certificates:Default:Path: ")]
+    [InlineData("not-a-certificate", "mndfhir: Kestrel:Certificates:Default:Path: ")]
+    [InlineData("wrong-password", "mndfhir: Kestrel:Certificates:Default:Path: ")]
+    [InlineData("subject-not-in-store", "mndfhir: Kestrel:Certificates:Default:Subject: no valid certificate for 'CN=nobody.invalid'")]
+    [InlineData("endpoint-no-file", "mndfhir: Kestrel:Endpoints:Secure:Certificate:Path: ")]
+    public async Task A_configured_certificate_Kestrel_cannot_load_is_one_line_naming_its_key_before_anything_starts(string fault, string line)
+    {
+        // Before: Kestrel's exception when it bound: "Unexpected error (CryptographicException): ASN1 corrupted data" or
+        // "(InvalidOperationException): The requested certificate ... could not be found" (exit 10), or "Could not find
+        // file" without the key (exit 2), after the database was migrated.
+        var pfx = Path.Combine(_folder, "server.pfx");
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            Directory.CreateDirectory(_folder);
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "the-right-one"));
+        }
+
+        var environment = new Dictionary<string, string?> { ["HOME"] = _folder, ["ASPNETCORE_ENVIRONMENT"] = null, ["MNDFHIR__Kestrel__Certificates__Default__Password"] = "a-wrong-one" };
+        var certificateSection = fault switch
+        {
+            "no-file" or "endpoint-no-file" => new JsonObject { ["Path"] = Path.Combine(_folder, "none.pfx") },
+            "not-a-certificate" => new JsonObject { ["Path"] = Path.Combine(RepositoryPaths.Root, "README.md") },
+            "wrong-password" => new JsonObject { ["Path"] = pfx },
+            _ => new JsonObject { ["Subject"] = "CN=nobody.invalid", ["Store"] = "My" },
+        };
+        WriteConfig(fault == "endpoint-no-file"
+            ? new JsonObject { ["Endpoints"] = new JsonObject { ["Secure"] = new JsonObject { ["Url"] = "https://127.0.0.1:0", ["Certificate"] = certificateSection } } }
+            : new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = certificateSection } });
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, environment, "serve", "--urls", "https://127.0.0.1:0", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, line);
+        Assert.DoesNotContain("a-wrong-one", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may run, not even the database migration");
+    }
+
+    [Fact]
+    public async Task Hangfire_sqlite_storage_on_the_application_database_file_is_refused_before_anything_is_written()
+    {
+        // Before: Hangfire wrote its tables into the new file when the host was built, and the migration then refused the
+        // file as another application's, which it had become ("name a file of its own"); on an existing MndFhir database
+        // Hangfire added its tables to it.
+        WriteConfig(null);
+        var environment = new Dictionary<string, string?> { ["HOME"] = _folder, ["MNDFHIR__Hangfire__Storage"] = "Sqlite", ["MNDFHIR__Hangfire__ConnectionString"] = "mndfhir.db" };
+
+        var (exit, output, error) = await CliProcess.RunAsync(_folder, environment, "serve", "--urls", "http://127.0.0.1:0", "--config", "mndfhir.json");
+
+        AssertRefused(exit, output, error, $"mndfhir: the configuration has a problem: Hangfire:ConnectionString: {Path.Combine(_folder, "mndfhir.db")} is also the application database (Database:ConnectionString)");
+        Assert.False(File.Exists(Path.Combine(_folder, "mndfhir.db")), "nothing may be written before the refusal");
+    }
+
     [Fact]
     public async Task A_hangfire_connection_string_that_cannot_be_read_is_a_configuration_error_that_never_shows_the_password()
     {

@@ -52,17 +52,31 @@ public sealed class ServeStartTests : IDisposable
         Assert.Empty(Directory.GetFiles(_folder, "key-*.xml", SearchOption.AllDirectories));
     }
 
-    [Fact]
-    public async Task Serve_listens_on_https_with_the_certificate_the_configuration_names()
+    [Theory]
+    [InlineData("Kestrel:Certificates:Default Path and KeyPath (PEM)")]
+    [InlineData("Kestrel:Certificates:Default Path and Password (PKCS#12)")]
+    [InlineData("Kestrel:Endpoints:NAME:Certificate Path and Password")]
+    [InlineData("Kestrel:Endpoints:NAME:Sni:HOST:Certificate")]
+    [InlineData("ASPNETCORE_Kestrel__Certificates__Default__Path and __Password")]
+    public async Task Serve_listens_on_https_with_a_certificate_configured_any_way_Kestrel_reads_one(string way)
     {
-        // The check of the configuration before Kestrel starts lets a configured certificate through.
-        Directory.CreateDirectory(Path.Combine(_folder, "home"));
+        // The check of the configuration before Kestrel starts lets every configured certificate through, as Kestrel's
+        // documentation lists them (learn.microsoft.com/aspnet/core/fundamentals/servers/kestrel/endpoints: Certificates:Default,
+        // an endpoint's Certificate, its Sni certificates; PEM with KeyPath or PKCS#12 with Password; any configuration
+        // source). The password comes from the environment, never the file.
+        var home = Path.Combine(_folder, "home");
+        Directory.CreateDirectory(home);
+        var pem = Path.Combine(_folder, "server.pem");
+        var keyPem = Path.Combine(_folder, "server.key");
+        var pfx = Path.Combine(_folder, "server.pfx");
+        const string password = "test-only-password";
         using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
         {
             var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
             using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllTextAsync(Path.Combine(_folder, "server.pem"), certificate.ExportCertificatePem());
-            await File.WriteAllTextAsync(Path.Combine(_folder, "server.key"), key.ExportPkcs8PrivateKeyPem());
+            await File.WriteAllTextAsync(pem, certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyPem, key.ExportPkcs8PrivateKeyPem());
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, password));
         }
 
         var config = new JsonObject
@@ -71,16 +85,42 @@ public sealed class ServeStartTests : IDisposable
             ["Database"] = new JsonObject { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=" + Path.Combine(_folder, "mndfhir.db") },
             ["Logging"] = new JsonObject { ["Folder"] = Path.Combine(_folder, "logs") },
             ["Destinations"] = new JsonArray(new JsonObject { ["Name"] = "files", ["Kind"] = "NdjsonFolder", ["Folder"] = Path.Combine(_folder, "out") }),
-            ["Kestrel"] = new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = new JsonObject { ["Path"] = Path.Combine(_folder, "server.pem"), ["KeyPath"] = Path.Combine(_folder, "server.key") } } },
         };
+        var environment = new Dictionary<string, string?> { ["HOME"] = home, ["ASPNETCORE_ENVIRONMENT"] = null };
+        var endpoint = new JsonObject { ["Url"] = "https://127.0.0.1:0" };
+        switch (way)
+        {
+            case "Kestrel:Certificates:Default Path and KeyPath (PEM)":
+                config["Kestrel"] = new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = new JsonObject { ["Path"] = pem, ["KeyPath"] = keyPem } } };
+                break;
+            case "Kestrel:Certificates:Default Path and Password (PKCS#12)":
+                config["Kestrel"] = new JsonObject { ["Certificates"] = new JsonObject { ["Default"] = new JsonObject { ["Path"] = pfx } } };
+                environment["MNDFHIR__Kestrel__Certificates__Default__Password"] = password;
+                break;
+            case "Kestrel:Endpoints:NAME:Certificate Path and Password":
+                endpoint["Certificate"] = new JsonObject { ["Path"] = pfx };
+                config["Kestrel"] = new JsonObject { ["Endpoints"] = new JsonObject { ["Secure"] = endpoint } };
+                environment["MNDFHIR__Kestrel__Endpoints__Secure__Certificate__Password"] = password;
+                break;
+            case "Kestrel:Endpoints:NAME:Sni:HOST:Certificate":
+                endpoint["Sni"] = new JsonObject { ["*"] = new JsonObject { ["Certificate"] = new JsonObject { ["Path"] = pem, ["KeyPath"] = keyPem } } };
+                config["Kestrel"] = new JsonObject { ["Endpoints"] = new JsonObject { ["Secure"] = endpoint } };
+                break;
+            default:
+                environment["ASPNETCORE_Kestrel__Certificates__Default__Path"] = pfx;
+                environment["ASPNETCORE_Kestrel__Certificates__Default__Password"] = password;
+                break;
+        }
+
         await File.WriteAllTextAsync(Path.Combine(_folder, "mndfhir.json"), config.ToJsonString());
 
-        var environment = new Dictionary<string, string?> { ["HOME"] = Path.Combine(_folder, "home"), ["ASPNETCORE_ENVIRONMENT"] = null };
-        using var serve = CliProcess.Start(_folder, environment, "serve", "--urls", "https://127.0.0.1:0", "--config", "mndfhir.json");
+        using var serve = CliProcess.StartInterruptible(_folder, environment, "serve", "--urls", "https://127.0.0.1:0", "--config", "mndfhir.json");
         var listening = await ListeningLineAsync(serve);
         await StopAsync(serve);
+        var (_, _, error) = await CliProcess.WaitAsync(serve);
 
-        Assert.True(listening?.Contains("listening on https://127.0.0.1:", StringComparison.Ordinal), $"{listening}\n{(await CliProcess.WaitAsync(serve)).Error}");
+        Assert.True(listening?.Contains("listening on https://127.0.0.1:", StringComparison.Ordinal), $"{way}: {listening}\n{error}");
+        Assert.DoesNotContain(password, error, StringComparison.Ordinal);
     }
 
     private static async Task<string?> ListeningLineAsync(System.Diagnostics.Process serve)

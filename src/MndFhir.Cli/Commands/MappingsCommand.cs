@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using MndFhir.Cli.Hosting;
 using MndFhir.Mapping;
 using MndFhir.Identity;
 using MndFhir.Serialization;
+using MndFhir.Service.Configuration;
 using MndFhir.Sync.Configuration;
 using MndFhir.Validation;
 using MndFhir.Validation.Coverage;
@@ -17,7 +19,8 @@ internal static class MappingsCommand
         var validate = new Command("validate", "Check every mapping file (YAML, known code systems, UCUM units, ranges, every clinic code covered) and every profile in profiles/; exit 1 with file:line messages when broken.") { folder };
         validate.SetAction(async (parse, _) =>
         {
-            var path = parse.GetValue(folder)?.FullName ?? MappingsPath(parse.GetValue(CommonOptions.Config));
+            var (configuration, baseDirectory) = CheckedConfiguration(parse.GetValue(CommonOptions.Config));
+            var path = MappingsFolder(parse.GetValue(folder), configuration, baseDirectory);
             MappingSet rules;
             try
             {
@@ -58,7 +61,8 @@ internal static class MappingsCommand
         var codeSystems = new Command("codesystems", "Write the clinic's own CodeSystems (FHIR JSON), made from the mapping rules, for registries to validate against.") { folder, output };
         codeSystems.SetAction(async (parse, ct) =>
         {
-            var path = parse.GetValue(folder)?.FullName ?? MappingsPath(parse.GetValue(CommonOptions.Config));
+            var (configuration, baseDirectory) = CheckedConfiguration(parse.GetValue(CommonOptions.Config));
+            var path = MappingsFolder(parse.GetValue(folder), configuration, baseDirectory);
             var target = parse.GetValue(output)?.FullName ?? Path.Combine(path, "codesystems");
             Directory.CreateDirectory(target);
             foreach (var system in ClinicCodeSystemFactory.Create(MappingSetLoader.Load(path)))
@@ -74,13 +78,18 @@ internal static class MappingsCommand
         var coverage = new Command("coverage", "Map and validate a whole export without sending: per clinic code its target code, how often the export uses it, and whether its resources validate. Exit 1 when any resource is invalid.") { folder, export, report };
         coverage.SetAction(async (parse, ct) =>
         {
-            var (configuration, baseDirectory) = CliContext.LoadConfiguration(parse.GetValue(CommonOptions.Config));
-            var path = parse.GetValue(folder)?.FullName ?? Path.GetFullPath(configuration["Clinic:MappingsPath"] ?? "mappings", baseDirectory);
-            var exportPath = parse.GetValue(export)?.FullName ?? (configuration["Clinic:ExportPath"] is { } configured ? Path.GetFullPath(configured, baseDirectory) : null);
+            var (configuration, baseDirectory) = CheckedConfiguration(parse.GetValue(CommonOptions.Config));
+            var path = MappingsFolder(parse.GetValue(folder), configuration, baseDirectory);
+            var exportPath = parse.GetValue(export)?.FullName ?? (configuration["Clinic:ExportPath"] is { Length: > 0 } configured ? Path.GetFullPath(configured, baseDirectory) : null);
             if (exportPath is null)
             {
-                await Console.Error.WriteLineAsync("Name the export with --export FOLDER (or set Clinic:ExportPath).");
-                return 2;
+                await Console.Error.WriteLineAsync("mndfhir: name the export with --export FOLDER (or set Clinic:ExportPath).");
+                return ExitCodes.Usage;
+            }
+
+            if (!Directory.Exists(exportPath))
+            {
+                throw new DirectoryNotFoundException($"--export: the folder {exportPath} does not exist.");
             }
 
             var identity = new ClinicIdentity(configuration["Clinic:IdentifierSystem"] ?? new ClinicOptions().IdentifierSystem);
@@ -107,9 +116,34 @@ internal static class MappingsCommand
         return new Command("mappings", "Work with the mapping rules.") { validate, codeSystems, coverage };
     }
 
-    private static string MappingsPath(FileInfo? config)
+    /// <summary>
+    /// The configuration (--config, else ./mndfhir.json), checked as every other command checks it
+    /// (<see cref="ConfigurationCheck"/>: unknown keys, values, folders; one line naming the key, exit 2). Without a
+    /// configuration file the defaults stand (a mappings folder found above this folder or the program's), so mappings
+    /// can be validated with --mappings alone.
+    /// </summary>
+    private static (IConfiguration Configuration, string BaseDirectory) CheckedConfiguration(FileInfo? config)
     {
         var (configuration, baseDirectory) = CliContext.LoadConfiguration(config);
-        return Path.GetFullPath(configuration["Clinic:MappingsPath"] ?? "mappings", baseDirectory);
+        if (config is not null || File.Exists("mndfhir.json"))
+        {
+            ConfigurationCheck.Ensure(configuration, baseDirectory, ServiceConfiguration.Sections);
+        }
+
+        return (configuration, baseDirectory);
+    }
+
+    /// <summary>The mappings folder: --mappings, else Clinic:MappingsPath; one that does not exist is a usage error naming where it came from.</summary>
+    private static string MappingsFolder(DirectoryInfo? given, IConfiguration configuration, string baseDirectory)
+    {
+        if (given is not null)
+        {
+            return given.Exists ? given.FullName : throw new DirectoryNotFoundException($"--mappings: the folder {given.FullName} does not exist.");
+        }
+
+        var path = Path.GetFullPath(configuration["Clinic:MappingsPath"] ?? "mappings", baseDirectory);
+        return File.Exists(Path.Combine(path, "settings.yaml"))
+            ? path
+            : throw new ConfigurationException($"Clinic:MappingsPath: {path} is not a mappings folder (no settings.yaml there); name one with --mappings FOLDER or in the configuration.");
     }
 }

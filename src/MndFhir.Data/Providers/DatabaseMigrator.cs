@@ -59,10 +59,11 @@ public sealed class DatabaseMigrator(IDbContextFactory<MndFhirDbContext> context
 
         if (applied.Count == 0)
         {
-            if (options.Provider == DatabaseProvider.Sqlite && await OtherTablesAsync(db, ct) > 0)
+            if (options.Provider == DatabaseProvider.Sqlite && await OtherTablesAsync(db, ct) is { Count: > 0 } tables)
             {
-                throw new UnusableDatabaseException(
-                    $"{Key}: {Describe(db)} is not an MndFhir database (it holds another application's tables and no MndFhir schema); MndFhir adds nothing to it: name a file of its own.");
+                // Refused even when the file is new: MndFhir cannot tell a scratch file from another application's live
+                // database, and adding its tables to one changes what that application backs up and migrates.
+                throw new UnusableDatabaseException($"{Key}: {Describe(db)} is not an MndFhir database: it holds another application's tables ({Names(tables)}) and no MndFhir schema, and MndFhir adds nothing to it. {Advice(tables)}");
             }
 
             if (!createIfMissing)
@@ -111,20 +112,37 @@ public sealed class DatabaseMigrator(IDbContextFactory<MndFhirDbContext> context
         return $"'{connection.Database}' on {connection.DataSource}";
     }
 
-    /// <summary>Tables that are not SQLite's own nor EF Core's migration bookkeeping.</summary>
-    private static async Task<long> OtherTablesAsync(MndFhirDbContext db, CancellationToken ct)
+    /// <summary>Tables that are not SQLite's own nor EF Core's migration bookkeeping, by name.</summary>
+    private static async Task<List<string>> OtherTablesAsync(MndFhirDbContext db, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_EFMigrations%' ESCAPE '\\'";
-            return (long)(await command.ExecuteScalarAsync(ct))!;
+            command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_EFMigrations%' ESCAPE '\\' ORDER BY name";
+            var names = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                names.Add(reader.GetString(0));
+            }
+
+            return names;
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>The first few table names (names only: a schema holds no records), so the operator recognises whose file it is.</summary>
+    private static string Names(List<string> tables) =>
+        string.Join(", ", tables.Take(5)) + (tables.Count > 5 ? $" and {tables.Count - 5} more" : string.Empty);
+
+    /// <summary>Exactly what to do: Hangfire's SQLite storage (its Job, State, Server tables) pointed at this file, or any other program's file.</summary>
+    private static string Advice(List<string> tables) =>
+        new[] { "Job", "State", "Server", "JobQueue" }.All(t => tables.Contains(t, StringComparer.OrdinalIgnoreCase))
+            ? $"They are Hangfire's job storage: give Hangfire:ConnectionString a file of its own (its default is mndfhir-hangfire.db next to the configuration); then move this file away (it holds only Hangfire's jobs, which MndFhir can lose) or point {Key} at a new file."
+            : $"Point {Key} at a file that does not exist yet (MndFhir creates it); move this file away first only if no other program uses it.";
 }

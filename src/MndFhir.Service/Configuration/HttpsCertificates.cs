@@ -17,17 +17,125 @@ public static class HttpsCertificates
     /// <summary>The extension that marks the ASP.NET Core developer certificate (dotnet dev-certs https).</summary>
     private const string DevelopmentCertificateOid = "1.3.6.1.4.1.311.84.1.1";
 
-    /// <summary>Throws when an address Kestrel will bind (<paramref name="urls"/>, or the Kestrel:Endpoints that replace them) is https with no certificate to serve.</summary>
-    public static void Ensure(IConfiguration configuration, string urls)
+    /// <summary>
+    /// Throws when an address Kestrel will bind (<paramref name="urls"/>, or the Kestrel:Endpoints that replace them) is
+    /// https with no certificate to serve, or with a configured certificate Kestrel could not load (a file that does not
+    /// exist or is not a certificate with its key, a wrong password, a subject not in the store): one line naming the key,
+    /// where Kestrel's own exception at start-up was an "Unexpected error" (exit 10).
+    /// </summary>
+    /// <param name="contentRoot">The folder Kestrel resolves relative certificate paths from (the host's content root).</param>
+    public static void Ensure(IConfiguration configuration, string urls, string? contentRoot = null)
     {
-        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().ToList();
-        var https = endpoints.Count > 0
-            ? endpoints.Where(e => IsHttps(e["Url"]) && !Configured(e.GetSection("Certificate")) && !e.GetSection("Sni").GetChildren().Any(s => Configured(s.GetSection("Certificate")))).Select(e => $"{e.Path}:Url").ToList()
-            : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(IsHttps).ToList();
-        if (https.Count > 0 && !Configured(configuration.GetSection("Kestrel:Certificates:Default")) && !HasDevelopmentCertificate())
+        contentRoot ??= Directory.GetCurrentDirectory();
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Where(e => IsHttps(e["Url"])).ToList();
+        var https = configuration.GetSection("Kestrel:Endpoints").GetChildren().Any()
+            ? endpoints.Count > 0
+            : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Any(IsHttps);
+        if (!https)
+        {
+            return;
+        }
+
+        var needDefault = endpoints.Count == 0;
+        foreach (var endpoint in endpoints)
+        {
+            var own = new[] { endpoint.GetSection("Certificate") }.Concat(endpoint.GetSection("Sni").GetChildren().Select(s => s.GetSection("Certificate"))).Where(Configured).ToList();
+            own.ForEach(c => EnsureLoads(c, contentRoot));
+            needDefault |= own.Count == 0;
+        }
+
+        if (!needDefault)
+        {
+            return;
+        }
+
+        var fallback = configuration.GetSection("Kestrel:Certificates:Default");
+        if (Configured(fallback))
+        {
+            EnsureLoads(fallback, contentRoot);
+        }
+        else if (!HasDevelopmentCertificate())
         {
             throw new ConfigurationException(Missing);
         }
+    }
+
+    /// <summary>
+    /// Loads the certificate of <paramref name="certificate"/> as Kestrel will (Path with KeyPath: PEM; Path alone: PKCS#12
+    /// with Password; Subject: the store, Store and Location, valid ones unless AllowInvalid) and throws, naming the key,
+    /// what stops it. The password is never said.
+    /// </summary>
+    private static void EnsureLoads(IConfigurationSection certificate, string contentRoot)
+    {
+        var password = certificate["Password"];
+        if (!string.IsNullOrWhiteSpace(certificate["Path"]) && !string.IsNullOrWhiteSpace(certificate["Subject"]))
+        {
+            throw new ConfigurationException($"{certificate.Path}: both Path and Subject are set; Kestrel takes a certificate from one source, a file or the store.");
+        }
+
+        if (certificate["Path"] is { Length: > 0 } relative && !string.IsNullOrWhiteSpace(relative))
+        {
+            var path = Path.GetFullPath(relative, contentRoot);
+            var keyPath = certificate["KeyPath"] is { Length: > 0 } key ? Path.GetFullPath(key, contentRoot) : null;
+            foreach (var (name, file) in new[] { ("Path", path), ("KeyPath", keyPath) })
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    throw new ConfigurationException($"{certificate.Path}:{name}: the file {file} does not exist.");
+                }
+            }
+
+            try
+            {
+                using var loaded = keyPath is null ? X509CertificateLoader.LoadPkcs12FromFile(path, password)
+                    : password is null ? X509Certificate2.CreateFromPemFile(path, keyPath)
+                    : X509Certificate2.CreateFromEncryptedPemFile(path, password, keyPath);
+                if (!loaded.HasPrivateKey)
+                {
+                    throw new ConfigurationException($"{certificate.Path}:Path: {path} holds no private key for its certificate.");
+                }
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                var expected = keyPath is null ? "a PKCS#12 (.pfx) file opened by its Password (a PEM certificate needs KeyPath)" : "a PEM certificate whose key is in KeyPath (encrypted: with its Password)";
+                throw new ConfigurationException($"{certificate.Path}:Path: {path} cannot be loaded as {expected}: {ex.Message.Split('\n', 2)[0].Trim()}", ex);
+            }
+
+            return;
+        }
+
+        var subject = certificate["Subject"]!;
+        var storeName = certificate["Store"] is { Length: > 0 } s ? s : "My";
+        var locationName = certificate["Location"] is { Length: > 0 } l ? l : nameof(StoreLocation.CurrentUser);
+        if (!Enum.TryParse<StoreLocation>(locationName, ignoreCase: true, out var location))
+        {
+            throw new ConfigurationException($"{certificate.Path}:Location: '{locationName}' is not one of CurrentUser, LocalMachine.");
+        }
+
+        var validOnly = !bool.TryParse(certificate["AllowInvalid"], out var allowInvalid) || !allowInvalid;
+        try
+        {
+            using var store = new X509Store(storeName, location);
+            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+            var found = store.Certificates.Find(X509FindType.FindBySubjectName, subject, validOnly);
+            var usable = found.Any(c => c.HasPrivateKey);
+            foreach (var c in store.Certificates)
+            {
+                c.Dispose();
+            }
+
+            if (usable)
+            {
+                return;
+            }
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // No such store for this user: said below.
+        }
+
+        throw new ConfigurationException(
+            $"{certificate.Path}:Subject: no {(validOnly ? "valid " : string.Empty)}certificate for '{subject}' with its private key in {location}/{storeName}.");
     }
 
     private static bool IsHttps(string? url) => url is not null && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -28,6 +28,34 @@ public sealed class HangfireOptions : IValidatableObject
     [Range(1, 3600)]
     public int QueuePollingSeconds { get; set; } = 5;
 
+    /// <summary>The file of a SQLite storage: ConnectionString (a file name), else mndfhir-hangfire.db, from <paramref name="baseDirectory"/>.</summary>
+    public string SqliteFile(string baseDirectory) => Path.GetFullPath(ConnectionString ?? "mndfhir-hangfire.db", baseDirectory);
+
+    /// <summary>
+    /// A SQLite storage must not be the application database's file: Hangfire would add its tables to MndFhir's database
+    /// (and the two would take turns at the file's one write lock), or, on a new file, write it first, which MndFhir then
+    /// refuses as another application's. Null when it is not.
+    /// </summary>
+    public string? SharedFileProblem(DatabaseOptions database, string baseDirectory)
+    {
+        if (Storage != HangfireStorageKind.Sqlite || database.Provider != DatabaseProvider.Sqlite)
+        {
+            return null;
+        }
+
+        var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database.ConnectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source == ":memory:")
+        {
+            return null;
+        }
+
+        var file = SqliteFile(baseDirectory);
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return string.Equals(file, Path.GetFullPath(source, baseDirectory), comparison)
+            ? $"{Section}:{nameof(ConnectionString)}: {file} is also the application database (Database:ConnectionString); Hangfire's SQLite storage needs a file of its own (its default is mndfhir-hangfire.db)."
+            : null;
+    }
+
     /// <summary>A SQL Server or PostgreSQL storage needs a connection string its client can read (checked before anything runs).</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -22,7 +22,7 @@ public static class HangfireServiceCollectionExtensions
             switch (options.Storage)
             {
                 case HangfireStorageKind.Sqlite:
-                    config.UseSQLiteStorage(Path.GetFullPath(options.ConnectionString ?? "mndfhir-hangfire.db", baseDirectory));
+                    config.UseSQLiteStorage(options.SqliteFile(baseDirectory));
                     break;
                 case HangfireStorageKind.SqlServer:
                     config.UseSqlServerStorage(Required(options), new SqlServerStorageOptions { PrepareSchemaIfNecessary = true, QueuePollInterval = TimeSpan.FromSeconds(options.QueuePollingSeconds) });
