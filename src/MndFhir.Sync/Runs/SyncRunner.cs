@@ -313,14 +313,16 @@ public sealed class SyncRunner(
     /// <summary>
     /// Sends one batch and records the destination's answers. Batches in flight together hold different resources of one
     /// tier; their answers are recorded one batch at a time (<paramref name="recording"/>), each in its own transaction.
+    /// Once the destination has answered, a stop (Ctrl-C, the service stopping) no longer interrupts the recording: what
+    /// it confirmed is in the ledger before the run stops (the database's busy timeout bounds the wait).
     /// </summary>
     private async Task SendAsync(List<ChangeSetItem> batch, IDestinationWriter writer, LedgerSnapshot snapshot, SemaphoreSlim recording, SyncRunSummary summary, CancellationToken ct)
     {
         var results = await writer.SendAsync(batch, ct);
-        await recording.WaitAsync(ct);
+        await recording.WaitAsync(CancellationToken.None);
         try
         {
-            await ledger.RecordAsync(snapshot, batch, results, ct);
+            await ledger.RecordAsync(snapshot, batch, results, CancellationToken.None);
             summary.Failed += results.Count(r => !r.Accepted);
             summary.Created += results.Count(r => r.Accepted && r.Created);
             summary.Updated += results.Count(r => r.Accepted && !r.Created);

@@ -17,13 +17,16 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
     /// <summary>Thrown by every send instead of delivering, as an unforeseen fault (a bug, a broken disk) would be.</summary>
     public Exception? FailWith { get; set; }
 
+    /// <summary>Called after each send the real writer completed, before the sync sees its answer (a Ctrl-C arriving then, say).</summary>
+    public Action? AfterSend { get; set; }
+
     /// <summary>"prepare", "send" and "delete", as the sync called them.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Calls { get; } = new();
 
     public IDestinationWriter Create(DestinationOptions destination, long runId, DateTimeOffset startedAt, DeliveryProvenance? provenance = null) =>
-        new Writer(real.Create(destination, runId, startedAt, provenance), Reject, FailWith, Calls);
+        new Writer(real.Create(destination, runId, startedAt, provenance), Reject, FailWith, AfterSend, Calls);
 
-    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith, System.Collections.Concurrent.ConcurrentQueue<string> calls) : IDestinationWriter
+    private sealed class Writer(IDestinationWriter inner, HashSet<ResourceKey> reject, Exception? failWith, Action? afterSend, System.Collections.Concurrent.ConcurrentQueue<string> calls) : IDestinationWriter
     {
         public void Prepare()
         {
@@ -42,6 +45,7 @@ internal sealed class RejectingWriterFactory(IDestinationWriterFactory real) : I
             var accepted = await inner.SendAsync(batch.Where(i => !reject.Contains(i.Mapped.Key)).ToList(), ct);
             var rejected = batch.Where(i => reject.Contains(i.Mapped.Key))
                 .Select(i => DeliveryResult.Rejected(i.Mapped.Key, 422, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"invalid\"}]}"));
+            afterSend?.Invoke();
             return [.. accepted, .. rejected];
         }
 

@@ -293,6 +293,22 @@ public sealed class SyncRunnerTests : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
+    [Fact]
+    public async Task A_stop_requested_after_the_destination_answered_a_batch_still_records_what_it_confirmed()
+    {
+        using var stop = new CancellationTokenSource();
+        _writers.AfterSend = stop.Cancel;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Runner().RunAsync("files", "test", stop.Token));
+
+        // The first batch (the two Patients) was written and answered before the stop: the ledger holds it as delivered,
+        // so the next sync does not send it again; nothing after it was sent.
+        await using var db = await Contexts().CreateDbContextAsync();
+        var delivered = await db.Ledger.Where(e => e.Destination == "files" && e.State == LedgerState.Delivered).Select(e => e.BusinessId).OrderBy(k => k).ToListAsync();
+        Assert.Equal(["P-1", "P-2"], delivered);
+        Assert.Equal(["prepare", "send"], _writers.Calls);
+    }
+
     private SyncRunner Runner() => _services.GetRequiredService<SyncRunner>();
 
     private IDbContextFactory<MndFhirDbContext> Contexts() => _services.GetRequiredService<IDbContextFactory<MndFhirDbContext>>();
